@@ -1,0 +1,40 @@
+package dev.runner.model;
+
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+
+/**
+ * A compiled, initialised network: the one small interface between the compiler and everything after it, so the
+ * compile target (ComputationGraph today) can change without touching training or results.
+ */
+public interface Network {
+    /** The layout the network expects its features in: "NCHW" or "NHWC". */
+    String layout();
+
+    /** One optimisation step on one batch (forward, backward, update). */
+    void fit(DataSet batch);
+
+    /** The mean loss of the last {@link #fit} batch. */
+    double score();
+
+    /** Class probabilities in inference mode, [batch, classes]. */
+    INDArray output(INDArray features);
+
+    /** The named layers' activations in inference mode (detached copies), keyed by layer name. */
+    Map<String, INDArray> activations(List<String> layers, INDArray features);
+
+    /** One row per layer, in order, as {@code runner check} prints them. */
+    List<LayerRow> summary();
+
+    /** Trainable parameters (batch-norm running statistics excluded). */
+    long trainableParams();
+
+    /** The underlying DL4J graph (serialisation, listeners, updater state). */
+    ComputationGraph graph();
+
+    /** A row of the network table: name, type, output shape (without the batch dimension), trainable params. */
+    record LayerRow(String name, String type, int[] outputShape, long params) {}
+}

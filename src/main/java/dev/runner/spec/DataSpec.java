@@ -1,0 +1,31 @@
+package dev.runner.spec;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The {@code data:} section.
+ *
+ * @param augment   random training transforms, applied in the order written, before {@code normalize}
+ * @param normalize applied to train and test images last; null means images scaled to 0..1 only
+ */
+public record DataSpec(
+        DatasetSpec dataset,
+        int batchSize,
+        int testBatchSize,
+        boolean shuffle,
+        List<TransformSpec> augment,
+        TransformSpec.Normalize normalize) {
+
+    /** Where images come from. */
+    public sealed interface DatasetSpec permits Cifar10, ImageFolder {}
+
+    /** The official CIFAR-10 binary layout under the data root; downloaded from {@code url} when missing. */
+    public record Cifar10(String url, String md5) implements DatasetSpec {
+        public static final String DEFAULT_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
+        public static final String DEFAULT_MD5 = "c32a1d4ab5d03f1284b67883e8d87530";
+    }
+
+    /** {@code path/train/<class>/*.png|jpg} and {@code path/test/<class>/*}; resize null = must already fit. */
+    public record ImageFolder(Path path, int[] resize) implements DatasetSpec {}
+}

@@ -1,0 +1,30 @@
+package dev.runner.spec;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A fully parsed, merged and validated experiment. Every field has its default filled in.
+ *
+ * @param name        results go to {@code results/<name>/<run-id>}; default: the file's stem
+ * @param file        the experiment file it came from (null when built in code)
+ * @param resolved    the resolved experiment as plain maps/lists/scalars (extends merged, overrides applied,
+ *                    defaults filled in), in canonical key order: what {@code experiment.yaml} contains
+ * @param lrRangeTest null unless the experiment is an LR range test
+ */
+public record Experiment(
+        String name,
+        String description,
+        long seed,
+        DataSpec data,
+        ModelSpec model,
+        OptimizerSpec optimizer,
+        ScheduleSpec schedule,
+        int epochs,
+        LrRangeTestSpec lrRangeTest,
+        EvaluateSpec evaluate,
+        VisualizeSpec visualize,
+        CheckpointSpec checkpoint,
+        Path file,
+        Map<String, Object> resolved) {
+}

@@ -1,0 +1,15 @@
+package dev.runner.spec;
+
+import java.util.List;
+
+/**
+ * One layer of the expanded model graph.
+ *
+ * @param name   unique, stable, readable name ({@code conv1}, {@code layer1.0.conv1}, {@code layer1.0.add})
+ * @param layer  what it computes, with every default filled in
+ * @param inputs names of the nodes it reads (empty = the network input)
+ * @param pos    where it was declared (for a block's layers: the use of the block)
+ * @param path   its key path in the file, e.g. {@code model.layers[4]}
+ */
+public record LayerNode(String name, LayerSpec layer, List<String> inputs, SourcePos pos, String path) {
+}
