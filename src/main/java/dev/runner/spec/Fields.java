@@ -194,7 +194,10 @@ final class Fields {
     static String unknown(String what, String wrong, Collection<String> options) {
         String s = suggest(wrong, options);
         if (s != null) return "unknown " + what + " `" + wrong + "`; did you mean `" + s + "`?";
-        return "unknown " + what + " `" + wrong + "`; expected one of " + String.join(", ", options);
+        List<String> list = new ArrayList<>(options);
+        String known = list.size() <= 12 ? String.join(", ", list)
+                : String.join(", ", list.subList(0, 10)) + ", ... (" + list.size() + " in all)";
+        return "unknown " + what + " `" + wrong + "`; expected one of " + known;
     }
 
     /** The closest option by edit distance, if close enough to be a typo. */

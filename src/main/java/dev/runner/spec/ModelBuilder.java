@@ -469,8 +469,9 @@ final class ModelBuilder {
         YNode p = f.node("padding");
         if (p == null) return new int[] {0, 0};
         if (p instanceof YScalar s && "same".equals(s.value())) return null;
+        if (p instanceof YScalar s && "valid".equals(s.value())) return new int[] {0, 0};
         if (p instanceof YScalar s && s.value() instanceof String)
-            throw Fields.err(p, f.at("padding"), "expected a number, [height, width] or same, got " + YNode.describe(p));
+            throw Fields.err(p, f.at("padding"), "expected a number, [height, width], same or valid, got " + YNode.describe(p));
         return Fields.toPair(p, f.at("padding"), 0);
     }
 
@@ -580,10 +581,13 @@ final class ModelBuilder {
                 cur = byName.get(cur.inputs.stream().filter(i -> !i.isEmpty() && !done.contains(i)).findFirst().orElseThrow());
             }
             List<String> cycle = new ArrayList<>(walk.subList(walk.indexOf(cur.name), walk.size()));
-            java.util.Collections.reverse(cycle);
+            java.util.Collections.reverse(cycle); // data flows left to right; start at the first declared
+            int first = 0;
+            for (int i = 1; i < cycle.size(); i++) if (byName.get(cycle.get(i)).index < byName.get(cycle.get(first)).index) first = i;
+            java.util.Collections.rotate(cycle, -first);
             cycle.add(cycle.get(0));
-            N first = byName.get(cycle.get(0));
-            throw new SpecException(first.pos, first.path + ".inputs", "cycle in inputs: " + String.join(" -> ", cycle));
+            N at = byName.get(cycle.get(0));
+            throw new SpecException(at.pos, at.path + ".inputs", "cycle in inputs: " + String.join(" -> ", cycle));
         }
         return order;
     }

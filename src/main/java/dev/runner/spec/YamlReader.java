@@ -90,7 +90,7 @@ final class YamlReader {
         o.setAllowDuplicateKeys(false);
         try {
             Node root = new Yaml(o).compose(new StringReader(text));
-            return root == null ? null : convert(root, 0);
+            return root == null ? null : convert(root, 0, "");
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             String problem = e.getProblem() != null ? e.getProblem() : e.getContext();
@@ -112,7 +112,7 @@ final class YamlReader {
         return m == null ? new SourcePos(source, 0, 0) : new SourcePos(source, m.getLine() + 1, m.getColumn() + 1);
     }
 
-    private YNode convert(Node n, int depth) {
+    private YNode convert(Node n, int depth, String path) {
         SourcePos at = pos(n.getStartMark());
         if (--budget < 0)
             throw new SpecException(at, null, "more than " + MAX_VALUES + " values after expanding aliases");
@@ -122,7 +122,7 @@ final class YamlReader {
         if (n instanceof ScalarNode s) return scalar(s, at);
         if (n instanceof SequenceNode seq) {
             List<YNode> items = new ArrayList<>();
-            for (Node item : seq.getValue()) items.add(convert(item, depth + 1));
+            for (Node item : seq.getValue()) items.add(convert(item, depth + 1, path + "[" + items.size() + "]"));
             return new YList(items, at);
         }
         Map<String, Entry> entries = new LinkedHashMap<>();
@@ -132,10 +132,10 @@ final class YamlReader {
                 throw new SpecException(keyAt, null, "keys must be plain names, not lists or maps");
             if (k.getTag().equals(Tag.MERGE))
                 throw new SpecException(keyAt, null, "merge keys (<<) are not supported; use extends");
+            String p = path.isEmpty() ? k.getValue() : path + "." + k.getValue();
             Entry old = entries.get(k.getValue());
-            if (old != null)
-                throw new SpecException(keyAt, k.getValue(), "duplicate key (first at line " + old.keyPos().line() + ")");
-            entries.put(k.getValue(), new Entry(keyAt, convert(t.getValueNode(), depth + 1)));
+            if (old != null) throw new SpecException(keyAt, p, "duplicate key (first at line " + old.keyPos().line() + ")");
+            entries.put(k.getValue(), new Entry(keyAt, convert(t.getValueNode(), depth + 1, p)));
         }
         return new YMap(entries, at);
     }
