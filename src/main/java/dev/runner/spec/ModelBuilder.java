@@ -310,9 +310,7 @@ final class ModelBuilder {
                 env.put(k, e.value());
             });
         } else if (args != null && !(args instanceof YScalar s && s.isNull())) {
-            if (b.params().size() != 1)
-                throw Fields.err(args, path, "block `" + b.name() + "` takes {" + String.join(", ", b.params())
-                        + "}, not a single value");
+            if (b.params().isEmpty()) throw Fields.err(args, path, "block `" + b.name() + "` has no params");
             env.put(b.params().get(0), args);
         }
         for (String p : b.params()) {

@@ -91,7 +91,7 @@ class ErrorsTest {
                 "model.layers[0].unit: missing argument `channels` for block `unit`");
         y.fails(ok.replace("{unit: {channels: 8}}", "{unit: {channels: 8, strid: 2}}"), "7:33",
                 "model.layers[0].unit.strid: unknown argument `strid`; did you mean `stride`?");
-        y.fails(model("    - conv: {filters: $n, kernel: 3}\n"), "4:22",
+        y.fails(model("    - conv: {filters: $n, kernel: 3}\n"), "4:23",
                 "model.layers[0].conv.filters: `$n`: parameters can only be used inside a block");
     }
 
