@@ -1,0 +1,430 @@
+package dev.runner.spec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import dev.runner.spec.Fields.Choice;
+import dev.runner.spec.Fields.Range;
+import dev.runner.spec.YNode.Entry;
+import dev.runner.spec.YNode.YList;
+import dev.runner.spec.YNode.YMap;
+import dev.runner.spec.YNode.YScalar;
+
+/**
+ * Loads an experiment file: safe YAML, {@code extends}, {@code --set} overrides, strict schema with defaults,
+ * model expansion and shape checks. Every problem is a {@link SpecException} naming file:line:column and the key
+ * path (or the {@code --set} flag). The language is documented in docs/experiment-files.md.
+ */
+public final class ExperimentLoader {
+    static final String[] TOP = {"name", "description", "seed", "epochs", "data", "model", "optimizer", "schedule",
+            "lr_range_test", "evaluate", "visualize", "checkpoint"};
+    private static final Pattern EXPERIMENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+    private static final Pattern SEGMENT = Pattern.compile("([^.\\[\\]]+)((?:\\[\\d+])*)");
+
+    private ExperimentLoader() {}
+
+    public static Experiment load(Path file) {
+        return load(file, List.of());
+    }
+
+    /**
+     * @param overrides {@code key.path=value} strings from {@code --set}; the value is YAML (a scalar, or a flow
+     *                  list or map such as {@code [1, 2]}); a path may index lists: {@code model.layers[0].conv.filters=32}
+     */
+    public static Experiment load(Path file, List<String> overrides) {
+        YNode root = readWithExtends(file, new ArrayList<>(), null);
+        for (String o : overrides) root = override(root, o);
+        return build(root, file);
+    }
+
+    // ---------------------------------------------------------------- extends and --set
+
+    private static YNode readWithExtends(Path file, List<Path> chain, YNode extendsNode) {
+        Path key = file.toAbsolutePath().normalize();
+        if (chain.contains(key)) {
+            List<String> names = new ArrayList<>();
+            chain.subList(chain.indexOf(key), chain.size()).forEach(p -> names.add(p.getFileName().toString()));
+            names.add(key.getFileName().toString());
+            throw Fields.err(extendsNode, "extends", "cycle: " + String.join(" -> ", names));
+        }
+        if (extendsNode != null && !Files.isRegularFile(file))
+            throw Fields.err(extendsNode, "extends", "file not found: " + file);
+        YNode root = YamlReader.readFile(file);
+        if (!(root instanceof YMap m))
+            throw Fields.err(root, "", "expected a map of keys (name, model, ...) at the top, got " + YNode.describe(root));
+        YNode ext = m.get("extends");
+        if (ext == null || ext instanceof YScalar s && s.isNull()) return root;
+        String rel = Fields.toStr(ext, "extends");
+        chain.add(key);
+        YNode parent = readWithExtends(file.resolveSibling(rel), chain, ext);
+        chain.remove(chain.size() - 1);
+        Map<String, Entry> own = new LinkedHashMap<>(m.entries());
+        own.remove("extends");
+        Map<String, Entry> inherited = new LinkedHashMap<>(((YMap) parent).entries());
+        inherited.remove("name"); // a file's name is its own (its stem unless it says otherwise)
+        return YNode.merge(new YMap(inherited, parent.pos()), new YMap(own, m.pos()));
+    }
+
+    private static YNode override(YNode root, String text) {
+        SourcePos flag = SourcePos.flag("--set " + text);
+        int eq = text.indexOf('=');
+        if (eq <= 0) throw new SpecException(flag, null, "expected key.path=value");
+        String path = text.substring(0, eq).strip();
+        if (path.equals("extends") || path.startsWith("extends."))
+            throw new SpecException(flag, path, "cannot be set from the command line");
+        List<Object> steps = new ArrayList<>();
+        for (String seg : path.split("\\.", -1)) {
+            Matcher m = SEGMENT.matcher(seg);
+            if (!m.matches()) throw new SpecException(flag, path, "not a key path (write a.b.c or a.list[0].b)");
+            steps.add(m.group(1));
+            for (String i : m.group(2).split("]")) if (!i.isEmpty()) steps.add(Integer.parseInt(i.substring(1)));
+        }
+        YNode value = YamlReader.readValue(text.substring(eq + 1), flag);
+        return set(root, steps, 0, value, flag, "");
+    }
+
+    private static YNode set(YNode node, List<Object> steps, int i, YNode value, SourcePos flag, String path) {
+        if (i == steps.size()) return value;
+        Object step = steps.get(i);
+        if (step instanceof Integer idx) {
+            String p = path + "[" + idx + "]";
+            if (!(node instanceof YList l)) throw new SpecException(flag, path, "is not a list");
+            if (idx >= l.items().size())
+                throw new SpecException(flag, p, "index out of range (the list has " + l.items().size() + " items)");
+            List<YNode> items = new ArrayList<>(l.items());
+            items.set(idx, set(items.get(idx), steps, i + 1, value, flag, p));
+            return new YList(items, l.pos());
+        }
+        String key = (String) step, p = Fields.join(path, key);
+        if (node == null || node instanceof YScalar s && s.isNull()) node = new YMap(new LinkedHashMap<>(), flag);
+        if (!(node instanceof YMap m))
+            throw new SpecException(flag, path, "is " + YNode.describe(node) + ", not a map, so `" + key + "` cannot be set");
+        Map<String, Entry> entries = new LinkedHashMap<>(m.entries());
+        Entry old = entries.get(key);
+        entries.put(key, new Entry(flag, set(old == null ? null : old.value(), steps, i + 1, value, flag, p)));
+        return new YMap(entries, m.pos());
+    }
+
+    // ---------------------------------------------------------------- the schema
+
+    private static Experiment build(YNode rootNode, Path file) {
+        Fields root = Fields.of(rootNode, "", rootNode.pos(), TOP);
+        SourcePos top = rootNode.pos();
+        String stem = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+        String name = root.getString("name", stem);
+        if (!EXPERIMENT_NAME.matcher(name).matches())
+            throw Fields.err(root.has("name") ? root.node("name") : rootNode, "name",
+                    "names are letters, digits, _ . and - (used as a folder name), got \"" + name + "\"");
+        String description = root.getString("description", "");
+        long seed = root.getInt("seed", 42, 0, Integer.MAX_VALUE);
+        int epochs = root.getInt("epochs", 1, 1, 100_000);
+
+        Fields mf = Fields.of(root.required("model"), "model", top, "input", "init", "loss", "blocks", "layers");
+        ModelSpec model = ModelBuilder.build(mf);
+        Map<String, int[]> shapes = Shapes.infer(model);
+        Fields df = Fields.of(root.node("data"), "data", top, "dataset", "batch_size", "test_batch_size", "shuffle",
+                "augment", "normalize");
+        DataSpec data = data(df, model, mf);
+        root.put("data", df.out);
+        root.put("model", mf.out);
+
+        OptimizerSpec optimizer = optimizer(root);
+        ScheduleSpec schedule = schedule(root, "schedule", top);
+
+        LrRangeTestSpec lrt = null;
+        if (root.has("lr_range_test")) {
+            Fields f = Fields.of(root.node("lr_range_test"), "lr_range_test", top, "start_lr", "end_lr", "iterations",
+                    "mode", "smooth", "diverge");
+            lrt = new LrRangeTestSpec(f.getDouble("start_lr", 1e-7, Range.POSITIVE),
+                    f.getDouble("end_lr", 10.0, Range.POSITIVE), f.getInt("iterations", 100, 2, 10_000_000),
+                    f.getEnum("mode", "exp", "exp", "linear"), f.getDouble("smooth", 0.05, Range.UNIT_OPEN_TOP),
+                    f.getDouble("diverge", 5.0, new Range(1, true, Double.POSITIVE_INFINITY, true)));
+            if (lrt.endLr() <= lrt.startLr())
+                throw Fields.err(f.node("end_lr") != null ? f.node("end_lr") : f.map, f.at("end_lr"),
+                        "must be greater than start_lr (" + lrt.startLr() + ")");
+            if (optimizer.lrFromRangeTest() != null)
+                throw Fields.err(root.node("lr_range_test"), "lr_range_test",
+                        "a range test cannot take its lr from another range test (optimizer lr: from_range_test)");
+            root.put("lr_range_test", f.out);
+        } else {
+            root.put("lr_range_test", null);
+        }
+
+        Fields ef = Fields.of(root.node("evaluate"), "evaluate", top, "train", "test");
+        EvaluateSpec evaluate = new EvaluateSpec(ef.getBool("train", false), ef.getBool("test", true));
+        root.put("evaluate", ef.out);
+
+        VisualizeSpec visualize = visualize(root, top, model, shapes);
+
+        Fields cf = Fields.of(root.node("checkpoint"), "checkpoint", top, "every");
+        CheckpointSpec checkpoint = new CheckpointSpec(cf.getInt("every", 1, 0, 100_000));
+        root.put("checkpoint", cf.out);
+
+        Map<String, Object> resolved = new LinkedHashMap<>();
+        for (String k : TOP) resolved.put(k, root.out.get(k));
+        return new Experiment(name, description, seed, data, model, optimizer, schedule, epochs, lrt, evaluate,
+                visualize, checkpoint, file, resolved);
+    }
+
+    /** {@code kind: value} shorthand for a single-argument kind becomes {@code kind: {key: value}}. */
+    private static Fields args(Choice c, String shorthand, String... keys) {
+        YNode a = c.args();
+        if (shorthand != null && a instanceof YScalar s && !s.isNull() || shorthand != null && a instanceof YList) {
+            Map<String, Entry> e = new LinkedHashMap<>();
+            e.put(shorthand, new Entry(a.pos(), a));
+            a = new YMap(e, a.pos());
+        }
+        return Fields.of(a, c.path(), c.pos(), keys);
+    }
+
+    private static Map<String, Object> one(String kind, Object value) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(kind, value);
+        return m;
+    }
+
+    private static DataSpec data(Fields f, ModelSpec model, Fields mf) {
+        YNode dsNode = f.has("dataset") ? f.node("dataset") : new YScalar("cifar10", "cifar10", false, f.map.pos());
+        Choice c = Fields.choice(dsNode, f.at("dataset"), "cifar10", "imagefolder");
+        DataSpec.DatasetSpec dataset;
+        int[] image; // [c, h, w] of the stored images when known, else null
+        if (c.kind().equals("cifar10")) {
+            Fields a = args(c, null, "url", "md5");
+            String url = a.getString("url", DataSpec.Cifar10.DEFAULT_URL);
+            String md5 = a.getString("md5", DataSpec.Cifar10.DEFAULT_MD5);
+            if (!md5.matches("[0-9a-fA-F]{32}"))
+                throw Fields.err(a.node("md5"), a.at("md5"), "expected 32 hexadecimal digits");
+            dataset = new DataSpec.Cifar10(url, md5);
+            image = new int[] {3, 32, 32};
+            f.put("dataset", one("cifar10", a.out));
+        } else {
+            Fields a = args(c, "path", "path", "resize");
+            YNode pn = a.required("path");
+            String base = pn.pos().line() > 0 ? pn.pos().file() : null; // relative to the file that says it
+            Path dir = base == null ? Path.of(Fields.toStr(pn, a.at("path")))
+                    : Path.of(base).toAbsolutePath().resolveSibling(Fields.toStr(pn, a.at("path")));
+            dir = dir.toAbsolutePath().normalize();
+            a.put("path", dir.toString());
+            int[] resize = a.has("resize") ? Fields.toPair(a.node("resize"), a.at("resize"), 1) : null;
+            a.put("resize", resize == null ? null : List.of(resize[0], resize[1]));
+            dataset = new DataSpec.ImageFolder(dir, resize);
+            image = resize == null ? null : new int[] {model.input()[0], resize[0], resize[1]};
+            f.put("dataset", one("imagefolder", a.out));
+        }
+        int batch = f.getInt("batch_size", 64, 1, 1 << 20);
+        int testBatch = f.getInt("test_batch_size", 256, 1, 1 << 20);
+        boolean shuffle = f.getBool("shuffle", true);
+
+        List<TransformSpec> augment = new ArrayList<>();
+        List<Object> augOut = new ArrayList<>();
+        int[] size = image == null ? null : new int[] {image[1], image[2]};
+        if (f.has("augment")) {
+            List<YNode> items = Fields.toList(f.node("augment"), f.at("augment"));
+            for (int i = 0; i < items.size(); i++) {
+                Choice t = Fields.choice(items.get(i), f.at("augment") + "[" + i + "]", "pad", "random_crop",
+                        "horizontal_flip", "cutout");
+                TransformSpec ts;
+                Fields a;
+                switch (t.kind()) {
+                    case "pad" -> {
+                        a = args(t, "size", "size", "mode");
+                        ts = new TransformSpec.Pad(a.getInt("size", null, 1, 1024), a.getEnum("mode", "zero", "zero", "reflect"));
+                        if (size != null) size = new int[] {size[0] + 2 * ((TransformSpec.Pad) ts).size(),
+                                size[1] + 2 * ((TransformSpec.Pad) ts).size()};
+                    }
+                    case "random_crop" -> {
+                        a = args(t, "size", "size");
+                        int s = a.getInt("size", null, 1, 1 << 14);
+                        if (size != null && (s > size[0] || s > size[1]))
+                            throw Fields.err(a.node("size"), a.at("size"), "a " + s + "x" + s + " crop does not fit the "
+                                    + size[0] + "x" + size[1] + " images");
+                        ts = new TransformSpec.RandomCrop(s);
+                        size = new int[] {s, s};
+                    }
+                    case "horizontal_flip" -> {
+                        a = args(t, "p", "p");
+                        ts = new TransformSpec.HorizontalFlip(a.getDouble("p", 0.5, Range.UNIT));
+                    }
+                    default -> {
+                        a = args(t, "size", "size");
+                        ts = new TransformSpec.Cutout(a.getInt("size", null, 1, 1 << 14));
+                    }
+                }
+                augment.add(ts);
+                augOut.add(one(t.kind(), a.out));
+            }
+        }
+        f.put("augment", augOut);
+        int[] in = model.input();
+        if (image != null && image[0] != in[0] || size != null && (size[0] != in[1] || size[1] != in[2])) {
+            String got = "[" + (image != null ? image[0] : in[0]) + ", " + size[0] + ", " + size[1] + "]";
+            throw Fields.err(mf.node("input"), "model.input", "the data gives " + got + " images"
+                    + (augment.isEmpty() ? "" : " after augment") + ", but the model takes " + Shapes.str(in));
+        }
+
+        TransformSpec.Normalize normalize = null;
+        if (f.has("normalize")) {
+            Fields n = Fields.of(f.node("normalize"), f.at("normalize"), f.map.pos(), "mean", "std");
+            List<Double> mean = Fields.toDoubles(n.required("mean"), n.at("mean"), Range.ANY);
+            List<Double> std = Fields.toDoubles(n.required("std"), n.at("std"), Range.POSITIVE);
+            if (mean.size() != in[0]) throw Fields.err(n.node("mean"), n.at("mean"), "needs " + in[0]
+                    + " values (one per input channel), got " + mean.size());
+            if (std.size() != in[0]) throw Fields.err(n.node("std"), n.at("std"), "needs " + in[0]
+                    + " values (one per input channel), got " + std.size());
+            n.put("mean", mean);
+            n.put("std", std);
+            normalize = new TransformSpec.Normalize(mean.stream().mapToDouble(Double::doubleValue).toArray(),
+                    std.stream().mapToDouble(Double::doubleValue).toArray());
+            f.put("normalize", n.out);
+        } else {
+            f.put("normalize", null);
+        }
+        return new DataSpec(dataset, batch, testBatch, shuffle, List.copyOf(augment), normalize);
+    }
+
+    private static OptimizerSpec optimizer(Fields root) {
+        Choice c = Fields.choice(root.required("optimizer"), "optimizer", "sgd", "adam", "adamw");
+        boolean sgd = c.kind().equals("sgd");
+        Fields f = sgd ? args(c, null, "lr", "momentum", "dampening", "nesterov", "weight_decay")
+                : args(c, null, "lr", "betas", "eps", "weight_decay");
+        double lr = 1e-3;
+        String from = null;
+        YNode lrNode = f.node("lr");
+        if (lrNode instanceof YMap) {
+            Fields l = Fields.of(lrNode, f.at("lr"), lrNode.pos(), "from_range_test");
+            from = l.getString("from_range_test", null);
+            if (!EXPERIMENT_NAME.matcher(from).matches())
+                throw Fields.err(l.node("from_range_test"), l.at("from_range_test"), "expected an experiment name");
+            lr = Double.NaN;
+            f.put("lr", l.out);
+        } else {
+            lr = f.getDouble("lr", lr, Range.POSITIVE);
+        }
+        OptimizerSpec spec;
+        if (sgd) {
+            double momentum = f.getDouble("momentum", 0.0, Range.UNIT_OPEN_TOP);
+            double dampening = f.getDouble("dampening", 0.0, Range.UNIT);
+            boolean nesterov = f.getBool("nesterov", false);
+            if (nesterov && (momentum == 0 || dampening != 0))
+                throw Fields.err(f.node("nesterov"), f.at("nesterov"), "nesterov needs momentum > 0 and dampening 0");
+            spec = new OptimizerSpec("sgd", lr, from, momentum, dampening, nesterov,
+                    f.getDouble("weight_decay", 0.0, Range.NON_NEGATIVE), 0, 0, 0);
+        } else {
+            List<Double> betas = List.of(0.9, 0.999);
+            if (f.has("betas")) {
+                betas = Fields.toDoubles(f.node("betas"), f.at("betas"), Range.UNIT_OPEN_TOP);
+                if (betas.size() != 2) throw Fields.err(f.node("betas"), f.at("betas"), "expected [beta1, beta2]");
+            }
+            f.put("betas", betas);
+            double eps = f.getDouble("eps", 1e-8, Range.POSITIVE);
+            double wd = f.getDouble("weight_decay", c.kind().equals("adamw") ? 0.01 : 0.0, Range.NON_NEGATIVE);
+            spec = new OptimizerSpec(c.kind(), lr, from, 0, 0, false, wd, betas.get(0), betas.get(1), eps);
+        }
+        root.put("optimizer", one(c.kind(), f.out));
+        return spec;
+    }
+
+    /** Reads {@code parent.key} as a schedule (default constant) and records its resolved form. */
+    private static ScheduleSpec schedule(Fields parent, String key, SourcePos top) {
+        YNode n = parent.has(key) ? parent.node(key) : new YScalar("constant", "constant", false, top);
+        Choice c = Fields.choice(n, parent.at(key), "constant", "cosine", "step", "multistep", "exponential",
+                "piecewise", "linear_warmup");
+        Fields f;
+        ScheduleSpec s;
+        switch (c.kind()) {
+            case "constant" -> {
+                f = args(c, null);
+                s = new ScheduleSpec.Constant();
+            }
+            case "cosine" -> {
+                f = args(c, null, "eta_min", "epochs");
+                s = new ScheduleSpec.Cosine(f.getDouble("eta_min", 0.0, Range.NON_NEGATIVE),
+                        f.getOptDouble("epochs", Range.POSITIVE));
+            }
+            case "step" -> {
+                f = args(c, "every", "every", "gamma");
+                s = new ScheduleSpec.Step(f.getDouble("every", null, Range.POSITIVE),
+                        f.getDouble("gamma", 0.1, Range.POSITIVE));
+            }
+            case "multistep" -> {
+                f = args(c, "at", "at", "gamma");
+                YNode at = f.required("at");
+                List<Double> ms = Fields.toDoubles(at, f.at("at"), Range.POSITIVE);
+                if (ms.isEmpty()) throw Fields.err(at, f.at("at"), "needs at least one epoch");
+                for (int i = 1; i < ms.size(); i++)
+                    if (ms.get(i) <= ms.get(i - 1)) throw Fields.err(at, f.at("at"), "epochs must increase");
+                f.put("at", ms);
+                s = new ScheduleSpec.MultiStep(ms, f.getDouble("gamma", 0.1, Range.POSITIVE));
+            }
+            case "exponential" -> {
+                f = args(c, "gamma", "gamma");
+                s = new ScheduleSpec.Exponential(f.getDouble("gamma", null, Range.POSITIVE));
+            }
+            case "piecewise" -> {
+                f = args(c, "points", "points");
+                YNode pn = f.required("points");
+                List<YNode> items = Fields.toList(pn, f.at("points"));
+                if (items.isEmpty()) throw Fields.err(pn, f.at("points"), "needs at least one [epoch, lr] point");
+                List<double[]> points = new ArrayList<>();
+                List<Object> out = new ArrayList<>();
+                for (int i = 0; i < items.size(); i++) {
+                    String ip = f.at("points") + "[" + i + "]";
+                    List<Double> p = Fields.toDoubles(items.get(i), ip, Range.NON_NEGATIVE);
+                    if (p.size() != 2) throw Fields.err(items.get(i), ip, "expected [epoch, lr]");
+                    if (i > 0 && p.get(0) <= points.get(i - 1)[0])
+                        throw Fields.err(items.get(i), ip, "epochs must increase");
+                    points.add(new double[] {p.get(0), p.get(1)});
+                    out.add(p);
+                }
+                f.put("points", out);
+                s = new ScheduleSpec.Piecewise(points);
+            }
+            default -> {
+                f = args(c, null, "epochs", "start_factor", "then");
+                double ep = f.getDouble("epochs", null, Range.POSITIVE);
+                double sf = f.getDouble("start_factor", 1.0 / 3, new Range(0, true, 1, false));
+                s = new ScheduleSpec.LinearWarmup(ep, sf, schedule(f, "then", f.map.pos()));
+            }
+        }
+        parent.put(key, one(c.kind(), f.out));
+        return s;
+    }
+
+    private static VisualizeSpec visualize(Fields root, SourcePos top, ModelSpec model, Map<String, int[]> shapes) {
+        Fields v = Fields.of(root.node("visualize"), "visualize", top, "feature_maps");
+        Fields fm = Fields.of(v.node("feature_maps"), v.at("feature_maps"), v.map.pos(), "layers", "images", "indices");
+        List<String> layers = new ArrayList<>();
+        if (fm.has("layers")) {
+            List<YNode> items = Fields.toList(fm.node("layers"), fm.at("layers"));
+            for (int i = 0; i < items.size(); i++) {
+                String p = fm.at("layers") + "[" + i + "]";
+                String l = Fields.toStr(items.get(i), p);
+                int[] shape = shapes.get(l);
+                if (shape == null) throw Fields.err(items.get(i), p, Fields.unknown("layer", l, shapes.keySet()));
+                if (shape.length != 3)
+                    throw Fields.err(items.get(i), p, "feature maps need a layer with a [channels, height, width] "
+                            + "output; `" + l + "` gives " + Shapes.str(shape));
+                layers.add(l);
+            }
+        }
+        fm.put("layers", layers);
+        List<YNode> idx = fm.has("indices") ? Fields.toList(fm.node("indices"), fm.at("indices")) : List.of();
+        if (!idx.isEmpty() && fm.has("images"))
+            throw Fields.err(fm.node("indices"), fm.at("indices"), "give either images or indices, not both");
+        if (idx.size() > 64) throw Fields.err(fm.node("indices"), fm.at("indices"), "at most 64 images");
+        int images = idx.isEmpty() ? fm.getInt("images", 2, 1, 64) : fm.put("images", idx.size());
+        List<Integer> indices = new ArrayList<>();
+        for (int i = 0; i < idx.size(); i++)
+            indices.add(Fields.toInt(idx.get(i), fm.at("indices") + "[" + i + "]", 0, Integer.MAX_VALUE));
+        if (!indices.isEmpty()) fm.put("images", null); // the indices decide; keeps experiment.yaml loadable
+        fm.put("indices", indices);
+        v.put("feature_maps", fm.out);
+        root.put("visualize", v.out);
+        return new VisualizeSpec(List.copyOf(layers), images, List.copyOf(indices));
+    }
+}

@@ -1,0 +1,252 @@
+package dev.runner.spec;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import dev.runner.spec.YNode.YList;
+import dev.runner.spec.YNode.YMap;
+import dev.runner.spec.YNode.YScalar;
+
+/**
+ * Reads one YAML map against a fixed set of keys with typed getters; every value read (or default used) is
+ * recorded in {@link #out}, in the order the getters are called, which is the canonical key order of
+ * {@link Experiment#resolved()}. Explicit {@code null} counts as absent.
+ */
+final class Fields {
+    final YMap map;
+    final String path;
+    final Map<String, Object> out = new LinkedHashMap<>();
+
+    private Fields(YMap map, String path) {
+        this.map = map;
+        this.path = path;
+    }
+
+    /** {@code node} must be a map (null = empty map at {@code at}); keys outside {@code allowed} are errors. */
+    static Fields of(YNode node, String path, SourcePos at, String... allowed) {
+        if (node == null || node instanceof YScalar s && s.isNull()) node = new YMap(new LinkedHashMap<>(), at);
+        if (!(node instanceof YMap m)) throw err(node, path, "expected a map, got " + YNode.describe(node));
+        List<String> ok = Arrays.asList(allowed);
+        m.entries().forEach((k, e) -> {
+            if (!ok.contains(k)) throw new SpecException(e.keyPos(), join(path, k), unknown("key", k, ok));
+        });
+        return new Fields(m, path);
+    }
+
+    // ---------------------------------------------------------------- getters (record into out)
+
+    /** The raw value, or null when absent or null. */
+    YNode node(String key) {
+        YNode n = map.get(key);
+        return n instanceof YScalar s && s.isNull() ? null : n;
+    }
+
+    boolean has(String key) {
+        return node(key) != null;
+    }
+
+    String at(String key) {
+        return join(path, key);
+    }
+
+    YNode required(String key) {
+        YNode n = node(key);
+        if (n == null) throw new SpecException(map.pos(), path, "missing required key `" + key + "`");
+        return n;
+    }
+
+    Integer getInt(String key, Integer dflt, int min, int max) {
+        YNode n = dflt == null ? required(key) : node(key);
+        Integer v = n == null ? dflt : toInt(n, at(key), min, max);
+        return put(key, v);
+    }
+
+    Double getDouble(String key, Double dflt, Range r) {
+        YNode n = dflt == null ? required(key) : node(key);
+        Double v = n == null ? dflt : toDouble(n, at(key), r);
+        return put(key, v);
+    }
+
+    /** An optional number whose absence means null. */
+    Double getOptDouble(String key, Range r) {
+        YNode n = node(key);
+        return put(key, n == null ? null : toDouble(n, at(key), r));
+    }
+
+    boolean getBool(String key, boolean dflt) {
+        YNode n = node(key);
+        return put(key, n == null ? dflt : toBool(n, at(key)));
+    }
+
+    String getString(String key, String dflt) {
+        YNode n = dflt == null ? required(key) : node(key);
+        return put(key, n == null ? dflt : toStr(n, at(key)));
+    }
+
+    String getEnum(String key, String dflt, String... options) {
+        YNode n = dflt == null ? required(key) : node(key);
+        return put(key, n == null ? dflt : toEnum(n, at(key), options));
+    }
+
+    <T> T put(String key, T v) {
+        out.put(key, v);
+        return v;
+    }
+
+    // ---------------------------------------------------------------- conversions of single nodes
+
+    static int toInt(YNode n, String path, int min, int max) {
+        Object v = n instanceof YScalar s ? s.value() : null;
+        long x;
+        if (v instanceof Long l) x = l;
+        else if (v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) x = d.longValue();
+        else throw err(n, path, "expected an integer, got " + YNode.describe(n));
+        if (x < min || x > max)
+            throw err(n, path, max == Integer.MAX_VALUE ? "must be >= " + min + ", got " + x
+                    : "must be between " + min + " and " + max + ", got " + x);
+        return (int) x;
+    }
+
+    static double toDouble(YNode n, String path, Range r) {
+        Object v = n instanceof YScalar s ? s.value() : null;
+        if (!(v instanceof Number num)) throw err(n, path, "expected a number, got " + YNode.describe(n));
+        double x = num.doubleValue();
+        String problem = r.check(x);
+        if (problem != null) throw err(n, path, problem + ", got " + ((YScalar) n).text());
+        return x;
+    }
+
+    static boolean toBool(YNode n, String path) {
+        if (n instanceof YScalar s && s.value() instanceof Boolean b) return b;
+        throw err(n, path, "expected true or false, got " + YNode.describe(n));
+    }
+
+    static String toStr(YNode n, String path) {
+        if (n instanceof YScalar s && s.value() != null && !(s.value() instanceof Boolean)) return s.text();
+        throw err(n, path, "expected a string, got " + YNode.describe(n));
+    }
+
+    static String toEnum(YNode n, String path, String... options) {
+        String s = toStr(n, path);
+        if (!Arrays.asList(options).contains(s)) throw err(n, path, unknown("value", s, Arrays.asList(options)));
+        return s;
+    }
+
+    static List<YNode> toList(YNode n, String path) {
+        if (n instanceof YList l) return l.items();
+        throw err(n, path, "expected a list, got " + YNode.describe(n));
+    }
+
+    /** A number for both sides or {@code [height, width]}. */
+    static int[] toPair(YNode n, String path, int min) {
+        if (n instanceof YList l) {
+            if (l.items().size() != 2)
+                throw err(n, path, "expected a number or [height, width], got a list of " + l.items().size());
+            return new int[] {toInt(l.items().get(0), path + "[0]", min, Integer.MAX_VALUE),
+                    toInt(l.items().get(1), path + "[1]", min, Integer.MAX_VALUE)};
+        }
+        if (!(n instanceof YScalar s) || !(s.value() instanceof Number))
+            throw err(n, path, "expected a number or [height, width], got " + YNode.describe(n));
+        int v = toInt(n, path, min, Integer.MAX_VALUE);
+        return new int[] {v, v};
+    }
+
+    static List<Double> toDoubles(YNode n, String path, Range r) {
+        List<Double> out = new ArrayList<>();
+        List<YNode> items = toList(n, path);
+        for (int i = 0; i < items.size(); i++) out.add(toDouble(items.get(i), path + "[" + i + "]", r));
+        return out;
+    }
+
+    /** One of several kinds written as {@code kind} or {@code kind: args}; {@code args} null for the bare form. */
+    record Choice(String kind, YNode args, String path, SourcePos pos) {}
+
+    static Choice choice(YNode n, String path, String... kinds) {
+        List<String> ok = Arrays.asList(kinds);
+        if (n instanceof YScalar s && s.value() instanceof String str) {
+            if (!ok.contains(str)) throw err(n, path, unknown("kind", str, ok));
+            return new Choice(str, null, path + "." + str, n.pos());
+        }
+        if (n instanceof YMap m && m.entries().size() == 1) {
+            Map.Entry<String, YNode.Entry> e = m.entries().entrySet().iterator().next();
+            if (!ok.contains(e.getKey()))
+                throw new SpecException(e.getValue().keyPos(), path + "." + e.getKey(), unknown("kind", e.getKey(), ok));
+            return new Choice(e.getKey(), e.getValue().value(), path + "." + e.getKey(), n.pos());
+        }
+        throw err(n, path, "expected one of " + String.join(", ", kinds) + " (written `" + kinds[0]
+                + ": {...}`), got " + YNode.describe(n));
+    }
+
+    // ---------------------------------------------------------------- messages
+
+    static SpecException err(YNode n, String path, String problem) {
+        return new SpecException(n.pos(), path, problem);
+    }
+
+    static String join(String path, String key) {
+        return path == null || path.isEmpty() ? key : path + "." + key;
+    }
+
+    /** "unknown key; did you mean `momentum`?" or "unknown key; expected one of a, b, c". */
+    static String unknown(String what, String wrong, Collection<String> options) {
+        String s = suggest(wrong, options);
+        if (s != null) return "unknown " + what + " `" + wrong + "`; did you mean `" + s + "`?";
+        List<String> list = new ArrayList<>(options);
+        String known = list.size() <= 12 ? String.join(", ", list)
+                : String.join(", ", list.subList(0, 10)) + ", ... (" + list.size() + " in all)";
+        return "unknown " + what + " `" + wrong + "`; expected one of " + known;
+    }
+
+    /** The closest option by edit distance, if close enough to be a typo. */
+    static String suggest(String wrong, Collection<String> options) {
+        String best = null;
+        int bestD = Integer.MAX_VALUE;
+        for (String o : options) {
+            int d = distance(wrong.toLowerCase(), o.toLowerCase());
+            if (d < bestD) {
+                bestD = d;
+                best = o;
+            }
+        }
+        return best != null && bestD <= Math.min(2, Math.max(1, wrong.length() / 3)) ? best : null;
+    }
+
+    /** Edit distance where swapping two neighbours counts as one edit (optimal string alignment). */
+    static int distance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) d[i][0] = i;
+        for (int j = 0; j <= b.length(); j++) d[0][j] = j;
+        for (int i = 1; i <= a.length(); i++)
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(d[i - 1][j - 1] + cost, Math.min(d[i - 1][j], d[i][j - 1]) + 1);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1))
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+            }
+        return d[a.length()][b.length()];
+    }
+
+    /** A numeric range with open or closed ends. */
+    record Range(double lo, boolean loOpen, double hi, boolean hiOpen) {
+        static final Range ANY = new Range(Double.NEGATIVE_INFINITY, true, Double.POSITIVE_INFINITY, true);
+        static final Range POSITIVE = new Range(0, true, Double.POSITIVE_INFINITY, true);
+        static final Range NON_NEGATIVE = new Range(0, false, Double.POSITIVE_INFINITY, true);
+        static final Range UNIT = new Range(0, false, 1, false);
+        static final Range UNIT_OPEN_TOP = new Range(0, false, 1, true);
+
+        String check(double x) {
+            boolean ok = !Double.isNaN(x) && (loOpen ? x > lo : x >= lo) && (hiOpen ? x < hi : x <= hi);
+            if (ok) return null;
+            if (Double.isInfinite(hi)) return "must be " + (loOpen ? "> " : ">= ") + fmt(lo);
+            if (Double.isInfinite(lo)) return "must be " + (hiOpen ? "< " : "<= ") + fmt(hi);
+            return "must be in " + (loOpen ? "(" : "[") + fmt(lo) + ", " + fmt(hi) + (hiOpen ? ")" : "]");
+        }
+
+        private static String fmt(double d) {
+            return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+        }
+    }
+}

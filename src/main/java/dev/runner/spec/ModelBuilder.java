@@ -1,0 +1,592 @@
+package dev.runner.spec;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import dev.runner.spec.Fields.Range;
+import dev.runner.spec.YNode.Entry;
+import dev.runner.spec.YNode.YList;
+import dev.runner.spec.YNode.YMap;
+import dev.runner.spec.YNode.YScalar;
+
+/**
+ * Expands the {@code model:} section (blocks, residuals, repeats, named graphs) into a {@link ModelSpec}: nodes
+ * in topological order, every one named, inputs resolved, shapes checked. Naming rule (see
+ * docs/experiment-files.md): a layer is called by its {@code name:}, else its type's short name plus a counter
+ * per scope ({@code conv1, bn1, relu1, maxpool1, fc1}); a block use opens a scope called by its {@code name:}
+ * or the block's name plus a counter ({@code basic1}); a named repeat opens {@code name.0}, {@code name.1}...;
+ * names inside a scope are prefixed with the scope ({@code basic1.conv1}, {@code layer1.0.add}).
+ */
+final class ModelBuilder {
+    static final List<String> LAYERS = List.of("conv", "batchnorm", "relu", "leaky_relu", "tanh", "sigmoid", "gelu",
+            "maxpool", "avgpool", "global_avgpool", "global_maxpool", "flatten", "dense", "dropout", "add", "concat");
+    static final String[] ACTIVATIONS = {"relu", "leaky_relu", "tanh", "sigmoid", "gelu"};
+    static final String[] INITS = {"pytorch", "xavier", "kaiming_normal"};
+    private static final Map<String, String> SHORT = Map.of("conv", "conv", "batchnorm", "bn", "dense", "fc");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /** The name that refers to a scope's input (the network input at the top level). */
+    private static final String INPUT = "input";
+    private static final int MAX_NODES = 10_000;
+
+    private record Block(String name, List<String> params, Map<String, YNode> defaults, YMap body, String path) {}
+
+    /** A reference to a node: {@code scope == null} means already resolved to the global {@code name}. */
+    private record Ref(Scope scope, String name, SourcePos pos, String path) {
+        static Ref of(String global) {
+            return new Ref(null, global, null, null);
+        }
+    }
+
+    private static final class Scope {
+        final String prefix;
+        final Ref input;
+        final SourcePos usePos;
+        final Map<String, Integer> counters = new HashMap<>();
+        final Map<String, String> local = new LinkedHashMap<>();
+        Ref last;
+
+        Scope(String prefix, Ref input, SourcePos usePos) {
+            this.prefix = prefix;
+            this.input = input;
+            this.usePos = usePos;
+            this.last = input;
+        }
+
+        String qualify(String local) {
+            return prefix.isEmpty() ? local : prefix + "." + local;
+        }
+
+        String next(String base) {
+            return base + counters.merge(base, 1, Integer::sum);
+        }
+    }
+
+    /** A node under construction; {@code layer == null} marks an automatic shortcut decided once shapes are known. */
+    private static final class N {
+        final String name;
+        final LayerSpec layer;
+        final List<Ref> refs;
+        final SourcePos pos;
+        final String path;
+        final int index;
+        List<String> inputs;
+
+        N(String name, LayerSpec layer, List<Ref> refs, SourcePos pos, String path, int index) {
+            this.name = name;
+            this.layer = layer;
+            this.refs = refs;
+            this.pos = pos;
+            this.path = path;
+            this.index = index;
+        }
+    }
+
+    private final int[] input;
+    private final Map<String, Block> blocks = new LinkedHashMap<>();
+    private final List<N> nodes = new ArrayList<>();
+    private final Map<String, N> byName = new HashMap<>();
+    private final Deque<String> using = new ArrayDeque<>();
+
+    private ModelBuilder(int[] input) {
+        this.input = input;
+    }
+
+    /** Reads {@code model:} ({@code f} already limited to its keys) and returns the expanded model. */
+    static ModelSpec build(Fields f) {
+        YNode inNode = f.required("input");
+        List<YNode> in = Fields.toList(inNode, f.at("input"));
+        if (in.size() != 3) throw Fields.err(inNode, f.at("input"), "expected [channels, height, width]");
+        int[] input = new int[3];
+        for (int i = 0; i < 3; i++) input[i] = Fields.toInt(in.get(i), f.at("input") + "[" + i + "]", 1, 1 << 16);
+        f.put("input", List.of(input[0], input[1], input[2]));
+        String init = f.getEnum("init", "pytorch", INITS);
+        String loss = f.getEnum("loss", "cross_entropy", "cross_entropy");
+        ModelBuilder b = new ModelBuilder(input);
+        if (f.has("blocks")) {
+            b.readBlocks(f.node("blocks"), f.at("blocks"));
+            f.put("blocks", YNode.plain(f.node("blocks")));
+        }
+        YNode layersNode = f.required("layers");
+        List<YNode> layers = Fields.toList(layersNode, f.at("layers"));
+        if (layers.isEmpty()) throw Fields.err(layersNode, f.at("layers"), "needs at least one layer");
+        f.put("layers", YNode.plain(layersNode));
+        YList top = (YList) b.subst(layersNode, Map.of(), null, f.at("layers"));
+        Scope scope = new Scope("", Ref.of(""), null);
+        b.expandList(top.items(), f.at("layers"), scope);
+        String output = b.resolve(scope.last);
+        return b.finish(init, loss, output);
+    }
+
+    // ---------------------------------------------------------------- blocks and $params
+
+    private void readBlocks(YNode node, String path) {
+        if (!(node instanceof YMap m)) throw Fields.err(node, path, "expected a map of block definitions");
+        m.entries().forEach((name, e) -> {
+            String p = path + "." + name;
+            if (!NAME.matcher(name).matches())
+                throw new SpecException(e.keyPos(), p, "block names are letters, digits and _");
+            if (LAYERS.contains(name) || name.equals("repeat") || name.equals(INPUT))
+                throw new SpecException(e.keyPos(), p, "`" + name + "` is a layer type; choose another block name");
+            Fields bf = Fields.of(e.value(), p, e.keyPos(), "params", "layers", "residual");
+            List<String> params = new ArrayList<>();
+            Map<String, YNode> defaults = new HashMap<>();
+            if (bf.has("params")) {
+                List<YNode> items = Fields.toList(bf.node("params"), bf.at("params"));
+                for (int i = 0; i < items.size(); i++) {
+                    YNode it = items.get(i);
+                    String ip = bf.at("params") + "[" + i + "]";
+                    String pn;
+                    if (it instanceof YMap pm && pm.entries().size() == 1) {
+                        Map.Entry<String, Entry> d = pm.entries().entrySet().iterator().next();
+                        pn = d.getKey();
+                        defaults.put(pn, d.getValue().value());
+                    } else {
+                        pn = Fields.toStr(it, ip);
+                    }
+                    if (!NAME.matcher(pn).matches())
+                        throw Fields.err(it, ip, "expected a parameter name or {name: default}, got "
+                                + YNode.describe(it));
+                    if (params.contains(pn)) throw Fields.err(it, ip, "parameter `" + pn + "` is listed twice");
+                    params.add(pn);
+                }
+            }
+            if (bf.has("layers") == bf.has("residual"))
+                throw new SpecException(bf.map.pos(), p, "a block has either `layers:` or `residual:`");
+            Map<String, YNode> check = new HashMap<>();
+            params.forEach(x -> check.put(x, new YScalar(null, "", false, null)));
+            subst(bf.map, check, name, p); // reports unknown $params now, even for blocks never used
+            blocks.put(name, new Block(name, params, defaults, bf.map, p));
+        });
+    }
+
+    /**
+     * A copy of {@code n} with every {@code $param} replaced by its argument. {@code block} is null outside
+     * blocks, where no $param may appear.
+     */
+    private YNode subst(YNode n, Map<String, YNode> env, String block, String path) {
+        if (n instanceof YScalar s && s.value() instanceof String str && str.startsWith("$")) {
+            String p = str.substring(1);
+            YNode v = env.get(p);
+            if (v != null) return v;
+            if (block == null)
+                throw Fields.err(n, path, "`" + str + "`: parameters can only be used inside a block");
+            String near = Fields.suggest(p, env.keySet());
+            throw Fields.err(n, path, "unknown parameter `" + str + "` of block `" + block + "`"
+                    + (near != null ? "; did you mean `$" + near + "`?"
+                    : env.isEmpty() ? "; the block has no params" : "; its params are " + String.join(", ", env.keySet())));
+        }
+        if (n instanceof YList l) {
+            List<YNode> items = new ArrayList<>();
+            for (int i = 0; i < l.items().size(); i++) items.add(subst(l.items().get(i), env, block, path + "[" + i + "]"));
+            return new YList(items, l.pos());
+        }
+        if (n instanceof YMap m) {
+            Map<String, Entry> es = new LinkedHashMap<>();
+            m.entries().forEach((k, e) -> {
+                if (block != null && k.equals("params") && path.endsWith("." + block)) es.put(k, e);
+                else es.put(k, new Entry(e.keyPos(), subst(e.value(), env, block, path + "." + k)));
+            });
+            return new YMap(es, m.pos());
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- expansion
+
+    private void expandList(List<YNode> items, String path, Scope sc) {
+        for (int i = 0; i < items.size(); i++) expandItem(items.get(i), path + "[" + i + "]", sc);
+    }
+
+    private void expandItem(YNode item, String path, Scope sc) {
+        String kind, name = null;
+        YNode args = null;
+        List<Ref> inputs = null;
+        if (item instanceof YScalar s && s.value() instanceof String str) {
+            kind = str;
+        } else if (item instanceof YMap m) {
+            List<String> kinds = m.entries().keySet().stream().filter(k -> !k.equals("name") && !k.equals("inputs")).toList();
+            if (kinds.isEmpty()) throw Fields.err(item, path, "a layer needs a type such as conv or relu");
+            if (kinds.size() > 1)
+                throw new SpecException(m.entries().get(kinds.get(1)).keyPos(), path, "one layer per list item, found `"
+                        + kinds.get(0) + "` and `" + kinds.get(1) + "`; start each layer with its own -");
+            kind = kinds.get(0);
+            args = m.get(kind);
+            if (m.get("name") != null) {
+                name = Fields.toStr(m.get("name"), path + ".name");
+                if (!NAME.matcher(name).matches() || name.equals(INPUT))
+                    throw Fields.err(m.get("name"), path + ".name",
+                            "names are letters, digits and _ (and not `input`), got \"" + name + "\"");
+            }
+            if (m.get("inputs") != null) {
+                YNode in = m.get("inputs");
+                List<YNode> refs = in instanceof YList l ? l.items() : List.of(in);
+                inputs = new ArrayList<>();
+                for (int i = 0; i < refs.size(); i++) {
+                    String ip = path + ".inputs" + (in instanceof YList ? "[" + i + "]" : "");
+                    inputs.add(new Ref(sc, Fields.toStr(refs.get(i), ip), refs.get(i).pos(), ip));
+                }
+                if (inputs.isEmpty()) throw Fields.err(in, path + ".inputs", "needs at least one layer name");
+            }
+        } else {
+            throw Fields.err(item, path, "expected a layer such as `relu` or `conv: {...}`, got " + YNode.describe(item));
+        }
+        String kp = path + "." + kind;
+        SourcePos pos = sc.usePos != null ? sc.usePos : item.pos();
+        if (nodes.size() > MAX_NODES) throw Fields.err(item, path, "the model has more than " + MAX_NODES + " layers");
+
+        if (kind.equals("repeat") || blocks.containsKey(kind)) {
+            if (inputs != null && inputs.size() != 1)
+                throw Fields.err(((YMap) item).get("inputs"), path + ".inputs", "`" + kind + "` takes one input");
+            Ref in = inputs != null ? inputs.get(0) : sc.last;
+            if (kind.equals("repeat")) repeat(args, kp, item.pos(), sc, name, in);
+            else useBlock(blocks.get(kind), args, kp, item.pos(), sc, name, in);
+            if (name != null) sc.local.put(name, resolveLater(sc.last));
+            return;
+        }
+        if (!LAYERS.contains(kind)) {
+            List<String> all = new ArrayList<>(LAYERS);
+            all.addAll(blocks.keySet());
+            all.add("repeat");
+            SourcePos at = item instanceof YMap m ? m.entries().get(kind).keyPos() : item.pos();
+            throw new SpecException(at, path, Fields.unknown("layer type", kind, all));
+        }
+        LayerSpec layer = parseLayer(kind, args, kp, item.pos());
+        boolean merge = kind.equals("add") || kind.equals("concat");
+        if (merge && (inputs == null || inputs.size() < 2))
+            throw Fields.err(item, path, kind + " needs `inputs:` naming at least two layers");
+        if (!merge && inputs != null && inputs.size() != 1)
+            throw Fields.err(((YMap) item).get("inputs"), path + ".inputs",
+                    kind + " takes one input; merge several with add or concat");
+        String local = name != null ? name : sc.next(SHORT.getOrDefault(kind, kind));
+        N n = add(sc.qualify(local), layer, inputs != null ? inputs : List.of(sc.last), pos, path);
+        sc.local.put(local, n.name);
+        sc.last = Ref.of(n.name);
+    }
+
+    /** The global name a block's or repeat's output will have: always a node created inside, hence resolved. */
+    private String resolveLater(Ref r) {
+        return resolve(r);
+    }
+
+    private void repeat(YNode args, String path, SourcePos at, Scope sc, String name, Ref in) {
+        Fields f = Fields.of(args, path, at, "times", "layers");
+        int times = f.getInt("times", null, 1, 1000);
+        List<YNode> layers = Fields.toList(f.required("layers"), f.at("layers"));
+        if (layers.isEmpty()) throw Fields.err(f.node("layers"), f.at("layers"), "needs at least one layer");
+        Ref cur = in;
+        for (int i = 0; i < times; i++) {
+            if (name != null) {
+                Scope s = new Scope(sc.qualify(name) + "." + i, cur, sc.usePos);
+                expandList(layers, f.at("layers"), s);
+                cur = s.last;
+            } else {
+                sc.last = cur;
+                expandList(layers, f.at("layers"), sc);
+                cur = sc.last;
+            }
+        }
+        sc.last = cur;
+    }
+
+    private void useBlock(Block b, YNode args, String path, SourcePos at, Scope sc, String name, Ref in) {
+        if (using.contains(b.name()))
+            throw new SpecException(at, path, "block `" + b.name() + "` uses itself: "
+                    + String.join(" -> ", using) + " -> " + b.name());
+        Map<String, YNode> env = new LinkedHashMap<>();
+        if (args instanceof YMap m) {
+            m.entries().forEach((k, e) -> {
+                if (!b.params().contains(k))
+                    throw new SpecException(e.keyPos(), path + "." + k, Fields.unknown("argument", k, b.params()));
+                env.put(k, e.value());
+            });
+        } else if (args != null && !(args instanceof YScalar s && s.isNull())) {
+            if (b.params().isEmpty()) throw Fields.err(args, path, "block `" + b.name() + "` has no params");
+            env.put(b.params().get(0), args);
+        }
+        for (String p : b.params()) {
+            if (env.get(p) == null || env.get(p) instanceof YScalar s && s.isNull()) {
+                if (!b.defaults().containsKey(p))
+                    throw new SpecException(args != null ? args.pos() : at, path,
+                            "missing argument `" + p + "` for block `" + b.name() + "`");
+                env.put(p, b.defaults().get(p));
+            }
+        }
+        YMap body = (YMap) subst(b.body(), env, b.name(), b.path());
+        Scope s = new Scope(sc.qualify(name != null ? name : sc.next(b.name())), in, sc.usePos != null ? sc.usePos : at);
+        using.push(b.name());
+        if (body.get("layers") != null) {
+            List<YNode> layers = Fields.toList(body.get("layers"), path + ".layers");
+            if (layers.isEmpty()) throw Fields.err(body.get("layers"), path + ".layers", "needs at least one layer");
+            expandList(layers, path + ".layers", s);
+        } else {
+            residual(body.get("residual"), path + ".residual", s);
+        }
+        using.pop();
+        sc.last = s.last;
+    }
+
+    private void residual(YNode node, String path, Scope s) {
+        Fields f = Fields.of(node, path, s.usePos, "main", "shortcut", "after");
+        List<YNode> main = Fields.toList(f.required("main"), f.at("main"));
+        if (main.isEmpty()) throw Fields.err(f.node("main"), f.at("main"), "needs at least one layer");
+        expandList(main, f.at("main"), s);
+        Ref mainOut = s.last;
+        YNode sc = f.node("shortcut");
+        Ref shortOut;
+        if (sc instanceof YList l) {
+            Scope ss = new Scope(s.qualify("shortcut"), s.input, s.usePos);
+            expandList(l.items(), f.at("shortcut"), ss);
+            shortOut = ss.last;
+        } else if (sc == null || Fields.toEnum(sc, f.at("shortcut"), "auto", "identity").equals("auto")) {
+            shortOut = Ref.of(add(s.qualify("shortcut"), null, List.of(s.input, mainOut), s.usePos, f.at("shortcut")).name);
+        } else {
+            shortOut = s.input;
+        }
+        N sum = add(s.qualify("add"), new LayerSpec.Add(), List.of(mainOut, shortOut), s.usePos, path);
+        s.local.put("add", sum.name);
+        s.last = Ref.of(sum.name);
+        if (f.has("after")) expandList(Fields.toList(f.node("after"), f.at("after")), f.at("after"), s);
+    }
+
+    private N add(String name, LayerSpec layer, List<Ref> refs, SourcePos pos, String path) {
+        N old = byName.get(name);
+        if (old != null) throw new SpecException(pos, path, "the name `" + name + "` is already used by " + old.path);
+        N n = new N(name, layer, refs, pos, path, nodes.size());
+        nodes.add(n);
+        byName.put(name, n);
+        return n;
+    }
+
+    private String resolve(Ref r) {
+        if (r.scope() == null) return r.name();
+        if (r.name().equals(INPUT)) return resolve(r.scope().input);
+        String g = r.scope().local.get(r.name());
+        if (g == null) {
+            Set<String> known = new TreeSet<>(r.scope().local.keySet());
+            known.add(INPUT);
+            throw new SpecException(r.pos(), r.path(), Fields.unknown("input", r.name(), known));
+        }
+        return g;
+    }
+
+    // ---------------------------------------------------------------- layers
+
+    private LayerSpec parseLayer(String kind, YNode args, String path, SourcePos at) {
+        String shorthand = switch (kind) {
+            case "maxpool", "avgpool" -> "kernel";
+            case "dense" -> "units";
+            case "dropout" -> "p";
+            case "leaky_relu" -> "alpha";
+            default -> null;
+        };
+        if (args instanceof YMap m) {
+            for (String k : List.of("name", "inputs"))
+                if (m.entries().containsKey(k))
+                    throw new SpecException(m.entries().get(k).keyPos(), path + "." + k, "`" + k
+                            + "` goes next to the layer type, not inside its arguments: - {" + kind + ": {...}, " + k + ": ...}");
+        } else if (args != null && !(args instanceof YScalar s && s.isNull())) {
+            if (shorthand == null)
+                throw Fields.err(args, path, "expected a map of arguments, got " + YNode.describe(args));
+            Map<String, Entry> e = new LinkedHashMap<>();
+            e.put(shorthand, new Entry(args.pos(), args));
+            args = new YMap(e, args.pos());
+        }
+        switch (kind) {
+            case "conv": {
+                Fields f = Fields.of(args, path, at, "filters", "kernel", "stride", "padding", "dilation", "bias", "activation");
+                int filters = f.getInt("filters", null, 1, 1 << 16);
+                int[] kernel = Fields.toPair(f.required("kernel"), f.at("kernel"), 1);
+                int[] stride = pair(f, "stride", 1);
+                int[] padding = padding(f);
+                int[] dilation = pair(f, "dilation", 1);
+                boolean bias = f.getBool("bias", true);
+                String act = f.has("activation") ? Fields.toEnum(f.node("activation"), f.at("activation"), ACTIVATIONS) : null;
+                return new LayerSpec.Conv(filters, kernel, stride, padding, dilation, bias, act);
+            }
+            case "batchnorm": {
+                Fields f = Fields.of(args, path, at, "eps", "momentum");
+                return new LayerSpec.BatchNorm(f.getDouble("eps", 1e-5, Range.POSITIVE),
+                        f.getDouble("momentum", 0.1, Range.UNIT));
+            }
+            case "leaky_relu":
+                return new LayerSpec.Activation(kind, Fields.of(args, path, at, "alpha")
+                        .getDouble("alpha", 0.01, Range.NON_NEGATIVE));
+            case "relu", "tanh", "sigmoid", "gelu":
+                noArgs(kind, args, path, at);
+                return new LayerSpec.Activation(kind, 0);
+            case "maxpool", "avgpool": {
+                Fields f = Fields.of(args, path, at, "kernel", "stride", "padding");
+                int[] kernel = Fields.toPair(f.required("kernel"), f.at("kernel"), 1);
+                int[] stride = f.has("stride") ? Fields.toPair(f.node("stride"), f.at("stride"), 1) : kernel;
+                int[] padding = padding(f);
+                if (padding != null && (2 * padding[0] > kernel[0] || 2 * padding[1] > kernel[1]))
+                    throw Fields.err(f.node("padding"), f.at("padding"), "must be at most half the kernel ("
+                            + kernel[0] + "x" + kernel[1] + "), got " + padding[0] + "x" + padding[1]);
+                return new LayerSpec.Pool(kind.substring(0, 3), kernel, stride, padding);
+            }
+            case "global_avgpool", "global_maxpool":
+                noArgs(kind, args, path, at);
+                return new LayerSpec.GlobalPool(kind.substring(7, 10));
+            case "flatten":
+                noArgs(kind, args, path, at);
+                return new LayerSpec.Flatten();
+            case "dense": {
+                Fields f = Fields.of(args, path, at, "units", "bias", "activation");
+                int units = f.getInt("units", null, 1, 1 << 24);
+                boolean bias = f.getBool("bias", true);
+                String act = f.has("activation") ? Fields.toEnum(f.node("activation"), f.at("activation"), ACTIVATIONS) : null;
+                return new LayerSpec.Dense(units, bias, act);
+            }
+            case "dropout":
+                return new LayerSpec.Dropout(Fields.of(args, path, at, "p").getDouble("p", 0.5, Range.UNIT_OPEN_TOP));
+            case "add":
+                noArgs(kind, args, path, at);
+                return new LayerSpec.Add();
+            default:
+                noArgs(kind, args, path, at);
+                return new LayerSpec.Concat();
+        }
+    }
+
+    private static int[] pair(Fields f, String key, int dflt) {
+        return f.has(key) ? Fields.toPair(f.node(key), f.at(key), 1) : new int[] {dflt, dflt};
+    }
+
+    /** padding: a number, [height, width] or {@code same} (null). */
+    private static int[] padding(Fields f) {
+        YNode p = f.node("padding");
+        if (p == null) return new int[] {0, 0};
+        if (p instanceof YScalar s && "same".equals(s.value())) return null;
+        if (p instanceof YScalar s && "valid".equals(s.value())) return new int[] {0, 0};
+        if (p instanceof YScalar s && s.value() instanceof String)
+            throw Fields.err(p, f.at("padding"), "expected a number, [height, width], same or valid, got " + YNode.describe(p));
+        return Fields.toPair(p, f.at("padding"), 0);
+    }
+
+    private static void noArgs(String kind, YNode args, String path, SourcePos at) {
+        if (args instanceof YMap m && !m.entries().isEmpty())
+            throw new SpecException(m.entries().values().iterator().next().keyPos(), path, "`" + kind + "` takes no arguments");
+    }
+
+    // ---------------------------------------------------------------- graph: resolve, sort, shapes
+
+    private ModelSpec finish(String init, String loss, String output) {
+        Map<String, List<String>> consumers = new HashMap<>();
+        for (N n : nodes) {
+            n.inputs = new ArrayList<>();
+            for (Ref r : n.refs) {
+                String g = resolve(r);
+                if (g.isEmpty() && n.refs.size() > 1)
+                    throw new SpecException(r.pos() != null ? r.pos() : n.pos, n.path,
+                            "the network input cannot be merged with other layers; put a layer on it first");
+                if (!n.inputs.contains(g)) n.inputs.add(g);
+                consumers.computeIfAbsent(g, k -> new ArrayList<>()).add(n.name);
+            }
+        }
+        List<N> order = sort();
+        for (N n : nodes)
+            if (!n.name.equals(output) && !consumers.containsKey(n.name))
+                throw new SpecException(n.pos, n.path, "`" + n.name + "` is not used: nothing reads its output");
+        Map<String, int[]> shapes = new HashMap<>();
+        shapes.put("", input);
+        Map<String, String> alias = new HashMap<>();
+        List<LayerNode> out = new ArrayList<>();
+        for (N n : order) {
+            List<String> ins = n.inputs.stream().map(i -> alias.getOrDefault(i, i)).toList();
+            if (n.layer == null) { // automatic shortcut
+                int[] in = shapes.get(ins.get(0)), main = shapes.get(ins.get(1));
+                if (Arrays.equals(in, main)) {
+                    alias.put(n.name, ins.get(0));
+                    continue;
+                }
+                if (in.length != 3 || main.length != 3)
+                    throw new SpecException(n.pos, n.path, "an automatic shortcut needs image shapes, got "
+                            + Shapes.str(in) + " -> " + Shapes.str(main) + "; write the shortcut layers");
+                int[] stride = {stride(in[1], main[1]), stride(in[2], main[2])};
+                if (stride[0] < 0 || stride[1] < 0)
+                    throw new SpecException(n.pos, n.path, "no 1x1 strided conv turns " + Shapes.str(in) + " into "
+                            + Shapes.str(main) + "; write the shortcut layers");
+                LayerSpec conv = new LayerSpec.Conv(main[0], new int[] {1, 1}, stride, new int[] {0, 0},
+                        new int[] {1, 1}, false, null);
+                out.add(node(n.name + ".conv", conv, ins.subList(0, 1), n, shapes));
+                out.add(node(n.name + ".bn", new LayerSpec.BatchNorm(1e-5, 0.1), List.of(n.name + ".conv"), n, shapes));
+                alias.put(n.name, n.name + ".bn");
+                continue;
+            }
+            out.add(node(n.name, n.layer, ins, n, shapes));
+        }
+        return new ModelSpec(input, List.copyOf(out), init, loss, output);
+    }
+
+    private LayerNode node(String name, LayerSpec layer, List<String> ins, N at, Map<String, int[]> shapes) {
+        List<int[]> in = ins.stream().map(shapes::get).toList();
+        try {
+            shapes.put(name, Shapes.output(layer, in, ins.stream().map(i -> i.isEmpty() ? INPUT : i).toList()));
+        } catch (Shapes.ShapeException e) {
+            throw new SpecException(at.pos, at.path, name + ": " + e.getMessage());
+        }
+        return new LayerNode(name, layer, ins.size() == 1 && ins.get(0).isEmpty() ? List.of() : List.copyOf(ins),
+                at.pos, at.path);
+    }
+
+    /** The stride s with ceil(in / s) == out, or -1. */
+    private static int stride(int in, int out) {
+        for (int s = Math.max(1, in / out); s <= in / out + 1; s++)
+            if ((in + s - 1) / s == out) return s;
+        return -1;
+    }
+
+    /** Topological order, declaration order among independent nodes; a cycle is an error. */
+    private List<N> sort() {
+        Map<String, Integer> pending = new HashMap<>();
+        Map<String, List<N>> readers = new HashMap<>();
+        for (N n : nodes) {
+            int deps = 0;
+            for (String i : n.inputs) {
+                if (i.isEmpty()) continue;
+                deps++;
+                readers.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
+            }
+            pending.put(n.name, deps);
+        }
+        PriorityQueue<N> ready = new PriorityQueue<>((a, b) -> Integer.compare(a.index, b.index));
+        nodes.stream().filter(n -> pending.get(n.name) == 0).forEach(ready::add);
+        List<N> order = new ArrayList<>();
+        while (!ready.isEmpty()) {
+            N n = ready.poll();
+            order.add(n);
+            for (N r : readers.getOrDefault(n.name, List.of()))
+                if (pending.merge(r.name, -1, Integer::sum) == 0) ready.add(r);
+        }
+        if (order.size() < nodes.size()) {
+            Set<String> done = new HashSet<>();
+            order.forEach(n -> done.add(n.name));
+            N start = nodes.stream().filter(n -> !done.contains(n.name)).findFirst().orElseThrow();
+            List<String> walk = new ArrayList<>();
+            N cur = start;
+            while (!walk.contains(cur.name)) {
+                walk.add(cur.name);
+                cur = byName.get(cur.inputs.stream().filter(i -> !i.isEmpty() && !done.contains(i)).findFirst().orElseThrow());
+            }
+            List<String> cycle = new ArrayList<>(walk.subList(walk.indexOf(cur.name), walk.size()));
+            java.util.Collections.reverse(cycle); // data flows left to right; start at the first declared
+            int first = 0;
+            for (int i = 1; i < cycle.size(); i++) if (byName.get(cycle.get(i)).index < byName.get(cycle.get(first)).index) first = i;
+            java.util.Collections.rotate(cycle, -first);
+            cycle.add(cycle.get(0));
+            N at = byName.get(cycle.get(0));
+            throw new SpecException(at.pos, at.path + ".inputs", "cycle in inputs: " + String.join(" -> ", cycle));
+        }
+        return order;
+    }
+}
