@@ -295,7 +295,7 @@ final class GraphCompiler implements ModelCompiler {
             throw new SpecException(null, "model", "cannot build the network: " + e.getMessage());
         }
         if (init.equals("pytorch")) pytorchInit(graph, fanIn, options.seed());
-        return new GraphNetwork(graph, options.layout(), inputName, graphOutput, rows, wd > 0);
+        return new GraphNetwork(graph, options.layout(), in, inputName, graphOutput, rows, wd > 0);
     }
 
     /** A summary row before parameter counting (the counts are read from the built graph). */

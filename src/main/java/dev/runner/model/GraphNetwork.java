@@ -23,15 +23,17 @@ final class GraphNetwork implements Network {
     private final String layout;
     private final String inputName;
     private final String outputName;
+    private final int[] input;
     private final List<LayerRow> rows;
     private final Set<String> nodeNames;
     private final boolean regularized;
     private final long trainable;
     private double score = Double.NaN;
 
-    GraphNetwork(ComputationGraph graph, String layout, String inputName, String outputName,
+    GraphNetwork(ComputationGraph graph, String layout, int[] input, String inputName, String outputName,
                  List<GraphCompiler.Row> specRows, boolean regularized) {
         this.graph = graph;
+        this.input = input.clone();
         this.layout = layout;
         this.inputName = inputName;
         this.outputName = outputName;
@@ -118,6 +120,23 @@ final class GraphNetwork implements Network {
     @Override
     public ComputationGraph graph() {
         return graph;
+    }
+
+    /** The input's [channels, height, width]. */
+    int[] inputShape() {
+        return input.clone();
+    }
+
+    /** The same network description around another graph of the same architecture (a restored checkpoint). */
+    GraphNetwork withGraph(ComputationGraph other) {
+        if (other.numParams() != graph.numParams()
+                || !other.getConfiguration().getTopologicalOrderStr().equals(graph.getConfiguration().getTopologicalOrderStr())) {
+            throw new IllegalArgumentException("the graph does not match the compiled spec ("
+                    + other.numParams() + " parameters, expected " + graph.numParams() + ")");
+        }
+        List<GraphCompiler.Row> specRows = new ArrayList<>();
+        for (LayerRow r : rows) specRows.add(new GraphCompiler.Row(r.name(), r.type(), r.outputShape()));
+        return new GraphNetwork(other, layout, input, inputName, outputName, specRows, regularized);
     }
 
     /** The graph's input vertex name. */

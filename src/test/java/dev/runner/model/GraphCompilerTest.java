@@ -250,6 +250,13 @@ class GraphCompilerTest {
         assertThat(((TorchBatchNorm) back.getLayer("bn").conf().getLayer()).getTorchWeightDecay()).isEqualTo(0.01);
         INDArray x = random(6, 2, 4, 4, 2);
         assertThat(back.output(false, x)[0].equalsWithEps(net.output(x), 1e-6)).isTrue();
+        Network restored = Networks.restore(spec, new CompileOptions(3, new Sgd(0.1), 0.01, "NHWC"), back);
+        assertThat(restored.graph()).isSameAs(back);
+        assertThat(restored.trainableParams()).isEqualTo(net.trainableParams());
+        assertThat(restored.activations(List.of("flatten"), x).get("flatten").equalsWithEps(
+                net.activations(List.of("flatten"), x).get("flatten"), 1e-6)).isTrue();
+        assertThatThrownBy(() -> Networks.restore(tutorialCnn(), CompileOptions.defaults(3, new Sgd(0.1)), back))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not match");
     }
 
     @Test
