@@ -1,0 +1,54 @@
+package dev.runner.model;
+
+import java.util.Objects;
+import org.nd4j.linalg.learning.config.IUpdater;
+
+/**
+ * How to compile a {@link dev.runner.spec.ModelSpec}.
+ *
+ * @param seed        seeds weight initialisation and dropout; same seed, same spec, same backend: same network
+ * @param updater     the optimiser (a torch-SGD updater, Adam, ...), applied to every trainable parameter
+ * @param weightDecay torch's coupled {@code weight_decay}: {@code wd * p} is added to the batch-mean gradient of
+ *                    every trainable parameter (conv/dense weights and biases, batch-norm gamma and beta) before
+ *                    the updater; 0 = none
+ * @param layout      "NCHW" or "NHWC": the layout of the features the network is fed with
+ * @param helpers     whether layers may use the backend's accelerated helpers (oneDNN); false = DL4J's plain
+ *                    Java/ND4J path (for comparisons; slower)
+ */
+public record CompileOptions(long seed, IUpdater updater, double weightDecay, String layout, boolean helpers) {
+    /** The layout measured fastest on this backend (see the model helper's report / docs/speed.md). */
+    public static final String DEFAULT_LAYOUT = "NHWC";
+
+    public CompileOptions {
+        Objects.requireNonNull(updater, "updater");
+        Objects.requireNonNull(layout, "layout");
+        if (!layout.equals("NCHW") && !layout.equals("NHWC")) {
+            throw new IllegalArgumentException("layout must be NCHW or NHWC, got " + layout);
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weightDecay must be a finite number >= 0, got " + weightDecay);
+        }
+    }
+
+    /** Helpers on (the fast path). */
+    public CompileOptions(long seed, IUpdater updater, double weightDecay, String layout) {
+        this(seed, updater, weightDecay, layout, true);
+    }
+
+    /** No weight decay, the default layout, helpers on. */
+    public static CompileOptions defaults(long seed, IUpdater updater) {
+        return new CompileOptions(seed, updater, 0.0, DEFAULT_LAYOUT, true);
+    }
+
+    public CompileOptions withWeightDecay(double wd) {
+        return new CompileOptions(seed, updater, wd, layout, helpers);
+    }
+
+    public CompileOptions withLayout(String newLayout) {
+        return new CompileOptions(seed, updater, weightDecay, newLayout, helpers);
+    }
+
+    public CompileOptions withHelpers(boolean on) {
+        return new CompileOptions(seed, updater, weightDecay, layout, on);
+    }
+}

@@ -1,0 +1,383 @@
+package dev.runner.model;
+
+import dev.runner.spec.LayerNode;
+import dev.runner.spec.LayerSpec;
+import dev.runner.spec.ModelSpec;
+import dev.runner.spec.SpecException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationGELU;
+import org.nd4j.linalg.activations.impl.ActivationLReLU;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Compiles a {@link ModelSpec} into a DL4J {@link ComputationGraph} with PyTorch's semantics: output sizes
+ * (Truncate + explicit padding), parameter counts, batch-norm momentum, dropout probability, flatten order and
+ * default initialisation. Shapes are computed here, in PyTorch's (C, H, W) order, and checked node by node so a
+ * shape that cannot work is reported at the layer that declared it.
+ */
+final class GraphCompiler implements ModelCompiler {
+    /** Weight initialisations accepted by {@code init:} besides {@code pytorch}. */
+    static final Map<String, WeightInit> INITS = Map.of(
+            "xavier", WeightInit.XAVIER_UNIFORM,
+            "xavier_uniform", WeightInit.XAVIER_UNIFORM,
+            "xavier_normal", WeightInit.XAVIER,
+            "kaiming_uniform", WeightInit.RELU_UNIFORM,
+            "kaiming_normal", WeightInit.RELU,
+            "he_uniform", WeightInit.RELU_UNIFORM,
+            "he_normal", WeightInit.RELU,
+            "lecun_normal", WeightInit.LECUN_NORMAL,
+            "lecun_uniform", WeightInit.LECUN_UNIFORM);
+
+    private static final String INPUT = "input";
+
+    @Override
+    public Network compile(ModelSpec spec, CompileOptions options) {
+        Backend.init();
+        CNN2DFormat fmt = CNN2DFormat.valueOf(options.layout());
+        String init = spec.init() == null ? "pytorch" : spec.init().toLowerCase(Locale.ROOT);
+        LayerNode first = spec.nodes().isEmpty() ? null : spec.nodes().get(0);
+        if (first == null) {
+            throw new SpecException(null, "model.layers", "the model has no layers");
+        }
+        if (!init.equals("pytorch") && !INITS.containsKey(init)) {
+            throw new SpecException(null, "model.init", "unknown init '" + spec.init() + "'; expected pytorch or one of "
+                    + new java.util.TreeSet<>(INITS.keySet()));
+        }
+        String loss = spec.loss() == null ? "cross_entropy" : spec.loss();
+        if (!loss.equals("cross_entropy")) {
+            throw new SpecException(null, "model.loss", "unknown loss '" + loss + "'; expected cross_entropy");
+        }
+        int[] in = spec.input();
+        if (in == null || in.length != 3 || in[0] <= 0 || in[1] <= 0 || in[2] <= 0) {
+            throw new SpecException(null, "model.input", "input must be [channels, height, width], got "
+                    + Arrays.toString(in));
+        }
+        String inputName = INPUT;
+        Set<String> names = new HashSet<>();
+        for (LayerNode n : spec.nodes()) names.add(n.name());
+        while (names.contains(inputName)) inputName = "_" + inputName;
+
+        String outName = spec.output() == null ? spec.nodes().get(spec.nodes().size() - 1).name() : spec.output();
+        if (!names.contains(outName)) {
+            throw new SpecException(null, "model.output", "no layer named '" + outName + "'");
+        }
+        Set<String> consumed = new HashSet<>();
+        for (LayerNode n : spec.nodes()) consumed.addAll(n.inputs());
+
+        double wd = options.weightDecay();
+        NeuralNetConfiguration.Builder nb = new NeuralNetConfiguration.Builder()
+                .seed(options.seed())
+                .dataType(DataType.FLOAT)
+                .updater(options.updater())
+                .weightInit(init.equals("pytorch") ? WeightInit.UNIFORM : INITS.get(init))
+                .biasInit(0.0);
+        ComputationGraphConfiguration.GraphBuilder gb = nb.graphBuilder()
+                .addInputs(inputName)
+                .setInputTypes(InputType.convolutional(in[1], in[2], in[0], fmt));
+
+        Map<String, int[]> shapes = new HashMap<>();
+        shapes.put(inputName, in.clone());
+        List<Row> rows = new ArrayList<>();
+        Map<String, Long> fanIn = new LinkedHashMap<>();
+        String graphOutput = null;
+
+        for (LayerNode node : spec.nodes()) {
+            List<String> inputs = node.inputs().isEmpty() ? List.of(inputName) : node.inputs();
+            List<int[]> inShapes = new ArrayList<>();
+            for (String i : inputs) {
+                int[] s = shapes.get(i);
+                if (s == null) {
+                    throw err(node, "input '" + i + "' is not a layer declared before it");
+                }
+                inShapes.add(s);
+            }
+            if (!(node.layer() instanceof LayerSpec.Add) && !(node.layer() instanceof LayerSpec.Concat)
+                    && inputs.size() != 1) {
+                throw err(node, kind(node.layer()) + " takes one input, got " + inputs.size());
+            }
+            int[] x = inShapes.get(0);
+            String[] ins = inputs.toArray(new String[0]);
+            int[] out;
+            boolean isOutput = node.name().equals(outName);
+            if (node.layer() instanceof LayerSpec.Conv c) {
+                need3d(node, x);
+                int oh = convOut(node, x[1], c.kernel()[0], c.stride()[0], c.padding() == null ? -1 : c.padding()[0],
+                        c.dilation()[0], "height");
+                int ow = convOut(node, x[2], c.kernel()[1], c.stride()[1], c.padding() == null ? -1 : c.padding()[1],
+                        c.dilation()[1], "width");
+                out = new int[] {c.filters(), oh, ow};
+                ConvolutionLayer.Builder b = new ConvolutionLayer.Builder(c.kernel(), c.stride())
+                        .nIn(x[0]).nOut(c.filters())
+                        .dilation(c.dilation())
+                        .hasBias(c.bias())
+                        .dataFormat(fmt)
+                        .activation(activation(node, c.activation()));
+                if (c.padding() == null) {
+                    b.convolutionMode(ConvolutionMode.Same);
+                } else {
+                    b.convolutionMode(ConvolutionMode.Truncate).padding(c.padding());
+                }
+                if (wd > 0) b.l2(wd).l2Bias(wd);
+                gb.addLayer(node.name(), b.build(), ins);
+                fanIn.put(node.name(), (long) x[0] * c.kernel()[0] * c.kernel()[1]);
+            } else if (node.layer() instanceof LayerSpec.BatchNorm bn) {
+                if (x.length != 3 && x.length != 1) throw err(node, "batchnorm needs a feature map or a vector");
+                if (!(bn.momentum() >= 0 && bn.momentum() <= 1)) throw err(node, "momentum must be in [0, 1]");
+                out = x.clone();
+                TorchBatchNorm b = new TorchBatchNorm();
+                b.setNIn(x[0]);
+                b.setNOut(x[0]);
+                b.setDecay(1.0 - bn.momentum());
+                b.setEps(bn.eps());
+                b.setCnn2DFormat(fmt);
+                b.setLayerName(node.name());
+                b.setTorchWeightDecay(wd);
+                gb.addLayer(node.name(), b, ins);
+            } else if (node.layer() instanceof LayerSpec.Activation a) {
+                out = x.clone();
+                gb.addLayer(node.name(), new ActivationLayer.Builder()
+                        .activation(activation(node, a.kind(), a.alpha())).build(), ins);
+            } else if (node.layer() instanceof LayerSpec.Pool p) {
+                need3d(node, x);
+                for (int d = 0; d < 2; d++) {
+                    if (p.padding() != null && p.padding()[d] * 2 > p.kernel()[d]) {
+                        throw err(node, "padding " + p.padding()[d] + " is more than half the kernel size "
+                                + p.kernel()[d]);
+                    }
+                }
+                int oh = convOut(node, x[1], p.kernel()[0], p.stride()[0], p.padding() == null ? -1 : p.padding()[0],
+                        1, "height");
+                int ow = convOut(node, x[2], p.kernel()[1], p.stride()[1], p.padding() == null ? -1 : p.padding()[1],
+                        1, "width");
+                out = new int[] {x[0], oh, ow};
+                SubsamplingLayer.Builder b = new SubsamplingLayer.Builder(
+                        p.kind().equals("max") ? SubsamplingLayer.PoolingType.MAX : SubsamplingLayer.PoolingType.AVG,
+                        p.kernel(), p.stride())
+                        .dataFormat(fmt)
+                        .avgPoolIncludePadInDivisor(true);
+                if (p.padding() == null) {
+                    b.convolutionMode(ConvolutionMode.Same);
+                } else {
+                    b.convolutionMode(ConvolutionMode.Truncate).padding(p.padding());
+                }
+                gb.addLayer(node.name(), b.build(), ins);
+            } else if (node.layer() instanceof LayerSpec.GlobalPool g) {
+                need3d(node, x);
+                out = new int[] {x[0]};
+                gb.addLayer(node.name(), new GlobalPoolingLayer.Builder(
+                        g.kind().equals("max") ? PoolingType.MAX : PoolingType.AVG).build(), ins);
+            } else if (node.layer() instanceof LayerSpec.Flatten f) {
+                if (x.length == 1) {
+                    out = x.clone();
+                    gb.addLayer(node.name(), new ActivationLayer.Builder().activation(Activation.IDENTITY).build(),
+                            ins);
+                } else {
+                    out = new int[] {x[0] * x[1] * x[2]};
+                    gb.addVertex(node.name(), new PreprocessorVertex(fmt == CNN2DFormat.NCHW
+                            ? new CnnToFeedForwardPreProcessor(x[1], x[2], x[0], CNN2DFormat.NCHW)
+                            : new ChwFlattenPreProcessor(x[1], x[2], x[0])), ins);
+                }
+            } else if (node.layer() instanceof LayerSpec.Dense d) {
+                if (x.length != 1) {
+                    throw err(node, "dense needs a flat input, got a " + shapeText(x)
+                            + " feature map: add flatten or a global pool before it");
+                }
+                out = new int[] {d.units()};
+                boolean head = isOutput && !consumed.contains(node.name()) && d.activation() == null;
+                if (head) {
+                    OutputLayer.Builder b = new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                            .nIn(x[0]).nOut(d.units()).hasBias(d.bias()).activation(Activation.SOFTMAX);
+                    if (wd > 0) b.l2(wd).l2Bias(wd);
+                    gb.addLayer(node.name(), b.build(), ins);
+                    graphOutput = node.name();
+                } else {
+                    DenseLayer.Builder b = new DenseLayer.Builder().nIn(x[0]).nOut(d.units()).hasBias(d.bias())
+                            .activation(activation(node, d.activation()));
+                    if (wd > 0) b.l2(wd).l2Bias(wd);
+                    gb.addLayer(node.name(), b.build(), ins);
+                }
+                fanIn.put(node.name(), (long) x[0]);
+            } else if (node.layer() instanceof LayerSpec.Dropout d) {
+                if (!(d.p() >= 0 && d.p() < 1)) throw err(node, "dropout p must be in [0, 1), got " + d.p());
+                out = x.clone();
+                Layer l = d.p() == 0 ? new ActivationLayer.Builder().activation(Activation.IDENTITY).build()
+                        : new DropoutLayer.Builder().dropOut(new Dropout(1.0 - d.p())).build();
+                gb.addLayer(node.name(), l, ins);
+            } else if (node.layer() instanceof LayerSpec.Add a) {
+                if (inputs.size() < 2) throw err(node, "add needs at least two inputs");
+                for (int i = 1; i < inShapes.size(); i++) {
+                    if (!Arrays.equals(inShapes.get(i), x)) {
+                        throw err(node, "add needs inputs of the same shape, got " + shapeText(x) + " ("
+                                + inputs.get(0) + ") and " + shapeText(inShapes.get(i)) + " (" + inputs.get(i) + ")");
+                    }
+                }
+                out = x.clone();
+                gb.addVertex(node.name(), new ElementWiseVertex(ElementWiseVertex.Op.Add), ins);
+            } else if (node.layer() instanceof LayerSpec.Concat cc) {
+                if (inputs.size() < 2) throw err(node, "concat needs at least two inputs");
+                int sum = 0;
+                for (int i = 0; i < inShapes.size(); i++) {
+                    int[] s = inShapes.get(i);
+                    if (s.length != x.length || (x.length == 3 && (s[1] != x[1] || s[2] != x[2]))) {
+                        throw err(node, "concat needs inputs of the same height and width, got " + shapeText(x)
+                                + " (" + inputs.get(0) + ") and " + shapeText(s) + " (" + inputs.get(i) + ")");
+                    }
+                    sum += s[0];
+                }
+                out = x.clone();
+                out[0] = sum;
+                gb.addVertex(node.name(), new MergeVertex(), ins);
+            } else {
+                throw err(node, "unsupported layer " + node.layer());
+            }
+            shapes.put(node.name(), out);
+            rows.add(new Row(node.name(), kind(node.layer()), out));
+        }
+
+        LayerNode outNode = spec.nodes().stream().filter(n -> n.name().equals(outName)).findFirst().orElseThrow();
+        if (graphOutput == null) {
+            int[] s = shapes.get(outName);
+            if (s.length != 1) {
+                throw err(outNode, "the network's output must be flat for cross_entropy, got a " + shapeText(s)
+                        + " feature map: end with a global pool or flatten and a dense layer");
+            }
+            String lossName = "loss";
+            while (names.contains(lossName)) lossName = "_" + lossName;
+            gb.addLayer(lossName, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .activation(Activation.SOFTMAX).build(), outName);
+            graphOutput = lossName;
+        }
+        gb.setOutputs(graphOutput);
+        ComputationGraph graph;
+        try {
+            ComputationGraphConfiguration conf = gb.build();
+            graph = new ComputationGraph(conf);
+            Backend.withHelpers(options.helpers(), () -> graph.init());
+        } catch (SpecException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SpecException(null, "model", "cannot build the network: " + e.getMessage());
+        }
+        if (init.equals("pytorch")) pytorchInit(graph, fanIn, options.seed());
+        return new GraphNetwork(graph, options.layout(), in, inputName, graphOutput, rows, wd > 0);
+    }
+
+    /** A summary row before parameter counting (the counts are read from the built graph). */
+    record Row(String name, String type, int[] shape) {}
+
+    /**
+     * PyTorch's default initialisation of nn.Conv2d / nn.Linear: weights kaiming_uniform(a=sqrt 5), which is
+     * U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Each layer draws from
+     * its own stream seeded by (seed, layer name), so adding a layer does not change the others' weights.
+     */
+    static void pytorchInit(ComputationGraph graph, Map<String, Long> fanIn, long seed) {
+        for (Map.Entry<String, Long> e : fanIn.entrySet()) {
+            org.deeplearning4j.nn.api.Layer layer = graph.getLayer(e.getKey());
+            double bound = 1.0 / Math.sqrt(e.getValue());
+            SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + e.getKey().hashCode());
+            for (String key : new String[] {"W", "b"}) {
+                INDArray p = layer.paramTable().get(key);
+                if (p == null) continue;
+                float[] v = new float[(int) p.length()];
+                for (int i = 0; i < v.length; i++) v[i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
+                p.assign(Nd4j.createFromArray(v).reshape(p.ordering(), p.shape()));
+            }
+        }
+    }
+
+    private static int convOut(LayerNode node, int in, int k, int s, int pad, int dil, String dim) {
+        if (pad < 0) return (in + s - 1) / s; // same
+        int eff = dil * (k - 1) + 1;
+        int o = Math.floorDiv(in + 2 * pad - eff, s) + 1;
+        if (o <= 0) {
+            throw err(node, "kernel " + k + (dil > 1 ? " (dilation " + dil + ")" : "") + " with padding " + pad
+                    + " does not fit the input " + dim + " " + in);
+        }
+        return o;
+    }
+
+    private static void need3d(LayerNode node, int[] x) {
+        if (x.length != 3) {
+            throw err(node, kind(node.layer()) + " needs a feature map [channels, height, width], got a vector of "
+                    + x[0]);
+        }
+    }
+
+    private static IActivation activation(LayerNode node, String kind) {
+        return kind == null ? Activation.IDENTITY.getActivationFunction() : activation(node, kind, 0.01);
+    }
+
+    static IActivation activation(LayerNode node, String kind, double alpha) {
+        return switch (kind) {
+            case "relu" -> Activation.RELU.getActivationFunction();
+            case "leaky_relu" -> new ActivationLReLU(alpha);
+            case "tanh" -> Activation.TANH.getActivationFunction();
+            case "sigmoid" -> Activation.SIGMOID.getActivationFunction();
+            // DL4J has no exact (erf) GELU; the tanh approximation is within 1e-3 of torch's default.
+            case "gelu" -> new ActivationGELU(true);
+            case "identity", "linear", "none" -> Activation.IDENTITY.getActivationFunction();
+            case "softmax" -> Activation.SOFTMAX.getActivationFunction();
+            default -> throw err(node, "unknown activation '" + kind + "'");
+        };
+    }
+
+    static String kind(LayerSpec l) {
+        if (l instanceof LayerSpec.Conv) return "conv";
+        if (l instanceof LayerSpec.BatchNorm) return "batchnorm";
+        if (l instanceof LayerSpec.Activation a) return a.kind();
+        if (l instanceof LayerSpec.Pool p) return p.kind() + "pool";
+        if (l instanceof LayerSpec.GlobalPool g) return "global_" + g.kind() + "pool";
+        if (l instanceof LayerSpec.Flatten) return "flatten";
+        if (l instanceof LayerSpec.Dense) return "dense";
+        if (l instanceof LayerSpec.Dropout) return "dropout";
+        if (l instanceof LayerSpec.Add) return "add";
+        if (l instanceof LayerSpec.Concat) return "concat";
+        return l.getClass().getSimpleName().toLowerCase(Locale.ROOT);
+    }
+
+    static String shapeText(int[] s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length; i++) sb.append(i == 0 ? "" : "x").append(s[i]);
+        return sb.toString();
+    }
+
+    private static SpecException err(LayerNode node, String problem) {
+        return new SpecException(node.pos(), node.path(), node.name() + ": " + problem);
+    }
+}

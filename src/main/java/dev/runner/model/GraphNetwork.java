@@ -1,0 +1,151 @@
+package dev.runner.model;
+
+import dev.runner.UserError;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+
+/** A compiled ComputationGraph behind the {@link Network} interface. */
+final class GraphNetwork implements Network {
+    /** Batch-norm running statistics: DL4J stores them as parameters, PyTorch as buffers. */
+    static final Set<String> NOT_TRAINABLE = Set.of(BatchNormalizationParamInitializer.GLOBAL_MEAN,
+            BatchNormalizationParamInitializer.GLOBAL_VAR, BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
+
+    private final ComputationGraph graph;
+    private final String layout;
+    private final String inputName;
+    private final String outputName;
+    private final int[] input;
+    private final List<LayerRow> rows;
+    private final Set<String> nodeNames;
+    private final boolean regularized;
+    private final long trainable;
+    private double score = Double.NaN;
+
+    GraphNetwork(ComputationGraph graph, String layout, int[] input, String inputName, String outputName,
+                 List<GraphCompiler.Row> specRows, boolean regularized) {
+        this.graph = graph;
+        this.input = input.clone();
+        this.layout = layout;
+        this.inputName = inputName;
+        this.outputName = outputName;
+        this.regularized = regularized;
+        List<LayerRow> r = new ArrayList<>();
+        long total = 0;
+        for (GraphCompiler.Row row : specRows) {
+            long p = trainableParams(graph.getLayer(row.name()));
+            total += p;
+            r.add(new LayerRow(row.name(), row.type(), row.shape().clone(), p));
+        }
+        this.rows = Collections.unmodifiableList(r);
+        this.trainable = total;
+        this.nodeNames = new java.util.LinkedHashSet<>();
+        for (LayerRow row : r) nodeNames.add(row.name());
+    }
+
+    static long trainableParams(Layer layer) {
+        if (layer == null) return 0;
+        long n = 0;
+        for (Map.Entry<String, INDArray> e : layer.paramTable().entrySet()) {
+            if (!NOT_TRAINABLE.contains(e.getKey())) n += e.getValue().length();
+        }
+        return n;
+    }
+
+    @Override
+    public String layout() {
+        return layout;
+    }
+
+    @Override
+    public void fit(DataSet batch) {
+        // DL4J's score adds the L2 penalty (0.5 * wd * |p|^2) to the loss; torch reports the loss alone. The
+        // penalty is computed from the parameters before the update, as DL4J does.
+        double penalty = regularized ? graph.calcRegularizationScore(true) : 0.0;
+        graph.fit(batch);
+        score = graph.score() - penalty;
+    }
+
+    @Override
+    public double score() {
+        return score;
+    }
+
+    @Override
+    public INDArray output(INDArray features) {
+        return graph.output(false, features)[0];
+    }
+
+    /**
+     * Feature maps come back in PyTorch's order, [batch, channels, height, width], whatever the layout; vectors
+     * as [batch, n].
+     */
+    @Override
+    public Map<String, INDArray> activations(List<String> layers, INDArray features) {
+        for (String l : layers) {
+            if (!nodeNames.contains(l)) {
+                throw new UserError("no layer named '" + l + "'; the layers are " + String.join(", ", nodeNames));
+            }
+        }
+        // DL4J M2.1's output(List, ...) trips over its own workspace bookkeeping on small graphs (a
+        // NullPointerException, then a workspace left open on the thread); feedForward's detached path is sound.
+        Map<String, INDArray> all = graph.feedForward(new INDArray[] {features}, false);
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            INDArray a = all.get(layers.get(i));
+            if (a.rank() == 4 && layout.equals("NHWC")) a = a.permute(0, 3, 1, 2);
+            out.put(layers.get(i), a.dup('c'));
+        }
+        return out;
+    }
+
+    @Override
+    public List<LayerRow> summary() {
+        return rows;
+    }
+
+    @Override
+    public long trainableParams() {
+        return trainable;
+    }
+
+    @Override
+    public ComputationGraph graph() {
+        return graph;
+    }
+
+    /** The input's [channels, height, width]. */
+    int[] inputShape() {
+        return input.clone();
+    }
+
+    /** The same network description around another graph of the same architecture (a restored checkpoint). */
+    GraphNetwork withGraph(ComputationGraph other) {
+        if (other.numParams() != graph.numParams()
+                || !other.getConfiguration().getTopologicalOrderStr().equals(graph.getConfiguration().getTopologicalOrderStr())) {
+            throw new IllegalArgumentException("the graph does not match the compiled spec ("
+                    + other.numParams() + " parameters, expected " + graph.numParams() + ")");
+        }
+        List<GraphCompiler.Row> specRows = new ArrayList<>();
+        for (LayerRow r : rows) specRows.add(new GraphCompiler.Row(r.name(), r.type(), r.outputShape()));
+        return new GraphNetwork(other, layout, input, inputName, outputName, specRows, regularized);
+    }
+
+    /** The graph's input vertex name. */
+    String inputName() {
+        return inputName;
+    }
+
+    /** The vertex that computes the class probabilities (the last dense layer, or a softmax loss layer). */
+    String outputName() {
+        return outputName;
+    }
+}

@@ -1,0 +1,114 @@
+package dev.runner.model;
+
+import static dev.runner.model.TestSpecs.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.runner.spec.ModelSpec;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+class BackendTest {
+    /** conv, batch norm, relu, max and avg pooling, a residual add, global pool, dense. */
+    static ModelSpec small() {
+        TestSpecs t = create().add("conv1", conv(6, 3, 1, 1, true)).add("bn1", bn()).add("relu1", relu())
+                .add("pool1", maxpool(3, 2, 1));
+        String in = t.last();
+        t.add("conv2", conv(6, 3, 1, 1, false)).add("bn2", bn()).addFrom("add", add(), "bn2", in)
+                .add("relu2", relu()).add("pool2", avgpool(2, 2, 0)).add("gap", gap()).add("fc", dense(5));
+        return t.build(3, 12, 12);
+    }
+
+    static Network compile(String layout, boolean helpers) {
+        return ModelCompiler.computationGraph().compile(small(),
+                new CompileOptions(11, new Sgd(0.1), 0.01, layout, helpers));
+    }
+
+    @Test
+    void describeSaysWhatIsInUse() {
+        Backend.init();
+        Backend.init(); // idempotent
+        Map<String, Object> d = Backend.describe();
+        assertThat(d).containsKeys("backend", "native_classifier", "nd4j_version", "onednn", "helpers_enabled",
+                "threads", "cpu", "build_info");
+        assertThat(d.get("backend")).isEqualTo("CPU");
+        assertThat(d.get("nd4j_version")).isEqualTo("1.0.0-M2.1");
+        assertThat((String) d.get("native_classifier")).startsWith("linux-x86_64");
+        assertThat(d.get("onednn")).isEqualTo(((String) d.get("build_info")).contains("HAVE_ONEDNN"));
+        assertThat(d.get("onednn")).isEqualTo(((String) d.get("native_classifier")).contains("onednn"));
+        assertThat((Integer) d.get("threads")).isPositive();
+    }
+
+    @Test
+    void oneDnnHelpersAreInUseWhenTheBuildHasOneDnn() {
+        assumeTrue(Backend.oneDnnCompiledIn(), "native build without oneDNN");
+        assertThat(Backend.helpersEnabled()).isTrue();
+        for (String layout : List.of("NCHW", "NHWC")) {
+            ComputationGraph g = compile(layout, true).graph();
+            assertThat(g.getLayer("conv1").getHelper()).isInstanceOf(MKLDNNConvHelper.class);
+            assertThat(g.getLayer("bn1").getHelper()).isInstanceOf(MKLDNNBatchNormHelper.class);
+            assertThat(g.getLayer("pool1").getHelper()).isInstanceOf(MKLDNNSubsamplingHelper.class);
+            ComputationGraph plain = compile(layout, false).graph();
+            assertThat(plain.getLayer("conv1").getHelper()).isNull();
+            assertThat(plain.getLayer("bn1").getHelper()).isNull();
+        }
+        // The switch is restored after a plain compile.
+        assertThat(compile("NHWC", true).graph().getLayer("conv2").getHelper()).isNotNull();
+    }
+
+    @Test
+    void oneDnnPathComputesWhatThePlainPathComputes() {
+        for (String layout : List.of("NCHW", "NHWC")) {
+            Network fast = compile(layout, true);
+            Network plain = compile(layout, false);
+            assertThat(fast.graph().params()).isEqualTo(plain.graph().params());
+            INDArray x = GraphCompilerTest.random(21, 4, 3, 12, 12);
+            if (layout.equals("NHWC")) x = GraphCompilerTest.nhwc(x);
+            INDArray y = GraphCompilerTest.oneHot(4, 5);
+
+            assertClose(fast.output(x), plain.output(x), 1e-4, layout + " output");
+            Map<String, INDArray> fa = fast.activations(List.of("relu1", "pool1", "add", "pool2"), x);
+            Map<String, INDArray> pa = plain.activations(List.of("relu1", "pool1", "add", "pool2"), x);
+            for (String k : fa.keySet()) assertClose(fa.get(k), pa.get(k), 1e-4, layout + " " + k);
+
+            Map<String, INDArray> gf = gradients(fast.graph(), x, y);
+            Map<String, INDArray> gp = gradients(plain.graph(), x, y);
+            assertThat(gf.keySet()).isEqualTo(gp.keySet()).contains("conv1_W", "bn1_gamma", "fc_W");
+            for (String k : gf.keySet()) {
+                if (k.endsWith("_mean") || k.endsWith("_var") || k.endsWith("_log10stdev")) continue;
+                assertClose(gf.get(k), gp.get(k), 1e-3, layout + " gradient " + k);
+            }
+            // and one training step lands on the same parameters
+            fast.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+            plain.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+            assertClose(fast.graph().params(), plain.graph().params(), 1e-4, layout + " params after a step");
+            assertThat(fast.score()).isCloseTo(plain.score(), org.assertj.core.api.Assertions.within(1e-4));
+        }
+    }
+
+    private static Map<String, INDArray> gradients(ComputationGraph g, INDArray x, INDArray y) {
+        g.setInputs(x);
+        g.setLabels(y);
+        g.computeGradientAndScore();
+        Map<String, INDArray> m = new java.util.TreeMap<>();
+        g.gradient().gradientForVariable().forEach((k, v) -> m.put(k, v.dup()));
+        g.clear();
+        return m;
+    }
+
+    /** |a - b| <= tol * max(1, max|b|) element-wise. */
+    private static void assertClose(INDArray a, INDArray b, double tol, String what) {
+        assertThat(a.shape()).as(what).isEqualTo(b.shape());
+        double scale = Math.max(1.0, b.amaxNumber().doubleValue());
+        double diff = Transforms.abs(a.sub(b)).maxNumber().doubleValue();
+        assertThat(diff).as(what + " max abs diff (scale " + scale + ")").isLessThanOrEqualTo(tol * scale);
+    }
+}
