@@ -1,5 +1,7 @@
 package dev.runner.data;
 
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
@@ -20,6 +22,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * stay at most {@code prefetch} batches ahead of the consumer. Batches come out in order; each batch's content is
  * a function of (seed, epoch, image index) only, so it does not depend on the number of threads.
  *
+ * <p><b>Batches are recycled:</b> the arrays of a full batch are refilled once the consumer has taken
+ * {@link #KEEP} + 1 further batches (the batch from {@code next()} and the {@value #KEEP} before it are intact).
+ * Use a batch before asking for the next ones, or {@code dup()} what you keep. After the pass ends or
+ * {@link #close()}, nothing is overwritten any more. A fresh native allocation per batch would cost more than the
+ * augmentation itself.
+ *
  * <p>{@link #reset()} replays the very same pass (same order, same augmentation): one iterator is one epoch;
  * for the next epoch ask {@link Batches#train} for a new iterator. Call {@link #close()} when abandoning a pass
  * early; the threads also stop by themselves once the last batch has been handed out.
@@ -27,6 +35,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class EpochIterator implements DataSetIterator, AutoCloseable {
     private static final long serialVersionUID = 1L;
     private static final AtomicInteger POOL_ID = new AtomicInteger();
+    /** Batches handed out before the latest one whose arrays are still intact. */
+    public static final int KEEP = 2;
 
     private final ImageSet set;
     private final Augmenter augmenter;
@@ -51,6 +61,8 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
     private Throwable failure;
     private ExecutorService pool;
     private DataSetPreProcessor preProcessor;
+    private INDArray[] ring;
+    private INDArray[] ringLabels;
     private int generation;
 
     EpochIterator(ImageSet set, Augmenter augmenter, int[] order, long rngBase, boolean random, int batchSize,
@@ -94,6 +106,10 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
         lock.lock();
         try {
             slots = new DataSet[batches];
+            // batch b uses ring[b % ring.length]; workers stay < prefetch batches ahead, so a slot is refilled only
+            // after the consumer has taken KEEP more batches
+            ring = new INDArray[prefetch + KEEP + 1];
+            ringLabels = new INDArray[ring.length];
             generation++;
             nextToBuild = 0;
             nextToHand = 0;
@@ -172,7 +188,7 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
         int from = b * batchSize;
         int n = Math.min(batchSize, order.length - from);
         int per = augmenter.outputFloats();
-        float[] features = n == batchSize ? full : new float[n * per];
+        float[] features = full;
         int classes = set.numClasses();
         float[] labels = new float[n * classes];
         byte[] pixels = set.pixels();
@@ -187,8 +203,24 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
         long[] shape = nhwc
                 ? new long[] {n, augmenter.outH, augmenter.outW, augmenter.channels}
                 : new long[] {n, augmenter.channels, augmenter.outH, augmenter.outW};
-        INDArray f = Nd4j.create(features, shape, 'c');
-        INDArray l = Nd4j.create(labels, new long[] {n, classes}, 'c');
+        INDArray f;
+        INDArray l;
+        if (n == batchSize) {
+            // full batches recycle a ring of native arrays: a fresh 0.8 MB native allocation per batch costs more
+            // than the augmentation itself (malloc/mmap, page faults, GC-driven frees)
+            int slot = b % ring.length;
+            if (ring[slot] == null) {
+                ring[slot] = Nd4j.createUninitializedDetached(DataType.FLOAT, shape);
+                ringLabels[slot] = Nd4j.createUninitializedDetached(DataType.FLOAT, n, classes);
+            }
+            f = ring[slot];
+            l = ringLabels[slot];
+            new FloatPointer(f.data().addressPointer()).put(features, 0, n * per);
+            new FloatPointer(l.data().addressPointer()).put(labels, 0, n * classes);
+        } else {
+            f = Nd4j.create(java.util.Arrays.copyOf(features, n * per), shape, 'c');
+            l = Nd4j.create(labels, new long[] {n, classes}, 'c');
+        }
         return new DataSet(f, l);
     }
 
