@@ -17,6 +17,11 @@ public final class Datasets {
      * @throws UserError with a one-line message when the data is missing, damaged or cannot be downloaded
      */
     public static LoadedData load(DataSpec spec, Path dataRoot, Consumer<String> log) {
+        return load(spec, dataRoot, log, CifarBinary.OFFICIAL_RECORDS);
+    }
+
+    /** As {@link #load(DataSpec, Path, Consumer)}, CIFAR-10 batch files holding {@code cifarRecords} records each. */
+    static LoadedData load(DataSpec spec, Path dataRoot, Consumer<String> log, int cifarRecords) {
         if (spec == null || spec.dataset() == null) {
             throw new UserError("no data.dataset given");
         }
@@ -26,7 +31,7 @@ public final class Datasets {
             String md5 = c.url() == null || c.url().isBlank()
                     ? (c.md5() == null ? DataSpec.Cifar10.DEFAULT_MD5 : c.md5()) : c.md5();
             Path dir = CifarDownload.ensure(dataRoot, url, md5, out);
-            LoadedData d = CifarBinary.read(dir, CifarBinary.OFFICIAL_RECORDS);
+            LoadedData d = CifarBinary.read(dir, cifarRecords);
             out.accept("CIFAR-10: " + d.train().size() + " train / " + d.test().size() + " test images from " + dir);
             return d;
         }
