@@ -1,0 +1,55 @@
+package dev.runner.data;
+
+import dev.runner.UserError;
+import dev.runner.spec.DataSpec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/** Loads the dataset of a {@code data:} section into memory (downloading CIFAR-10 when needed). */
+public final class Datasets {
+    private Datasets() {}
+
+    /**
+     * @param dataRoot from {@link DataRoot#resolve(String)}
+     * @param log      one-line progress messages (the download progress bar goes to stderr)
+     * @throws UserError with a one-line message when the data is missing, damaged or cannot be downloaded
+     */
+    public static LoadedData load(DataSpec spec, Path dataRoot, Consumer<String> log) {
+        return load(spec, dataRoot, log, CifarBinary.OFFICIAL_RECORDS);
+    }
+
+    /** As {@link #load(DataSpec, Path, Consumer)}, CIFAR-10 batch files holding {@code cifarRecords} records each. */
+    static LoadedData load(DataSpec spec, Path dataRoot, Consumer<String> log, int cifarRecords) {
+        if (spec == null || spec.dataset() == null) {
+            throw new UserError("no data.dataset given");
+        }
+        Consumer<String> out = log == null ? s -> { } : log;
+        if (spec.dataset() instanceof DataSpec.Cifar10 c) {
+            String url = c.url() == null || c.url().isBlank() ? DataSpec.Cifar10.DEFAULT_URL : c.url();
+            String md5 = c.url() == null || c.url().isBlank()
+                    ? (c.md5() == null ? DataSpec.Cifar10.DEFAULT_MD5 : c.md5()) : c.md5();
+            Path dir = CifarDownload.ensure(dataRoot, url, md5, out);
+            LoadedData d = CifarBinary.read(dir, cifarRecords);
+            out.accept("CIFAR-10: " + d.train().size() + " train / " + d.test().size() + " test images from " + dir);
+            return d;
+        }
+        if (spec.dataset() instanceof DataSpec.ImageFolder f) {
+            return ImageFolderLoader.load(imageFolderPath(f.path(), dataRoot), f.resize(), out);
+        }
+        throw new UserError("unsupported dataset " + spec.dataset());
+    }
+
+    /** An absolute path as is; a relative one inside the data root if it exists there, else as given. */
+    static Path imageFolderPath(Path path, Path dataRoot) {
+        if (path == null) {
+            throw new UserError("data.dataset.imagefolder needs a path");
+        }
+        if (path.isAbsolute() || dataRoot == null) {
+            return path;
+        }
+        Path inRoot = dataRoot.resolve(path);
+        return Files.isDirectory(inRoot) ? inRoot : path;
+    }
+}

@@ -1,0 +1,271 @@
+package dev.runner.data;
+
+import dev.runner.UserError;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * torchvision's ImageFolder convention: {@code DIR/train/<class>/*.{png,jpg,jpeg}} and {@code DIR/test/<class>/*},
+ * classes = the sorted folder names of {@code train} (test may lack some), files sorted by name within a class.
+ * Images are decoded once (ImageIO, all cores) into RGB bytes; grey images are replicated to three channels and
+ * alpha is dropped, as PIL's {@code convert("RGB")}. All images must have one size unless {@code resize} [h, w]
+ * is given, in which case every image of another size is resized bilinearly (pixel centres aligned, no
+ * antialiasing).
+ */
+final class ImageFolderLoader {
+    private ImageFolderLoader() {}
+
+    static LoadedData load(Path dir, int[] resize, Consumer<String> log) {
+        return load(dir, resize, log, Runtime.getRuntime().availableProcessors());
+    }
+
+    static LoadedData load(Path dir, int[] resize, Consumer<String> log, int threads) {
+        if (resize != null && (resize.length != 2 || resize[0] <= 0 || resize[1] <= 0)) {
+            throw new UserError("data.dataset.imagefolder.resize must be [height, width] with positive values");
+        }
+        Path trainDir = dir.resolve("train");
+        Path testDir = dir.resolve("test");
+        if (!Files.isDirectory(trainDir) || !Files.isDirectory(testDir)) {
+            throw new UserError("image folder " + dir + " must contain train/<class>/ and test/<class>/ folders"
+                    + " (check data.dataset.imagefolder.path, relative paths are taken from --data-root or"
+                    + " RUNNER_DATA first)");
+        }
+        List<String> classes = classFolders(trainDir);
+        if (classes.isEmpty()) {
+            throw new UserError(trainDir + " has no class folders (expected train/<class>/*.png|jpg)");
+        }
+        List<Path> trainFiles = new ArrayList<>();
+        List<Integer> trainLabels = new ArrayList<>();
+        for (int c = 0; c < classes.size(); c++) {
+            List<Path> files = imageFiles(trainDir.resolve(classes.get(c)));
+            if (files.isEmpty()) {
+                throw new UserError(trainDir.resolve(classes.get(c)) + " holds no .png/.jpg/.jpeg images");
+            }
+            for (Path f : files) {
+                trainFiles.add(f);
+                trainLabels.add(c);
+            }
+        }
+        List<Path> testFiles = new ArrayList<>();
+        List<Integer> testLabels = new ArrayList<>();
+        for (String name : classFolders(testDir)) {
+            int c = classes.indexOf(name);
+            if (c < 0) {
+                throw new UserError(testDir.resolve(name) + " is a class that train/ does not have; classes in "
+                        + trainDir + ": " + String.join(", ", classes));
+            }
+            for (Path f : imageFiles(testDir.resolve(name))) {
+                testFiles.add(f);
+                testLabels.add(c);
+            }
+        }
+        if (testFiles.isEmpty()) {
+            throw new UserError(testDir + " holds no images (expected test/<class>/*.png|jpg)");
+        }
+        int[] shape;
+        if (resize != null) {
+            shape = new int[] {resize[0], resize[1]};
+        } else {
+            BufferedImage first = decode(trainFiles.get(0));
+            shape = new int[] {first.getHeight(), first.getWidth()};
+        }
+        long imageBytes = 3L * shape[0] * shape[1];
+        if (imageBytes * Math.max(trainFiles.size(), testFiles.size()) > Integer.MAX_VALUE - 16) {
+            throw new UserError("image folder " + dir + ": " + trainFiles.size() + " images of " + shape[0] + "x"
+                    + shape[1] + " do not fit in one 2 GB array; give a smaller data.dataset.imagefolder.resize");
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
+            Thread t = new Thread(r, "runner-data-decode");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            int[] resized = new int[1];
+            ImageSet train = decodeAll(trainFiles, trainLabels, classes, shape, resize != null, pool, resized);
+            ImageSet test = decodeAll(testFiles, testLabels, classes, shape, resize != null, pool, resized);
+            log.accept("image folder " + dir + ": " + train.size() + " train / " + test.size() + " test images, "
+                    + classes.size() + " classes, " + shape[0] + "x" + shape[1]
+                    + (resized[0] > 0 ? " (" + resized[0] + " resized bilinearly)" : ""));
+            List<Path> files = new ArrayList<>(trainFiles);
+            files.addAll(testFiles);
+            return new LoadedData(train, test, classes, files);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static List<String> classFolders(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isDirectory)
+                    .map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith("."))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UserError("cannot list " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static List<Path> imageFiles(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isRegularFile)
+                    .filter(p -> {
+                        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                        return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
+                    })
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UserError("cannot list " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static ImageSet decodeAll(List<Path> files, List<Integer> labelList, List<String> classes, int[] shape,
+                                      boolean resize, ExecutorService pool, int[] resizedCount) {
+        int n = files.size();
+        int h = shape[0];
+        int w = shape[1];
+        int per = 3 * h * w;
+        byte[] pixels = new byte[n * per];
+        int[] labels = new int[n];
+        int chunks = Math.min(n, 64);
+        List<Future<Integer>> futures = new ArrayList<>();
+        for (int k = 0; k < chunks; k++) {
+            int from = (int) ((long) n * k / chunks);
+            int to = (int) ((long) n * (k + 1) / chunks);
+            futures.add(pool.submit(() -> {
+                int resized = 0;
+                for (int i = from; i < to; i++) {
+                    Path f = files.get(i);
+                    BufferedImage img = decode(f);
+                    if (img.getHeight() != h || img.getWidth() != w) {
+                        if (!resize) {
+                            throw new UserError(f + " is " + img.getHeight() + "x" + img.getWidth() + " (height x"
+                                    + " width) but the other images are " + h + "x" + w + "; give"
+                                    + " data.dataset.imagefolder.resize: [" + h + ", " + w + "] to resize");
+                        }
+                        byte[] rgb = new byte[3 * img.getHeight() * img.getWidth()];
+                        toChw(img, rgb, 0);
+                        resizeBilinear(rgb, img.getHeight(), img.getWidth(), pixels, i * per, h, w);
+                        resized++;
+                    } else {
+                        toChw(img, pixels, i * per);
+                    }
+                }
+                return resized;
+            }));
+        }
+        for (int i = 0; i < n; i++) {
+            labels[i] = labelList.get(i);
+        }
+        for (Future<Integer> f : futures) {
+            try {
+                resizedCount[0] += f.get();
+            } catch (ExecutionException e) {
+                for (Future<Integer> g : futures) {
+                    g.cancel(true);
+                }
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new UserError("decoding images failed: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UserError("interrupted while decoding images");
+            }
+        }
+        return new ImageSet(pixels, labels, 3, h, w, classes);
+    }
+
+    static BufferedImage decode(Path f) {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(f.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new UserError("cannot read image " + f + " (" + e.getMessage() + "); fix or remove it");
+        }
+        if (img == null) {
+            throw new UserError("cannot read image " + f + " (not a PNG or JPEG image); fix or remove it");
+        }
+        return img;
+    }
+
+    /** Writes {@code img} as RGB bytes, CHW, at {@code dst[off ..]}. */
+    static void toChw(BufferedImage img, byte[] dst, int off) {
+        int h = img.getHeight();
+        int w = img.getWidth();
+        int plane = h * w;
+        Raster raster = img.getRaster();
+        boolean grey = raster.getNumBands() <= 2 && img.getColorModel().getNumColorComponents() == 1
+                && raster.getSampleModel().getSampleSize(0) == 8 && img.getColorModel().getPixelSize() <= 16;
+        if (grey) {
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    byte v = (byte) row[x];
+                    int p = y * w + x;
+                    dst[off + p] = v;
+                    dst[off + plane + p] = v;
+                    dst[off + 2 * plane + p] = v;
+                }
+            }
+            return;
+        }
+        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+        for (int p = 0; p < plane; p++) {
+            int v = argb[p];
+            dst[off + p] = (byte) (v >>> 16);
+            dst[off + plane + p] = (byte) (v >>> 8);
+            dst[off + 2 * plane + p] = (byte) v;
+        }
+    }
+
+    /** Bilinear resize of a CHW RGB image (half-pixel centres, edge clamped, rounded to nearest). */
+    static void resizeBilinear(byte[] src, int sh, int sw, byte[] dst, int off, int dh, int dw) {
+        double sy = (double) sh / dh;
+        double sx = (double) sw / dw;
+        int[] x0 = new int[dw];
+        int[] x1 = new int[dw];
+        double[] fx = new double[dw];
+        for (int x = 0; x < dw; x++) {
+            double u = Math.max(0, (x + 0.5) * sx - 0.5);
+            x0[x] = Math.min((int) u, sw - 1);
+            x1[x] = Math.min(x0[x] + 1, sw - 1);
+            fx[x] = u - x0[x];
+        }
+        for (int c = 0; c < 3; c++) {
+            int sp = c * sh * sw;
+            int dp = off + c * dh * dw;
+            for (int y = 0; y < dh; y++) {
+                double v = Math.max(0, (y + 0.5) * sy - 0.5);
+                int y0 = Math.min((int) v, sh - 1);
+                int y1 = Math.min(y0 + 1, sh - 1);
+                double fy = v - y0;
+                for (int x = 0; x < dw; x++) {
+                    double a = src[sp + y0 * sw + x0[x]] & 0xFF;
+                    double b = src[sp + y0 * sw + x1[x]] & 0xFF;
+                    double cc = src[sp + y1 * sw + x0[x]] & 0xFF;
+                    double d = src[sp + y1 * sw + x1[x]] & 0xFF;
+                    double top = a + (b - a) * fx[x];
+                    double bot = cc + (d - cc) * fx[x];
+                    dst[dp + y * dw + x] = (byte) Math.round(top + (bot - top) * fy);
+                }
+            }
+        }
+    }
+}

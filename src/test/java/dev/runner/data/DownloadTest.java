@@ -1,0 +1,217 @@
+package dev.runner.data;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.runner.UserError;
+import dev.runner.spec.DataSpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The download path against a loopback HTTP server. */
+class DownloadTest {
+    static final int RECORDS = 3;
+
+    @TempDir
+    Path tmp;
+
+    HttpServer server;
+    byte[] archive;
+    String md5;
+    final AtomicInteger requests = new AtomicInteger();
+
+    @BeforeEach
+    void start() throws Exception {
+        archive = TestData.cifarArchive(RECORDS);
+        md5 = md5(archive);
+        Map<String, byte[]> evil = new LinkedHashMap<>();
+        evil.put("cifar-10-batches-bin/", new byte[0]);
+        evil.put("cifar-10-batches-bin/../../evil.txt", "owned".getBytes(StandardCharsets.US_ASCII));
+        byte[] evilArchive = TestData.tarGz(evil);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/ok.tar.gz", ex -> {
+            requests.incrementAndGet();
+            ex.sendResponseHeaders(200, archive.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(archive);
+            }
+        });
+        server.createContext("/truncated.tar.gz", ex -> {
+            requests.incrementAndGet();
+            ex.sendResponseHeaders(200, archive.length);
+            OutputStream out = ex.getResponseBody();
+            out.write(archive, 0, archive.length / 2);
+            out.flush();
+            ex.getHttpContext().getServer();
+            ex.close(); // closes the connection before the announced length
+        });
+        server.createContext("/evil.tar.gz", ex -> {
+            requests.incrementAndGet();
+            ex.sendResponseHeaders(200, evilArchive.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(evilArchive);
+            }
+        });
+        server.createContext("/missing.tar.gz", ex -> {
+            requests.incrementAndGet();
+            ex.sendResponseHeaders(404, -1);
+            ex.close();
+        });
+        server.start();
+        evilMd5 = md5(evilArchive);
+    }
+
+    String evilMd5;
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    static String md5(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b));
+    }
+
+    static DataSpec spec(String url, String md5) {
+        return new DataSpec(new DataSpec.Cifar10(url, md5), 4, 4, true, List.of(), null);
+    }
+
+    @Test
+    void downloadsVerifiesExtractsAndLoads() throws Exception {
+        Path root = tmp.resolve("root");
+        List<String> log = new ArrayList<>();
+        LoadedData d = Datasets.load(spec(url("/ok.tar.gz"), md5), root, log::add, RECORDS);
+        assertThat(d.train().size()).isEqualTo(5 * RECORDS);
+        assertThat(d.test().label(1)).isEqualTo(TestData.label(5, 1));
+        assertThat(d.test().pixel(2, 1, 3, 4)).isEqualTo(TestData.value(5, 2, 1024 + 3 * 32 + 4) & 0xFF);
+        // the verified archive is kept, the folder is in place, no temporary names are left
+        assertThat(TestData.listing(root)).containsExactly("cifar-10-batches-bin", "cifar-10-batches-bin/batches.meta.txt",
+                "cifar-10-batches-bin/data_batch_1.bin", "cifar-10-batches-bin/data_batch_2.bin",
+                "cifar-10-batches-bin/data_batch_3.bin", "cifar-10-batches-bin/data_batch_4.bin",
+                "cifar-10-batches-bin/data_batch_5.bin", "cifar-10-batches-bin/readme.html",
+                "cifar-10-batches-bin/test_batch.bin", "cifar-10-binary.tar.gz");
+        assertThat(log).anyMatch(s -> s.contains("downloading"));
+        // a second load reads the folder and does not download again
+        Datasets.load(spec(url("/ok.tar.gz"), md5), root, s -> { }, RECORDS);
+        assertThat(requests.get()).isEqualTo(1);
+    }
+
+    @Test
+    void wrongChecksumLeavesNothing() throws Exception {
+        Path root = tmp.resolve("root");
+        assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), "0123456789abcdef0123456789abcdef"), root,
+                s -> { }, RECORDS))
+                .isInstanceOf(UserError.class)
+                .hasMessageContaining("has MD5 " + md5 + ", expected 0123456789abcdef0123456789abcdef")
+                .hasMessageContaining("--data-root")
+                .hasMessageNotContaining("\n");
+        assertThat(TestData.listing(root)).isEmpty();
+    }
+
+    @Test
+    void truncatedBodyLeavesNothing() throws Exception {
+        Path root = tmp.resolve("root");
+        assertThatThrownBy(() -> Datasets.load(spec(url("/truncated.tar.gz"), md5), root, s -> { }, RECORDS))
+                .isInstanceOf(UserError.class)
+                .hasMessageMatching("download of http://127\\.0\\.0\\.1:\\d+/truncated\\.tar\\.gz (broke off after"
+                        + " \\d+ bytes|is truncated: got \\d+ of " + archive.length + " bytes).*")
+                .hasMessageContaining("--data-root")
+                .hasMessageNotContaining("\n");
+        assertThat(TestData.listing(root)).isEmpty();
+    }
+
+    @Test
+    void entryEscapingTheFolderIsRefused() throws Exception {
+        Path root = tmp.resolve("a").resolve("root");
+        assertThatThrownBy(() -> Datasets.load(spec(url("/evil.tar.gz"), evilMd5), root, s -> { }, RECORDS))
+                .isInstanceOf(UserError.class)
+                .hasMessageContaining("unsafe entry 'cifar-10-batches-bin/../../evil.txt'")
+                .hasMessageNotContaining("\n");
+        assertThat(TestData.listing(tmp)).containsExactly("a", "a/root");
+    }
+
+    @Test
+    void httpErrorIsReported() {
+        Path root = tmp.resolve("root");
+        assertThatThrownBy(() -> Datasets.load(spec(url("/missing.tar.gz"), md5), root, s -> { }, RECORDS))
+                .isInstanceOf(UserError.class)
+                .hasMessageContaining("answered HTTP 404");
+    }
+
+    @Test
+    void serverDownFailsFastWithAdvice() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Path root = tmp.resolve("root");
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> Datasets.load(spec("http://127.0.0.1:" + port + "/x.tar.gz", md5), root, s -> { },
+                RECORDS))
+                .isInstanceOf(UserError.class)
+                .hasMessageContaining("cannot download CIFAR-10 from http://127.0.0.1:" + port)
+                .hasMessageContaining("connection refused")
+                .hasMessageContaining("--data-root (or RUNNER_DATA)")
+                .hasMessageNotContaining("\n");
+        assertThat((System.nanoTime() - t0) / 1e9).isLessThan(5.0);
+        assertThat(TestData.listing(root)).isEmpty();
+    }
+
+    @Test
+    void localArchiveBesideTheDataRootIsUsedWithoutNetwork() throws Exception {
+        Path root = tmp.resolve("root");
+        Files.write(tmp.resolve(CifarDownload.ARCHIVE), archive);
+        LoadedData d = Datasets.load(spec("http://127.0.0.1:9/unreachable.tar.gz", md5), root, s -> { }, RECORDS);
+        assertThat(d.test().size()).isEqualTo(RECORDS);
+        assertThat(requests.get()).isZero();
+        assertThat(Files.isDirectory(root.resolve(CifarBinary.FOLDER))).isTrue();
+    }
+
+    @Test
+    void damagedLocalArchiveIsReportedAndKept() throws Exception {
+        Path root = tmp.resolve("root");
+        Files.createDirectories(root);
+        Path local = root.resolve(CifarDownload.ARCHIVE);
+        Files.write(local, java.util.Arrays.copyOf(archive, archive.length - 10));
+        assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5), root, s -> { }, RECORDS))
+                .isInstanceOf(UserError.class)
+                .hasMessageContaining("local archive " + local + " has MD5");
+        assertThat(TestData.listing(root)).containsExactly(CifarDownload.ARCHIVE);
+        assertThat(requests.get()).isZero();
+    }
+
+    @Test
+    void archiveWithoutTheFolderIsReported() throws Exception {
+        Path root = tmp.resolve("root");
+        Files.createDirectories(root);
+        byte[] other = TestData.tarGz(Map.of("something/else.txt", new byte[] {1, 2, 3}));
+        Files.write(root.resolve(CifarDownload.ARCHIVE), other);
+        assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5(other)), root, s -> { }, RECORDS))
+                .isInstanceOf(UserError.class)
+                .hasMessageContaining("does not hold cifar-10-batches-bin/");
+        assertThat(TestData.listing(root)).containsExactly(CifarDownload.ARCHIVE);
+    }
+}
