@@ -387,4 +387,56 @@ public final class Schedules {
                     + ", then=" + then + ")";
         }
     }
+
+    /**
+     * An LR range test's rise from {@code start} to {@code end} over {@code iterations} steps, both ends included:
+     * {@code start * (end/start)^(t/(n-1))} ({@code exponential}) or {@code start + (end-start) * t/(n-1)};
+     * {@code end} after the last step.
+     */
+    public static final class Range implements ISchedule {
+        public double start;
+        public double end;
+        public int iterations;
+        public boolean exponential;
+
+        public Range() {
+        }
+
+        public Range(double start, double end, int iterations, boolean exponential) {
+            this.start = start;
+            this.end = end;
+            this.iterations = iterations;
+            this.exponential = exponential;
+        }
+
+        @Override
+        public double valueAt(int iteration, int epoch) {
+            if (iterations <= 1) {
+                return start;
+            }
+            double f = Math.min(1.0, (double) iteration / (iterations - 1));
+            return exponential ? start * Math.pow(end / start, f) : start + (end - start) * f;
+        }
+
+        @Override
+        public ISchedule clone() {
+            return new Range(start, end, iterations, exponential);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Range r && r.start == start && r.end == end && r.iterations == iterations
+                    && r.exponential == exponential;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(start, end, iterations, exponential);
+        }
+
+        @Override
+        public String toString() {
+            return "Range(" + start + " -> " + end + ", " + iterations + (exponential ? ", exp)" : ", linear)");
+        }
+    }
 }
