@@ -1,0 +1,138 @@
+package dev.runner.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import dev.runner.UserError;
+import dev.runner.results.AtomicFiles;
+import dev.runner.results.Metrics;
+import dev.runner.results.RunFolder;
+
+/**
+ * {@code <run folder>/checkpoint/}: {@code model.zip} (parameters, updater state, iteration count),
+ * {@code state.json} ({@link State}) and {@code metrics.json} (the metrics up to that point). Written into
+ * {@code checkpoint.tmp/} and swapped in by renames, so there is always one complete checkpoint on disk (if the
+ * process dies between the renames, {@code checkpoint.old/} is the complete one and is used).
+ *
+ * <p>The random state needs no saving: the trainer reseeds ND4J's generator from (seed, iteration) before every
+ * step and the data is a function of (seed, epoch), so (epoch, batches done) restores it.
+ */
+public final class Checkpoint {
+    public static final String MODEL = "model.zip";
+    public static final String STATE = "state.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * Where training continues.
+     *
+     * @param epoch        0-based epoch to continue (in progress or next)
+     * @param batchesDone  batches of that epoch already trained (0 = start of the epoch)
+     * @param iteration    DL4J iteration count (total optimizer steps so far)
+     * @param seed         the run's seed
+     * @param epochSeconds seconds already spent in {@code epoch}
+     */
+    public record State(int epoch, int batchesDone, long iteration, long seed, double epochSeconds) {}
+
+    private Checkpoint() {
+    }
+
+    public static Path dir(Path runFolder) {
+        Path cp = runFolder.resolve(RunFolder.CHECKPOINT);
+        Path old = runFolder.resolve(RunFolder.CHECKPOINT + ".old");
+        if (!Files.isDirectory(cp) && Files.isDirectory(old)) {
+            return old;
+        }
+        return cp;
+    }
+
+    public static boolean exists(Path runFolder) {
+        Path d = dir(runFolder);
+        return Files.isRegularFile(d.resolve(STATE)) && Files.isRegularFile(d.resolve(MODEL));
+    }
+
+    /** The checkpoint's model file: restore it with {@link #restoreGraph} or {@code ModelSerializer}. */
+    public static Path modelFile(Path runFolder) {
+        return dir(runFolder).resolve(MODEL);
+    }
+
+    public static void save(Path runFolder, ComputationGraph graph, State state, Metrics metrics) {
+        Path tmp = runFolder.resolve(RunFolder.CHECKPOINT + ".tmp");
+        Path cp = runFolder.resolve(RunFolder.CHECKPOINT);
+        Path old = runFolder.resolve(RunFolder.CHECKPOINT + ".old");
+        try {
+            deleteTree(tmp);
+            Files.createDirectory(tmp);
+            ModelSerializer.writeModel(graph, tmp.resolve(MODEL).toFile(), true);
+            Files.writeString(tmp.resolve(STATE), JSON.writeValueAsString(state) + "\n");
+            Files.writeString(tmp.resolve(RunFolder.METRICS), metrics.toJson());
+            deleteTree(old);
+            if (Files.isDirectory(cp)) {
+                AtomicFiles.move(cp, old);
+            }
+            AtomicFiles.move(tmp, cp);
+            deleteTree(old);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint in " + runFolder + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static State readState(Path runFolder) {
+        requireExists(runFolder);
+        try {
+            return JSON.readValue(dir(runFolder).resolve(STATE).toFile(), State.class);
+        } catch (IOException e) {
+            throw new UserError("unreadable checkpoint state in " + runFolder + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static Metrics readMetrics(Path runFolder) {
+        requireExists(runFolder);
+        return Metrics.read(dir(runFolder).resolve(RunFolder.METRICS));
+    }
+
+    /** The checkpointed graph with its updater state and iteration count (wrap it as a Network to resume). */
+    public static ComputationGraph restoreGraph(Path runFolder) {
+        requireExists(runFolder);
+        try {
+            return ModelSerializer.restoreComputationGraph(modelFile(runFolder).toFile(), true);
+        } catch (IOException e) {
+            throw new UserError("cannot read checkpoint model " + modelFile(runFolder) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes the checkpoint (after a completed run). */
+    public static void delete(Path runFolder) {
+        try {
+            for (String n : new String[] {"", ".tmp", ".old"}) {
+                deleteTree(runFolder.resolve(RunFolder.CHECKPOINT + n));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete checkpoint in " + runFolder + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void requireExists(Path runFolder) {
+        if (!exists(runFolder)) {
+            throw new UserError("no checkpoint in " + runFolder + " (expected " + RunFolder.CHECKPOINT + "/"
+                    + STATE + " and " + MODEL + ")");
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+}

@@ -1,0 +1,451 @@
+package dev.runner.train;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import dev.runner.model.Network;
+import dev.runner.results.AtomicFiles;
+import dev.runner.results.Provenance;
+import dev.runner.results.RunFolder;
+import dev.runner.results.RunLog;
+import dev.runner.spec.Experiment;
+import dev.runner.spec.LrRangeTestSpec;
+
+/**
+ * The LR range test (Smith, "Cyclical Learning Rates for Training Neural Networks"): the learning rate rises from
+ * {@code start_lr} to {@code end_lr} over {@code iterations} training steps (the experiment's model, data with its
+ * augmentation, optimizer with its momentum and weight decay, and seed; the schedule is replaced by the range) while
+ * the loss is recorded and smoothed: {@code s_0 = l_0}, {@code s_i = smooth*l_i + (1-smooth)*s_{i-1}}
+ * (torch-lr-finder's smoothing). The test stops early when {@code s_i > diverge * min(s_0..s_i)} or the loss is
+ * not finite.
+ *
+ * <p>Suggestions, all computed on the smoothed loss:
+ * <ul>
+ *   <li>{@code steepest}: the most negative gradient ({@code numpy.gradient}), ignoring the first 10 and last 5
+ *       points, as torch-lr-finder does;</li>
+ *   <li>{@code min_div_10}: the learning rate of the minimum loss divided by 10;</li>
+ *   <li>{@code valley}: fastai's: the longest decreasing run of the loss (from iteration {@code iterations/10} to
+ *       5 before the end), two thirds of the way down it.</li>
+ * </ul>
+ * The default is {@code valley} ({@link #DEFAULT_SUGGESTION}): on a noisy curve the steepest point jumps between
+ * nearby wiggles and min/10 depends on where the loss happens to bottom out, while the valley rule looks at the
+ * whole descending stretch; fastai made it its default for that reason. All three are in the JSON and the plot.
+ */
+public final class LrRangeTest {
+    public static final String FILE = "lr_range_test.json";
+    public static final String DEFAULT_SUGGESTION = "valley";
+    public static final int STEEPEST_SKIP_START = 10;
+    public static final int STEEPEST_SKIP_END = 5;
+
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build()).enable(SerializationFeature.INDENT_OUTPUT);
+
+    private LrRangeTest() {
+    }
+
+    /** The rising learning rate of {@code spec}. */
+    public static Schedules.Range schedule(LrRangeTestSpec spec) {
+        if (!"exp".equals(spec.mode()) && !"linear".equals(spec.mode())) {
+            throw new IllegalArgumentException("lr_range_test mode must be exp or linear, got " + spec.mode());
+        }
+        return new Schedules.Range(spec.startLr(), spec.endLr(), spec.iterations(), "exp".equals(spec.mode()));
+    }
+
+    /** The optimizer for the range test: the experiment's, with its learning rate replaced by the range. */
+    public static Optimizers.Plan plan(Experiment exp) {
+        LrRangeTestSpec spec = exp.lrRangeTest();
+        return Optimizers.plan(exp.optimizer().withLr(spec.startLr()), schedule(spec));
+    }
+
+    /** The recorded curve: learning rates, raw and smoothed losses, and the divergence stop. */
+    public static final class Recorder {
+        private final double smooth;
+        private final double diverge;
+        public final List<Double> lr = new ArrayList<>();
+        public final List<Double> loss = new ArrayList<>();
+        public final List<Double> smoothed = new ArrayList<>();
+        private double best = Double.POSITIVE_INFINITY;
+        /** Index of the point where the test diverged (or, for a non-finite loss, the number of points), or -1. */
+        public int divergedAt = -1;
+        public double divergedLr = Double.NaN;
+
+        public Recorder(double smooth, double diverge) {
+            this.smooth = smooth;
+            this.diverge = diverge;
+        }
+
+        /** Records one step; true when the test should stop (diverged). */
+        public boolean add(double lrValue, double lossValue) {
+            if (!Double.isFinite(lossValue)) {
+                divergedAt = loss.size();
+                divergedLr = lrValue;
+                return true;
+            }
+            double s = smoothed.isEmpty() ? lossValue
+                    : smooth * lossValue + (1 - smooth) * smoothed.get(smoothed.size() - 1);
+            lr.add(lrValue);
+            loss.add(lossValue);
+            smoothed.add(s);
+            best = Math.min(best, s);
+            if (s > diverge * best) {
+                divergedAt = loss.size() - 1;
+                divergedLr = lrValue;
+                return true;
+            }
+            return false;
+        }
+
+        public boolean diverged() {
+            return divergedAt >= 0;
+        }
+    }
+
+    /** One suggested learning rate: the rule, the point it picked, and the lr to use. */
+    public record Suggestion(String name, int iteration, double lr, double loss) {}
+
+    /** torch-lr-finder's rule: the most negative numpy.gradient of the loss, skipping the first 10 and last 5. */
+    public static Suggestion steepest(List<Double> lrs, List<Double> losses) {
+        int n = losses.size();
+        int from = STEEPEST_SKIP_START;
+        int to = n - STEEPEST_SKIP_END;
+        if (to - from < 2) {
+            from = 0;
+            to = n;
+        }
+        if (to - from < 2) {
+            return null;
+        }
+        int best = -1;
+        double bestGrad = Double.POSITIVE_INFINITY;
+        for (int i = from; i < to; i++) {
+            double g;
+            if (i == from) {
+                g = losses.get(i + 1) - losses.get(i);
+            } else if (i == to - 1) {
+                g = losses.get(i) - losses.get(i - 1);
+            } else {
+                g = (losses.get(i + 1) - losses.get(i - 1)) / 2;
+            }
+            if (g < bestGrad) {
+                bestGrad = g;
+                best = i;
+            }
+        }
+        return new Suggestion("steepest", best, lrs.get(best), losses.get(best));
+    }
+
+    /** The learning rate of the minimum loss, divided by 10. */
+    public static Suggestion minDiv10(List<Double> lrs, List<Double> losses) {
+        if (losses.isEmpty()) {
+            return null;
+        }
+        int best = 0;
+        for (int i = 1; i < losses.size(); i++) {
+            if (losses.get(i) < losses.get(best)) {
+                best = i;
+            }
+        }
+        return new Suggestion("min_div_10", best, lrs.get(best) / 10, losses.get(best));
+    }
+
+    /**
+     * fastai's {@code valley}: on the points from {@code plannedIterations/10} to 5 before the end, the longest
+     * (not necessarily contiguous) decreasing subsequence ending at each point; in the longest one, the point
+     * {@code int(len/3) + int(len/6)} after its start.
+     */
+    public static Suggestion valley(List<Double> lrs, List<Double> losses, int plannedIterations) {
+        int from = plannedIterations / 10;
+        int to = losses.size() - 5;
+        if (to - from < 2) {
+            from = 0;
+            to = losses.size();
+        }
+        int n = to - from;
+        if (n < 1) {
+            return null;
+        }
+        int[] lds = new int[n];
+        java.util.Arrays.fill(lds, 1);
+        int maxStart = 0;
+        int maxEnd = 0;
+        for (int i = 1; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                if (losses.get(from + i) < losses.get(from + j) && lds[i] < lds[j] + 1) {
+                    lds[i] = lds[j] + 1;
+                }
+                if (lds[maxEnd] < lds[i]) {
+                    maxEnd = i;
+                    maxStart = maxEnd - lds[maxEnd];
+                }
+            }
+        }
+        double sections = (maxEnd - maxStart) / 3.0;
+        int idx = from + maxStart + (int) sections + (int) (sections / 2);
+        return new Suggestion("valley", idx, lrs.get(idx), losses.get(idx));
+    }
+
+    /** All three suggestions on a recorded curve, by name (a rule with too few points is left out). */
+    public static Map<String, Suggestion> suggestions(Recorder r, int plannedIterations) {
+        Map<String, Suggestion> m = new LinkedHashMap<>();
+        for (Suggestion s : new Suggestion[] {steepest(r.lr, r.smoothed), minDiv10(r.lr, r.smoothed),
+                valley(r.lr, r.smoothed, plannedIterations)}) {
+            if (s != null) {
+                m.put(s.name(), s);
+            }
+        }
+        return m;
+    }
+
+    /** How a range test ended. */
+    public record Result(Path folder, String status, String error, Recorder curve, Map<String, Suggestion> suggestions,
+                         Suggestion chosen) {
+        public int exitCode() {
+            return switch (status) {
+                case "completed" -> 0;
+                case "interrupted" -> 130;
+                default -> 1;
+            };
+        }
+    }
+
+    /**
+     * Runs the range test of {@code exp} (its {@code lr_range_test} section) on {@code net}, compiled with
+     * {@link #plan}'s updater and coupled weight decay, in a new results folder with {@code lr_range_test.json}.
+     * The chart is drawn by the caller (Charts.lrRangeTest) from the result.
+     */
+    public static Result run(Experiment exp, Network net, TrainingData data, Trainer.Options o) {
+        LrRangeTestSpec spec = exp.lrRangeTest();
+        if (spec == null) {
+            throw new IllegalArgumentException("experiment " + exp.name() + " has no lr_range_test section");
+        }
+        Path folder = RunFolder.create(o.resultsRoot, exp.name());
+        AtomicFiles.writeString(folder.resolve(RunFolder.EXPERIMENT), o.experimentYaml);
+        AtomicFiles.writeString(folder.resolve(RunFolder.SUMMARY), o.summaryText);
+        Provenance.start(folder, o.provenance != null ? o.provenance
+                : new Provenance.Input(exp.seed(), null, List.of(), List.of(), null), Instant.now());
+        Recorder rec = new Recorder(spec.smooth(), spec.diverge());
+        writeJson(folder, exp, spec, "running", null, rec, Map.of());
+        Schedules.Range schedule = schedule(spec);
+        ComputationGraph graph = net.graph();
+        for (TrainingListener l : plan(exp).listeners()) {
+            graph.addListeners(l);
+        }
+        boolean interactive = o.interactive != null ? o.interactive : System.console() != null;
+        String status = "completed";
+        String error = null;
+        o.stop.begin();
+        try (RunLog log = new RunLog(o.terminal, folder.resolve(RunFolder.LOG))) {
+            if (!o.summaryText.isBlank()) {
+                log.println(o.summaryText.stripTrailing());
+            }
+            log.println(String.format(Locale.ROOT, "LR range test %s: %s lr %s -> %s over %d iterations -> %s",
+                    exp.name(), spec.mode(), spec.startLr(), spec.endLr(), spec.iterations(), folder));
+            me.tongfei.progressbar.ProgressBar bar = interactive ? new me.tongfei.progressbar.ProgressBarBuilder()
+                    .setTaskName("lr range test").setInitialMax(spec.iterations())
+                    .setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
+                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(o.terminal)).build() : null;
+            try {
+                int done = 0;
+                outer:
+                for (int e = 0; done < spec.iterations(); e++) {
+                    DataSetIterator it = data.train(e);
+                    try {
+                        if (!it.hasNext()) {
+                            throw new IllegalStateException("the training data has no batches");
+                        }
+                        while (it.hasNext() && done < spec.iterations()) {
+                            DataSet b = it.next();
+                            int iter = graph.getIterationCount();
+                            double lr = schedule.valueAt(iter, e);
+                            Nd4j.getRandom().setSeed(Trainer.rngSeed(exp.seed(), iter));
+                            net.fit(b);
+                            double loss = net.score();
+                            done++;
+                            boolean stop = rec.add(lr, loss);
+                            if (bar != null) {
+                                bar.step();
+                                bar.setExtraMessage(String.format(Locale.ROOT, " lr %.3g  loss %.4f", lr, loss));
+                            }
+                            if (stop) {
+                                break outer;
+                            }
+                            if (o.stop.requested()) {
+                                status = "interrupted";
+                                error = o.stop.reason() + String.format(Locale.ROOT, " at iteration %d", done);
+                                break outer;
+                            }
+                        }
+                    } finally {
+                        Trainer.closeQuietly(it);
+                    }
+                }
+            } finally {
+                if (bar != null) {
+                    bar.close();
+                }
+            }
+            Map<String, Suggestion> sugg = Map.of();
+            Suggestion chosen = null;
+            if (status.equals("completed")) {
+                sugg = suggestions(rec, spec.iterations());
+                chosen = sugg.get(DEFAULT_SUGGESTION);
+                if (chosen == null) {
+                    status = "failed";
+                    error = "too few finite losses (" + rec.loss.size() + ") to suggest a learning rate";
+                }
+            }
+            if (rec.diverged()) {
+                log.println(String.format(Locale.ROOT, "Stopped: the loss diverged at iteration %d (lr %.3g)",
+                        rec.divergedAt + 1, rec.divergedLr));
+            }
+            if (chosen != null) {
+                StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                        "Suggested learning rate: %.3g (%s)", chosen.lr(), chosen.name()));
+                for (Suggestion s : sugg.values()) {
+                    if (s != chosen) {
+                        sb.append(String.format(Locale.ROOT, "; %s %.3g", s.name(), s.lr()));
+                    }
+                }
+                log.println(sb.toString());
+            } else {
+                log.println((status.equals("interrupted") ? "Interrupted: " : "FAILED: ") + error);
+            }
+            writeJson(folder, exp, spec, status, error, rec, sugg);
+            Provenance.end(folder, Instant.now());
+            return new Result(folder, status, error, rec, sugg, chosen);
+        } catch (RuntimeException | Error e) {
+            writeJson(folder, exp, spec, "failed", "error: " + e.getMessage(), rec, Map.of());
+            throw e;
+        } finally {
+            o.stop.finished();
+        }
+    }
+
+    private static void writeJson(Path folder, Experiment exp, LrRangeTestSpec spec, String status, String error,
+                                  Recorder rec, Map<String, Suggestion> sugg) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("name", exp.name());
+        n.put("status", status);
+        n.put("error", error);
+        n.put("mode", spec.mode());
+        num(n, "start_lr", spec.startLr());
+        num(n, "end_lr", spec.endLr());
+        n.put("iterations_planned", spec.iterations());
+        num(n, "smooth", spec.smooth());
+        num(n, "diverge", spec.diverge());
+        n.put("iterations", rec.loss.size());
+        list(n.putArray("lr"), rec.lr);
+        list(n.putArray("loss"), rec.loss);
+        list(n.putArray("smoothed_loss"), rec.smoothed);
+        n.put("diverged", rec.diverged());
+        if (rec.diverged()) {
+            ObjectNode d = n.putObject("diverged_at");
+            d.put("iteration", rec.divergedAt);
+            num(d, "lr", rec.divergedLr);
+        } else {
+            n.putNull("diverged_at");
+        }
+        ObjectNode s = n.putObject("suggestions");
+        for (Suggestion x : sugg.values()) {
+            ObjectNode o = s.putObject(x.name());
+            num(o, "lr", x.lr());
+            o.put("iteration", x.iteration());
+            num(o, "loss", x.loss());
+        }
+        n.put("default", DEFAULT_SUGGESTION);
+        Suggestion chosen = sugg.get(DEFAULT_SUGGESTION);
+        if (chosen == null) {
+            n.putNull("suggested_lr");
+        } else {
+            num(n, "suggested_lr", chosen.lr());
+        }
+        try {
+            AtomicFiles.writeString(folder.resolve(FILE), JSON.writeValueAsString(n) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void num(ObjectNode n, String key, double v) {
+        if (Double.isFinite(v)) {
+            n.put(key, v);
+        } else {
+            n.putNull(key);
+        }
+    }
+
+    private static void list(ArrayNode a, List<Double> values) {
+        for (double v : values) {
+            if (Double.isFinite(v)) {
+                a.add(v);
+            } else {
+                a.addNull();
+            }
+        }
+    }
+
+    /** A learning rate taken from a completed range-test run. */
+    public record Found(Path folder, double lr, String suggestion) {}
+
+    /**
+     * The default suggestion of the newest completed range-test run of experiment {@code name} under
+     * {@code resultsRoot}; empty when there is none (failed, interrupted and running ones are skipped). For
+     * {@code lr: {from_range_test: NAME}}: when empty, the CLI runs the test first; it records
+     * {@code Found.folder()} in provenance.json ({@link Provenance#put}).
+     */
+    public static Optional<Found> newestCompleted(Path resultsRoot, String name) {
+        Path dir = resultsRoot.resolve(name);
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        List<Path> runs;
+        try (Stream<Path> s = Files.list(dir)) {
+            runs = s.filter(p -> Files.isRegularFile(p.resolve(FILE))).sorted(RUN_ORDER.reversed()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        for (Path run : runs) {
+            try {
+                JsonNode n = JSON.readTree(run.resolve(FILE).toFile());
+                JsonNode lr = n.get("suggested_lr");
+                if ("completed".equals(n.path("status").asText()) && lr != null && lr.isNumber()) {
+                    return Optional.of(new Found(run, lr.asDouble(), n.path("default").asText()));
+                }
+            } catch (IOException e) {
+                // an unreadable file: not a completed run
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Run folders in start order: by the timestamp, then by the numeric suffix (-2 after none, -10 after -9). */
+    static final Comparator<Path> RUN_ORDER = Comparator
+            .comparing((Path p) -> p.getFileName().toString().replaceFirst("^(\\d{8}-\\d{6}).*$", "$1"))
+            .thenComparingInt(p -> {
+                String f = p.getFileName().toString();
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\d{8}-\\d{6}-(\\d+)$").matcher(f);
+                return m.matches() ? Integer.parseInt(m.group(1)) : 1;
+            });
+}

@@ -1,0 +1,93 @@
+package dev.runner.train;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/** The state (first and second moments) and step of {@link TorchAdam}. */
+public class TorchAdamUpdater implements GradientUpdater<TorchAdam> {
+    public static final String M_STATE = "M";
+    public static final String V_STATE = "V";
+
+    private final TorchAdam config;
+    private INDArray m;
+    private INDArray v;
+
+    public TorchAdamUpdater(TorchAdam config) {
+        this.config = config;
+    }
+
+    @Override
+    public TorchAdam getConfig() {
+        return config;
+    }
+
+    @Override
+    public void setState(Map<String, INDArray> stateMap, boolean initialize) {
+        if (stateMap == null || !stateMap.containsKey(M_STATE) || !stateMap.containsKey(V_STATE)
+                || stateMap.size() != 2) {
+            throw new IllegalStateException("TorchAdam state must hold [M, V], got "
+                    + (stateMap == null ? null : stateMap.keySet()));
+        }
+        m = stateMap.get(M_STATE);
+        v = stateMap.get(V_STATE);
+        if (initialize) {
+            m.assign(0);
+            v.assign(0);
+        }
+    }
+
+    @Override
+    public Map<String, INDArray> getState() {
+        Map<String, INDArray> r = new HashMap<>();
+        r.put(M_STATE, m);
+        r.put(V_STATE, v);
+        return r;
+    }
+
+    @Override
+    public void setStateViewArray(INDArray viewArray, long[] gradientShape, char gradientOrder, boolean initialize) {
+        if (initialize) {
+            viewArray.assign(0);
+        }
+        long n = viewArray.length() / 2;
+        INDArray flat = viewArray.reshape(viewArray.length());
+        m = Shape.newShapeNoCopy(flat.get(NDArrayIndex.interval(0, n)), gradientShape, gradientOrder == 'f');
+        v = Shape.newShapeNoCopy(flat.get(NDArrayIndex.interval(n, 2 * n)), gradientShape, gradientOrder == 'f');
+        if (m == null || v == null) {
+            throw new IllegalStateException("Could not reshape the TorchAdam state view array");
+        }
+    }
+
+    @Override
+    public void applyUpdater(INDArray gradient, int iteration, int epoch) {
+        if (m == null || v == null) {
+            throw new IllegalStateException("TorchAdam updater has not been initialised with its state");
+        }
+        double lr = config.getLearningRate(iteration, epoch);
+        double b1 = config.getBeta1();
+        double b2 = config.getBeta2();
+        int t = iteration + 1;
+        double bc1 = 1 - Math.pow(b1, t);
+        double bc2 = 1 - Math.pow(b2, t);
+
+        INDArray g = Arrays.equals(gradient.shape(), m.shape()) ? gradient
+                : Shape.newShapeNoCopy(gradient, m.shape(), gradient.ordering() == 'f');
+        boolean copied = g == null;
+        if (copied) {
+            g = gradient.reshape(m.shape()).dup();
+        }
+        m.muli(b1).addi(g.mul(1 - b1));
+        v.muli(b2).addi(g.mul(g).muli(1 - b2));
+        INDArray denom = Transforms.sqrt(v, true).divi(Math.sqrt(bc2)).addi(config.getEpsilon());
+        g.assign(m).divi(denom).muli(lr / bc1);
+        if (copied) {
+            gradient.assign(g.reshape(gradient.shape()));
+        }
+    }
+}

@@ -1,0 +1,453 @@
+package dev.runner.train;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.schedule.ISchedule;
+import dev.runner.UserError;
+import dev.runner.model.Network;
+import dev.runner.results.AtomicFiles;
+import dev.runner.results.Metrics;
+import dev.runner.results.Provenance;
+import dev.runner.results.RunFolder;
+import dev.runner.results.RunLog;
+import dev.runner.spec.Experiment;
+
+/**
+ * Trains a compiled network and writes its results folder. The CLI's {@code runner run}:
+ * <pre>
+ *   int ipe = data.iterationsPerEpoch();
+ *   Optimizers.Plan plan = Trainer.plan(exp, ipe);
+ *   Network net = compile(exp.model(), new CompileOptions(exp.seed(), plan.updater(), plan.coupledWeightDecay(), layout));
+ *   Trainer.Result r = Trainer.run(exp, net, data, new Trainer.Options().resultsRoot(root)
+ *           .experimentYaml(yamlText).summaryText(checkTable).provenance(provenanceInput)
+ *           .stop(StopSignal.installCtrlC(System.out)));
+ *   exit with r.exitCode()
+ * </pre>
+ * and {@code runner run --resume FOLDER}: parse {@code FOLDER/experiment.yaml}, build the data, restore
+ * {@link Checkpoint#restoreGraph(Path)}, wrap it as a Network (re-adding the compiler's listeners), then
+ * {@link #resume}.
+ *
+ * <p>Determinism: ND4J's random generator is reseeded from (seed, iteration) before every step (dropout), the data
+ * is a function of (seed, epoch), so a run and a resumed run produce the same numbers.
+ */
+public final class Trainer {
+    private Trainer() {
+    }
+
+    /** Called after each epoch's metrics are written (tests use it to request a stop). */
+    public interface EpochListener {
+        void epochDone(int epoch, Metrics metrics);
+    }
+
+    /** Everything but the experiment, the network and the data; every setting has a default. */
+    public static final class Options {
+        Path resultsRoot = Path.of("results");
+        String experimentYaml = "";
+        String summaryText = "";
+        Provenance.Input provenance;
+        StopSignal stop = new StopSignal();
+        PrintStream terminal = System.out;
+        Boolean interactive;
+        EpochListener onEpoch;
+        List<String> commandLine = List.of();
+
+        /** The results root (default {@code results}); the run goes to {@code <root>/<name>/<run-id>}. */
+        public Options resultsRoot(Path p) { resultsRoot = p; return this; }
+        /** The fully resolved experiment, written as {@code experiment.yaml}. */
+        public Options experimentYaml(String s) { experimentYaml = s; return this; }
+        /** The network table, written as {@code summary.txt}, printed and logged before training. */
+        public Options summaryText(String s) { summaryText = s; return this; }
+        /** What provenance.json needs from the caller (seed, data files, command line, backend). */
+        public Options provenance(Provenance.Input p) { provenance = p; return this; }
+        /** For a resume: the command line recorded in provenance.json's {@code resumes}. */
+        public Options commandLine(List<String> c) { commandLine = c; return this; }
+        public Options stop(StopSignal s) { stop = s; return this; }
+        public Options terminal(PrintStream p) { terminal = p; return this; }
+        /** Progress bars (true) or one line per epoch (false); default: {@code System.console() != null}. */
+        public Options interactive(boolean b) { interactive = b; return this; }
+        public Options onEpoch(EpochListener l) { onEpoch = l; return this; }
+    }
+
+    /** How a run ended. */
+    public record Result(Path folder, String status, String error, Metrics metrics) {
+        /** 0 completed, 1 failed, 130 interrupted (see docs/cli.md). */
+        public int exitCode() {
+            return switch (status) {
+                case Metrics.COMPLETED -> 0;
+                case Metrics.INTERRUPTED -> 130;
+                default -> 1;
+            };
+        }
+    }
+
+    /** The learning-rate schedule of {@code exp} with {@code itersPerEpoch} steps per epoch. */
+    public static ISchedule schedule(Experiment exp, int itersPerEpoch) {
+        return Schedules.of(exp.schedule(), exp.optimizer().lr(), itersPerEpoch, exp.epochs());
+    }
+
+    /** The optimizer of {@code exp}: its updater and coupled weight decay go to the compiler's CompileOptions. */
+    public static Optimizers.Plan plan(Experiment exp, int itersPerEpoch) {
+        return Optimizers.plan(exp.optimizer(), schedule(exp, itersPerEpoch));
+    }
+
+    /** Trains {@code net} (freshly compiled with {@link #plan}'s updater) in a new results folder. */
+    public static Result run(Experiment exp, Network net, TrainingData data, Options o) {
+        Path folder = RunFolder.create(o.resultsRoot, exp.name());
+        Instant start = Instant.now();
+        AtomicFiles.writeString(folder.resolve(RunFolder.EXPERIMENT), o.experimentYaml);
+        AtomicFiles.writeString(folder.resolve(RunFolder.SUMMARY), o.summaryText);
+        Provenance.Input pin = o.provenance != null ? o.provenance
+                : new Provenance.Input(exp.seed(), null, List.of(), List.of(), null);
+        Provenance.start(folder, pin, start);
+        Metrics metrics = new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
+        metrics.write(folder);
+        try (RunLog log = new RunLog(o.terminal, folder.resolve(RunFolder.LOG))) {
+            if (!o.summaryText.isBlank()) {
+                log.println(o.summaryText.stripTrailing());
+            }
+            log.println(String.format(Locale.ROOT, "Training %s: %d epochs x %d iterations, seed %d -> %s",
+                    exp.name(), exp.epochs(), data.iterationsPerEpoch(), exp.seed(), folder));
+            Checkpoint.State state = new Checkpoint.State(0, 0, net.graph().getIterationCount(), exp.seed(), 0);
+            return new Loop(exp, net, data, o, folder, log, metrics).run(state);
+        }
+    }
+
+    /**
+     * Continues the interrupted (or killed) run in {@code folder}. {@code net} must be the checkpoint's graph
+     * ({@link Checkpoint#restoreGraph}) wrapped as a Network; {@code exp} the folder's experiment.yaml parsed.
+     */
+    public static Result resume(Path folder, Experiment exp, Network net, TrainingData data, Options o) {
+        if (!RunFolder.isRunFolder(folder)) {
+            throw new UserError("--resume " + folder + ": not a results folder (no metrics.json)");
+        }
+        Metrics top = Metrics.read(folder.resolve(RunFolder.METRICS));
+        if (Metrics.COMPLETED.equals(top.status) || Metrics.FAILED.equals(top.status)) {
+            throw new UserError("--resume " + folder + ": the run is " + top.status + ", only an interrupted run"
+                    + " can be resumed");
+        }
+        Checkpoint.State state = Checkpoint.readState(folder);
+        Metrics metrics = Checkpoint.readMetrics(folder);
+        if (state.iteration() != net.graph().getIterationCount()) {
+            throw new UserError("--resume " + folder + ": the network is at iteration "
+                    + net.graph().getIterationCount() + " but the checkpoint at " + state.iteration()
+                    + " (restore the network from " + Checkpoint.modelFile(folder) + ")");
+        }
+        if (state.seed() != exp.seed() || metrics.iterationsPerEpoch != data.iterationsPerEpoch()) {
+            throw new UserError("--resume " + folder + ": the experiment or data differ from the checkpoint's (seed "
+                    + state.seed() + ", " + metrics.iterationsPerEpoch + " iterations per epoch)");
+        }
+        metrics.status = Metrics.RUNNING;
+        metrics.error = null;
+        metrics.epochsPlanned = exp.epochs();
+        metrics.write(folder);
+        Provenance.resume(folder, o.commandLine, Instant.now());
+        try (RunLog log = new RunLog(o.terminal, folder.resolve(RunFolder.LOG))) {
+            log.println(String.format(Locale.ROOT, "Resuming %s at epoch %d, iteration %d -> %s", exp.name(),
+                    state.epoch() + 1, state.iteration(), folder));
+            return new Loop(exp, net, data, o, folder, log, metrics).run(state);
+        }
+    }
+
+    /** The report's final lines: overall test accuracy then one line per class, whole percents rounded down. */
+    public static List<String> summaryLines(List<String> classes, long[][] confusion) {
+        long total = 0;
+        long correct = 0;
+        for (int i = 0; i < confusion.length; i++) {
+            for (int j = 0; j < confusion[i].length; j++) {
+                total += confusion[i][j];
+            }
+            correct += confusion[i][i];
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "Accuracy of the network on the %d test images: %d %%", total,
+                total == 0 ? 0 : 100 * correct / total));
+        for (int c = 0; c < classes.size(); c++) {
+            long n = 0;
+            for (long v : confusion[c]) {
+                n += v;
+            }
+            lines.add(String.format(Locale.ROOT, "Accuracy of %5s : %2d %%", classes.get(c),
+                    n == 0 ? 0 : 100 * confusion[c][c] / n));
+        }
+        return lines;
+    }
+
+    static long rngSeed(long seed, long iteration) {
+        return seed * 0x9E3779B97F4A7C15L + iteration * 0xBF58476D1CE4E5B9L + 1;
+    }
+
+    static void closeQuietly(Object o) {
+        if (o instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // nothing useful to do
+            }
+        }
+    }
+
+    /** One run's loop and state. */
+    private static final class Loop {
+        final Experiment exp;
+        final Network net;
+        final ComputationGraph graph;
+        final TrainingData data;
+        final Options o;
+        final Path folder;
+        final RunLog log;
+        final Metrics metrics;
+        final ISchedule schedule;
+        final boolean interactive;
+        final int numClasses;
+        Evaluation lastTest;
+        Evaluation lastTrain;
+
+        Loop(Experiment exp, Network net, TrainingData data, Options o, Path folder, RunLog log, Metrics metrics) {
+            this.exp = exp;
+            this.net = net;
+            this.graph = net.graph();
+            this.data = data;
+            this.o = o;
+            this.folder = folder;
+            this.log = log;
+            this.metrics = metrics;
+            this.schedule = schedule(exp, data.iterationsPerEpoch());
+            this.interactive = o.interactive != null ? o.interactive : System.console() != null;
+            this.numClasses = data.classes().size();
+        }
+
+        Result run(Checkpoint.State state) {
+            for (TrainingListener l : Optimizers.plan(exp.optimizer(), schedule).listeners()) {
+                graph.addListeners(l);
+            }
+            o.stop.begin();
+            try {
+                return loop(state);
+            } catch (RuntimeException | Error e) {
+                String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                end(Metrics.FAILED, "error: " + msg.lines().findFirst().orElse(msg));
+                throw e;
+            } finally {
+                o.stop.finished();
+            }
+        }
+
+        private Result loop(Checkpoint.State state) {
+            int epochs = exp.epochs();
+            int ipe = data.iterationsPerEpoch();
+            for (int e = state.epoch(); e < epochs; e++) {
+                boolean resumed = e == state.epoch();
+                int done = resumed ? state.batchesDone() : 0;
+                double carried = resumed ? state.epochSeconds() : 0;
+                int epochStart = metrics.iterationLoss.size() - done;
+                long t0 = System.nanoTime();
+                long images = 0;
+                DataSetIterator it = data.train(e);
+                ProgressBar bar = interactive ? bar(e, epochs, ipe, done) : null;
+                try {
+                    for (int s = 0; s < done && it.hasNext(); s++) {
+                        it.next();
+                    }
+                    while (it.hasNext()) {
+                        DataSet b = it.next();
+                        int iter = graph.getIterationCount();
+                        double lr = schedule.valueAt(iter, e);
+                        Nd4j.getRandom().setSeed(rngSeed(exp.seed(), iter));
+                        net.fit(b);
+                        double loss = net.score();
+                        done++;
+                        if (!Double.isFinite(loss)) {
+                            String why = String.format(Locale.ROOT, "loss is %s at epoch %d, iteration %d (lr %s):"
+                                    + " training diverged; try a lower learning rate", loss, e + 1, iter + 1,
+                                    lr);
+                            closeBar(bar);
+                            bar = null;
+                            log.println("FAILED: " + why);
+                            return end(Metrics.FAILED, why);
+                        }
+                        metrics.iterationLoss.add(loss);
+                        metrics.iterationLr.add(lr);
+                        images += b.numExamples();
+                        if (bar != null) {
+                            double secs = (System.nanoTime() - t0) / 1e9;
+                            bar.step();
+                            bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f  lr %.3g  %.0f img/s", loss,
+                                    lr, secs > 0 ? images / secs : 0));
+                        }
+                        if (o.stop.requested()) {
+                            closeBar(bar);
+                            bar = null;
+                            return interrupt(new Checkpoint.State(e, done, graph.getIterationCount(), exp.seed(),
+                                    carried + (System.nanoTime() - t0) / 1e9));
+                        }
+                    }
+                } finally {
+                    closeQuietly(it);
+                    closeBar(bar);
+                }
+                double trainSeconds = (System.nanoTime() - t0) / 1e9;
+                if (exp.evaluate() == null || exp.evaluate().test()) {
+                    lastTest = Evaluation.of(net, data.test(), numClasses, o.stop::requested);
+                    if (lastTest == null) {
+                        return interrupt(new Checkpoint.State(e, done, graph.getIterationCount(), exp.seed(),
+                                carried + (System.nanoTime() - t0) / 1e9));
+                    }
+                }
+                if (exp.evaluate() != null && exp.evaluate().train()) {
+                    lastTrain = Evaluation.of(net, data.trainEval(), numClasses, o.stop::requested);
+                    if (lastTrain == null) {
+                        return interrupt(new Checkpoint.State(e, done, graph.getIterationCount(), exp.seed(),
+                                carried + (System.nanoTime() - t0) / 1e9));
+                    }
+                }
+                graph.incrementEpochCount();
+                double seconds = carried + (System.nanoTime() - t0) / 1e9;
+                List<Double> losses = metrics.iterationLoss.subList(epochStart, metrics.iterationLoss.size());
+                double sum = 0;
+                for (double l : losses) {
+                    sum += l;
+                }
+                double trainLoss = losses.isEmpty() ? Double.NaN : sum / losses.size();
+                double lr = epochStart < metrics.iterationLr.size() ? metrics.iterationLr.get(epochStart)
+                        : schedule.valueAt(graph.getIterationCount(), e);
+                Metrics.Epoch em = new Metrics.Epoch(e + 1, trainLoss,
+                        lastTest == null ? null : lastTest.loss(), lastTest == null ? null : lastTest.accuracy(),
+                        lastTrain == null ? null : lastTrain.accuracy(), lr, seconds);
+                metrics.epochs.add(em);
+                metrics.write(folder);
+                log.println(epochLine(em, epochs, images, trainSeconds));
+                if (o.onEpoch != null) {
+                    o.onEpoch.epochDone(e + 1, metrics);
+                }
+                boolean last = e + 1 == epochs;
+                if (!last) {
+                    Checkpoint.State next = new Checkpoint.State(e + 1, 0, graph.getIterationCount(), exp.seed(), 0);
+                    if (o.stop.requested()) {
+                        return interrupt(next);
+                    }
+                    int every = exp.checkpoint() == null ? 1 : exp.checkpoint().every();
+                    if (every > 0 && (e + 1) % every == 0) {
+                        Checkpoint.save(folder, graph, next, metrics);
+                    }
+                }
+            }
+            return complete();
+        }
+
+        private ProgressBar bar(int e, int epochs, int ipe, int done) {
+            return new ProgressBarBuilder()
+                    .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", e + 1, epochs))
+                    .setInitialMax(ipe)
+                    .startsFrom(done, Duration.ZERO)
+                    .setStyle(ProgressBarStyle.ASCII)
+                    .setUpdateIntervalMillis(500)
+                    .setConsumer(new ConsoleProgressBarConsumer(o.terminal))
+                    .build();
+        }
+
+        private void closeBar(ProgressBar bar) {
+            if (bar != null) {
+                bar.close();
+            }
+        }
+
+        private String epochLine(Metrics.Epoch em, int epochs, long images, double trainSeconds) {
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  train_loss %.4f",
+                    em.epoch(), epochs, em.trainLoss()));
+            if (em.testLoss() != null) {
+                sb.append(String.format(Locale.ROOT, "  test_loss %.4f  test_acc %.2f %%", em.testLoss(),
+                        100 * em.testAccuracy()));
+            }
+            if (em.trainAccuracy() != null) {
+                sb.append(String.format(Locale.ROOT, "  train_acc %.2f %%", 100 * em.trainAccuracy()));
+            }
+            sb.append(String.format(Locale.ROOT, "  lr %.4g  %.1f s", em.lr(), em.seconds()));
+            if (trainSeconds > 0 && images > 0) {
+                sb.append(String.format(Locale.ROOT, "  (%.0f img/s)", images / trainSeconds));
+            }
+            return sb.toString();
+        }
+
+        private Result interrupt(Checkpoint.State state) {
+            Checkpoint.save(folder, graph, state, metrics);
+            String why = (o.stop.reason() == null ? "interrupted" : o.stop.reason())
+                    + String.format(Locale.ROOT, " at epoch %d, iteration %d; checkpoint saved, continue with"
+                    + " runner run --resume %s", state.epoch() + 1, state.iteration(), folder);
+            log.println("Interrupted: " + why);
+            return end(Metrics.INTERRUPTED, why);
+        }
+
+        private Result complete() {
+            List<String> lines = new ArrayList<>();
+            if (lastTest != null) {
+                lines.addAll(summaryLines(data.classes(), lastTest.confusion()));
+            }
+            if (lastTrain != null) {
+                lines.add(String.format(Locale.ROOT, "Accuracy of the network on the %d train images: %d %%",
+                        lastTrain.total(), lastTrain.total() == 0 ? 0 : 100 * lastTrain.correct() / lastTrain.total()));
+            }
+            lines.forEach(log::println);
+            String summary = o.summaryText.isBlank() ? "" : o.summaryText.stripTrailing() + "\n\n";
+            if (!o.summaryText.isBlank() || !Files.exists(folder.resolve(RunFolder.SUMMARY))) {
+                AtomicFiles.writeString(folder.resolve(RunFolder.SUMMARY), summary + String.join("\n", lines) + "\n");
+            } else {
+                appendSummary(lines);
+            }
+            metrics.fin = new Metrics.Final(
+                    lastTest == null ? null : lastTest.accuracy(),
+                    lastTrain == null ? null : lastTrain.accuracy(),
+                    lastTest == null ? null : lastTest.perClass(data.classes()),
+                    lastTrain == null ? null : lastTrain.perClass(data.classes()),
+                    lastTest == null ? null : lastTest.confusion());
+            writeModel();
+            Result r = end(Metrics.COMPLETED, null);
+            Checkpoint.delete(folder);
+            log.println("Results: " + folder);
+            return r;
+        }
+
+        private void appendSummary(List<String> lines) {
+            try {
+                String old = Files.readString(folder.resolve(RunFolder.SUMMARY));
+                String base = old.stripTrailing();
+                AtomicFiles.writeString(folder.resolve(RunFolder.SUMMARY),
+                        (base.isEmpty() ? "" : base + "\n\n") + String.join("\n", lines) + "\n");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        private void writeModel() {
+            Path tmp = folder.resolve(RunFolder.MODEL + ".tmp");
+            try {
+                org.deeplearning4j.util.ModelSerializer.writeModel(graph, tmp.toFile(), true);
+                AtomicFiles.move(tmp, folder.resolve(RunFolder.MODEL));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write model.zip: " + e.getMessage(), e);
+            }
+        }
+
+        private Result end(String status, String error) {
+            metrics.status = status;
+            metrics.error = error;
+            metrics.write(folder);
+            Provenance.end(folder, Instant.now());
+            return new Result(folder, status, error, metrics);
+        }
+    }
+}

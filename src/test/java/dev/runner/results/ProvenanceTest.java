@@ -1,0 +1,53 @@
+package dev.runner.results;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProvenanceTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void recordsVersionsMachineDataHashesCommandLineAndTimes() throws Exception {
+        Path data = dir.resolve("data");
+        Files.createDirectories(data);
+        Path f = Files.writeString(data.resolve("batch.bin"), "abc");
+        Provenance.start(dir, new Provenance.Input(7, data, List.of(f), List.of("run", "x.yaml"),
+                Map.of("backend", "CPU", "classifier", "linux-x86_64-onednn-avx2")),
+                Instant.parse("2026-11-27T22:30:01Z"));
+        JsonNode n = new ObjectMapper().readTree(dir.resolve("provenance.json").toFile());
+        assertThat(n.get("runner_version").asText()).isEqualTo("0.1.0");
+        assertThat(n.get("dl4j_version").asText()).isEqualTo("1.0.0-M2.1");
+        assertThat(n.get("nd4j_version").asText()).isEqualTo("1.0.0-M2.1");
+        assertThat(n.get("java").asText()).startsWith(System.getProperty("java.version"));
+        assertThat(n.get("backend").get("classifier").asText()).isEqualTo("linux-x86_64-onednn-avx2");
+        assertThat(n.get("cpu").asText()).isNotBlank();
+        assertThat(n.get("threads").asInt()).isPositive();
+        assertThat(n.get("seed").asLong()).isEqualTo(7);
+        assertThat(n.get("data_root").asText()).isEqualTo(data.toAbsolutePath().toString());
+        // sha256("abc")
+        assertThat(n.get("data_files").get(0).get("sha256").asText())
+                .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assertThat(n.get("command_line").toString()).isEqualTo("[\"run\",\"x.yaml\"]");
+        assertThat(n.get("start_time").asText()).isEqualTo("2026-11-27T22:30:01Z");
+        assertThat(n.get("end_time").isNull()).isTrue();
+        // the tests run from target/test-classes inside the git worktree
+        assertThat(n.get("git_commit").asText()).matches("[0-9a-f]{40}");
+
+        Provenance.resume(dir, List.of("run", "--resume", "f"), Instant.parse("2026-11-27T23:00:00Z"));
+        Provenance.end(dir, Instant.parse("2026-11-27T23:10:00Z"));
+        n = new ObjectMapper().readTree(dir.resolve("provenance.json").toFile());
+        assertThat(n.get("resumes").get(0).get("time").asText()).isEqualTo("2026-11-27T23:00:00Z");
+        assertThat(n.get("end_time").asText()).isEqualTo("2026-11-27T23:10:00Z");
+        assertThat(n.get("start_time").asText()).isEqualTo("2026-11-27T22:30:01Z");
+    }
+}
