@@ -106,7 +106,9 @@ public final class Charts {
         XYSeriesCollection rawDs = new XYSeriesCollection();
         XYSeries rawS = new XYSeries("train loss per iteration", false, true);
         XYSeriesCollection smoothDs = new XYSeriesCollection();
-        XYSeries emaS = new XYSeries("train loss per iteration (EMA over ~" + window + " iterations)", false, true);
+        boolean smooth = window > 1;
+        XYSeries emaS = new XYSeries(smooth ? "train loss per iteration (EMA over ~" + window + " iterations)"
+                : "train loss per iteration", false, true);
         for (int i = 0; i < raw.length; i++) {
             double x = (i + 1) / (double) itersPerEpoch;
             if (Double.isFinite(raw[i])) {
@@ -116,7 +118,9 @@ public final class Charts {
                 emaS.add(x, ema[i], false);
             }
         }
-        rawDs.addSeries(rawS);
+        if (smooth) {
+            rawDs.addSeries(rawS);
+        }
         smoothDs.addSeries(emaS);
 
         XYSeriesCollection epochDs = new XYSeriesCollection();
@@ -166,8 +170,10 @@ public final class Charts {
                 (int) Math.ceil(raw.length / (double) itersPerEpoch));
         x.setRange(0, Math.max(1, epochs));
         LegendItemCollection items = new LegendItemCollection();
-        items.add(new LegendItem(rawS.getKey().toString(), null, null, null,
-                new Rectangle2D.Double(-10, -1, 20, 2), ChartStyle.faint(ChartStyle.TRAIN, 110)));
+        if (smooth) {
+            items.add(new LegendItem(rawS.getKey().toString(), null, null, null,
+                    new Rectangle2D.Double(-10, -1, 20, 2), ChartStyle.faint(ChartStyle.TRAIN, 110)));
+        }
         items.add(new LegendItem(emaS.getKey().toString(), null, null, null,
                 new Rectangle2D.Double(-10, -1.5, 20, 3), EMA));
         plot.setFixedLegendItems(null);
@@ -283,6 +289,7 @@ public final class Charts {
         XYPlot plot = new XYPlot(new XYSeriesCollection(s), x, y, r);
         if (max > 0) {
             y.setRange(0, max * 1.08);
+            y.setTickUnit(new NumberTickUnit(niceStep(max * 1.08 / 8), lrFormat(max)));
         }
         JFreeChart chart = new JFreeChart(ChartStyle.title(name, "learning rate per iteration"), ChartStyle.TITLE,
                 plot, true);
@@ -793,9 +800,20 @@ public final class Charts {
         return out;
     }
 
-    /** ~1 % of the run, between 10 and 200 iterations. */
+    /** ~1 % of the run, at most 200 iterations; 1 (no smoothing) for runs under 200 iterations. */
     static int emaWindow(int n) {
-        return Math.max(10, Math.min(200, n / 100));
+        return Math.max(1, Math.min(200, n / 100));
+    }
+
+    /** The smallest 1, 2, 2.5 or 5 times a power of ten that is at least {@code raw}. */
+    static double niceStep(double raw) {
+        double p = Math.pow(10, Math.floor(Math.log10(raw)));
+        for (double m : new double[]{1, 2, 2.5, 5, 10}) {
+            if (m * p >= raw * (1 - 1e-9)) {
+                return m * p;
+            }
+        }
+        return 10 * p;
     }
 
     private static double[] lossRange(double[] raw, double[] ema, double[] train, double[] test) {
@@ -857,9 +875,15 @@ public final class Charts {
         return x;
     }
 
+    /** Scientific notation for small learning rates (5.0E-3), plain otherwise; zero is always "0". */
     private static NumberFormat lrFormat(double max) {
         if (max > 0 && (max < 0.01 || max >= 1000)) {
-            return new DecimalFormat("0.0#E0");
+            return new DecimalFormat("0.0#E0") {
+                @Override
+                public StringBuffer format(double number, StringBuffer result, java.text.FieldPosition pos) {
+                    return number == 0 ? result.append('0') : super.format(number, result, pos);
+                }
+            };
         }
         return new DecimalFormat("0.####");
     }

@@ -141,6 +141,9 @@ class ChartsTest {
         // beta 0.5: avg1 = 0, avg2 = 5; corrections 1/(1-0.5)=2, 1/(1-0.25)
         assertThat(step[1]).isCloseTo(5 / 0.75, org.assertj.core.data.Offset.offset(1e-12));
         assertThat(Charts.emaWindow(18_000)).isEqualTo(180);
-        assertThat(Charts.emaWindow(50)).isEqualTo(10);
+        assertThat(Charts.emaWindow(50)).isEqualTo(1);
+        assertThat(Charts.ema(new double[]{3, 1, 2}, 1)).containsExactly(3, 1, 2);
+        assertThat(Charts.niceStep(0.00135)).isEqualTo(0.002, org.assertj.core.data.Offset.offset(1e-15));
+        assertThat(Charts.niceStep(0.022)).isEqualTo(0.025, org.assertj.core.data.Offset.offset(1e-15));
     }
 }
