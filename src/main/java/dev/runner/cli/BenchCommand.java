@@ -1,0 +1,63 @@
+package dev.runner.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.runner.data.DataBench;
+import dev.runner.data.LoadedData;
+import dev.runner.model.Backend;
+import dev.runner.model.Network;
+import dev.runner.model.NetworkBench;
+import dev.runner.spec.Experiment;
+import dev.runner.train.Trainer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code runner bench FILE}: training, evaluation and data throughput of an experiment, as one JSON line. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure training, evaluation and data-pipeline throughput; print one JSON line.")
+final class BenchCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "The experiment file.")
+    Path file;
+
+    @Mixin
+    ExperimentOptions experiment = new ExperimentOptions();
+
+    @Option(names = "--steps", paramLabel = "N", description = "Timed steps per figure (default: ${DEFAULT-VALUE}).")
+    int steps = 30;
+
+    @Option(names = "--batch", paramLabel = "N", description = "Training batch size (default: the experiment's).")
+    Integer batch;
+
+    @Option(names = "--eval-batch", paramLabel = "N", description = "Evaluation batch size (default: ${DEFAULT-VALUE}).")
+    int evalBatch = 256;
+
+    @Option(names = "--no-data", description = "Skip the data-pipeline figure (no dataset needed).")
+    boolean noData;
+
+    @Override
+    public Integer call() throws Exception {
+        if (steps <= 0 || (batch != null && batch <= 0) || evalBatch <= 0) {
+            throw new dev.runner.UserError("--steps, --batch and --eval-batch must be positive", 2, null);
+        }
+        Experiment exp = Pipeline.load(file, experiment.sets);
+        int b = batch != null ? batch : exp.data().batchSize();
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("experiment", exp.name());
+        if (!noData) {
+            LoadedData data = Pipeline.data(exp, experiment.dataRoot, System.err);
+            line.put("data_images_per_s", Math.round(DataBench.imagesPerSecond(data.train(), exp.data(),
+                    Math.max(steps, 200))));
+        }
+        Network net = Pipeline.compile(exp, Trainer.plan(exp, 100));
+        line.putAll(NetworkBench.measure(net, b, evalBatch, steps, 3).toMap());
+        Map<String, Object> backend = Backend.describe();
+        line.put("backend", backend);
+        System.out.println(new ObjectMapper().writeValueAsString(line));
+        return 0;
+    }
+}

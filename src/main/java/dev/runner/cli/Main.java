@@ -1,0 +1,97 @@
+package dev.runner.cli;
+
+import dev.runner.UserError;
+import dev.runner.results.Provenance;
+import dev.runner.spec.SpecException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code runner}: {@code runner FILE.yaml} runs an experiment; subcommands run, check, bench, diff, report. */
+@Command(name = "runner", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Declarative deep-learning experiments on Deeplearning4j.%n"
+                + "'runner FILE.yaml' is 'runner run FILE.yaml'.",
+        subcommands = {RunCommand.class, CheckCommand.class, BenchCommand.class, DiffCommand.class,
+                ReportCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Callable<Integer> {
+    @Parameters(arity = "0..1", paramLabel = "FILE", description = "An experiment file to run.")
+    java.nio.file.Path file;
+
+    @Mixin
+    RunCommand.RunOptions options = new RunCommand.RunOptions();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** The full command line, for provenance.json. */
+    static List<String> argv = List.of();
+
+    @Override
+    public Integer call() {
+        if (file == null) {
+            spec.commandLine().usage(spec.commandLine().getOut());
+            return 2;
+        }
+        return RunCommand.run(file, options);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this). */
+    public static int execute(String... args) {
+        argv = List.of(args);
+        System.setProperty("java.awt.headless", "true");
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler(Main::badFlag);
+        cl.setExecutionExceptionHandler((e, line, parsed) -> report(e, line.getErr()));
+        return cl.execute(args);
+    }
+
+    private static int badFlag(CommandLine.ParameterException e, String[] args) {
+        PrintWriter err = e.getCommandLine().getErr();
+        String cmd = e.getCommandLine().getCommandSpec().qualifiedName();
+        err.println("runner: " + e.getMessage() + " (see '" + cmd + " --help')");
+        err.flush();
+        return 2;
+    }
+
+    /** One line, no stack trace (unless RUNNER_DEBUG is set); the exit code says what kind of problem. */
+    static int report(Exception e, PrintWriter err) {
+        if (System.getenv("RUNNER_DEBUG") != null) {
+            e.printStackTrace(err);
+        }
+        int code;
+        if (e instanceof SpecException) {
+            err.println(e.getMessage());
+            code = 2;
+        } else if (e instanceof UserError u) {
+            err.println("runner: " + u.getMessage());
+            code = u.exitCode();
+        } else if (e.getCause() instanceof OutOfMemoryError) {
+            err.println("runner: out of memory: give Java more with -Xmx (e.g. java -Xmx8g -jar runner.jar ...)");
+            code = 1;
+        } else {
+            String msg = e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("");
+            err.println("runner: internal error: " + e.getClass().getSimpleName() + msg
+                    + " (set RUNNER_DEBUG=1 for details)");
+            code = 1;
+        }
+        err.flush();
+        return code;
+    }
+
+    /** {@code --version}: runner's version, git commit and backend. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"runner " + Provenance.runnerVersion()};
+        }
+    }
+}

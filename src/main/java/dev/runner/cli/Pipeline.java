@@ -1,0 +1,155 @@
+package dev.runner.cli;
+
+import dev.runner.data.Batches;
+import dev.runner.data.DataRoot;
+import dev.runner.data.Datasets;
+import dev.runner.data.ImageSet;
+import dev.runner.data.LoadedData;
+import dev.runner.model.Backend;
+import dev.runner.model.CompileOptions;
+import dev.runner.model.ModelCompiler;
+import dev.runner.model.Network;
+import dev.runner.model.NetworkTable;
+import dev.runner.results.FeatureMaps;
+import dev.runner.results.Provenance;
+import dev.runner.spec.Experiment;
+import dev.runner.spec.ExperimentLoader;
+import dev.runner.spec.VisualizeSpec;
+import dev.runner.train.Optimizers;
+import dev.runner.train.TrainingData;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+/** The stages wired together: experiment file → spec → data → model. Each step is one call into its stage. */
+final class Pipeline {
+    private Pipeline() {
+    }
+
+    static Experiment load(Path file, List<String> sets) {
+        return ExperimentLoader.load(file, sets);
+    }
+
+    static LoadedData data(Experiment exp, String dataRootFlag, PrintStream out) {
+        Path root = DataRoot.resolve(dataRootFlag);
+        return Datasets.load(exp.data(), root, out::println);
+    }
+
+    static Network compile(Experiment exp, Optimizers.Plan plan) {
+        Backend.init();
+        return ModelCompiler.computationGraph().compile(exp.model(),
+                new CompileOptions(exp.seed(), plan.updater(), plan.coupledWeightDecay(),
+                        CompileOptions.DEFAULT_LAYOUT));
+    }
+
+    static String table(Network net) {
+        return NetworkTable.table(net.summary());
+    }
+
+    static Provenance.Input provenance(Experiment exp, LoadedData data, String dataRootFlag) {
+        return new Provenance.Input(exp.seed(), DataRoot.resolve(dataRootFlag).toAbsolutePath(), data.files(),
+                Main.argv, Backend.describe());
+    }
+
+    /** The loaded images as the trainer's batches, in the network's layout. */
+    static TrainingData trainingData(Experiment exp, LoadedData data, String layout) {
+        int batch = exp.data().batchSize();
+        int n = data.train().size();
+        int ipe = (n + batch - 1) / batch;
+        return new TrainingData() {
+            @Override
+            public List<String> classes() {
+                return data.classes();
+            }
+
+            @Override
+            public int iterationsPerEpoch() {
+                return ipe;
+            }
+
+            @Override
+            public DataSetIterator train(int epoch) {
+                return Batches.train(data.train(), exp.data(), exp.seed(), epoch, layout);
+            }
+
+            @Override
+            public DataSetIterator test() {
+                return Batches.eval(data.test(), exp.data(), exp.data().testBatchSize(), layout);
+            }
+
+            @Override
+            public DataSetIterator trainEval() {
+                return Batches.eval(data.train(), exp.data(), exp.data().testBatchSize(), layout);
+            }
+        };
+    }
+
+    /** {@code visualize.feature_maps}: one {@code feature_maps_<layer>.png} per layer; returns the files. */
+    static List<Path> featureMaps(Experiment exp, Network net, ImageSet test, Path folder) {
+        VisualizeSpec v = exp.visualize();
+        List<Path> out = new ArrayList<>();
+        if (v == null || v.featureMapLayers().isEmpty()) {
+            return out;
+        }
+        List<Integer> indices = new ArrayList<>(v.featureMapIndices());
+        if (indices.isEmpty()) {
+            for (int i = 0; i < Math.min(v.featureMapImages(), test.size()); i++) {
+                indices.add(i);
+            }
+        }
+        int c = test.channels();
+        int h = test.height();
+        int w = test.width();
+        byte[] px = new byte[indices.size() * test.imageBytes()];
+        int[] labels = new int[indices.size()];
+        for (int k = 0; k < indices.size(); k++) {
+            int idx = indices.get(k);
+            if (idx < 0 || idx >= test.size()) {
+                throw new dev.runner.UserError("visualize.feature_maps.indices: image " + idx
+                        + " is out of range (the test set has " + test.size() + " images)");
+            }
+            System.arraycopy(test.pixels(), idx * test.imageBytes(), px, k * test.imageBytes(), test.imageBytes());
+            labels[k] = test.label(idx);
+        }
+        ImageSet subset = new ImageSet(px, labels, c, h, w, test.classes());
+        INDArray features;
+        try (var it = Batches.eval(subset, exp.data(), indices.size(), net.layout(), 1)) {
+            features = it.next().getFeatures();
+        }
+        Map<String, INDArray> acts = net.activations(v.featureMapLayers(), features);
+        boolean nhwc = "NHWC".equals(net.layout());
+        for (String layer : v.featureMapLayers()) {
+            INDArray a = acts.get(layer);
+            if (a.rank() != 4) {
+                throw new dev.runner.UserError("visualize.feature_maps: layer " + layer
+                        + " is not a convolutional feature map (shape " + java.util.Arrays.toString(a.shape()) + ")");
+            }
+            INDArray chw = nhwc ? a.permute(0, 3, 1, 2).dup() : a;
+            int ch = (int) chw.size(1);
+            int mh = (int) chw.size(2);
+            int mw = (int) chw.size(3);
+            List<FeatureMaps.Sample> samples = new ArrayList<>();
+            for (int k = 0; k < indices.size(); k++) {
+                float[] img = new float[c * h * w];
+                int base = k * test.imageBytes();
+                for (int i = 0; i < img.length; i++) {
+                    img[i] = (px[base + i] & 0xFF) / 255f;
+                }
+                float[][] maps = new float[ch][];
+                for (int j = 0; j < ch; j++) {
+                    maps[j] = chw.get(org.nd4j.linalg.indexing.NDArrayIndex.point(k),
+                            org.nd4j.linalg.indexing.NDArrayIndex.point(j)).dup().data().asFloat();
+                }
+                samples.add(new FeatureMaps.Sample(indices.get(k), img, c, h, w, maps, mh, mw));
+            }
+            Path png = folder.resolve("feature_maps_" + layer + ".png");
+            FeatureMaps.grid(png, exp.name(), layer, samples);
+            out.add(png);
+        }
+        return out;
+    }
+}

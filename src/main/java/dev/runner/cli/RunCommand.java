@@ -1,0 +1,214 @@
+package dev.runner.cli;
+
+import dev.runner.UserError;
+import dev.runner.data.LoadedData;
+import dev.runner.model.CompileOptions;
+import dev.runner.model.ModelCompiler;
+import dev.runner.model.Network;
+import dev.runner.model.Networks;
+import dev.runner.results.Charts;
+import dev.runner.results.Provenance;
+import dev.runner.results.RunFolder;
+import dev.runner.spec.Experiment;
+import dev.runner.spec.SpecWriter;
+import dev.runner.train.Checkpoint;
+import dev.runner.train.LrRangeTest;
+import dev.runner.train.Optimizers;
+import dev.runner.train.StopSignal;
+import dev.runner.train.Trainer;
+import dev.runner.train.TrainingData;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code runner run FILE}: trains an experiment (or runs its LR range test) into a new results folder. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Train an experiment (or run its LR range test) and write a results folder.")
+final class RunCommand implements Callable<Integer> {
+
+    /** Options shared by {@code runner FILE} and {@code runner run FILE}. */
+    static final class RunOptions {
+        @Mixin
+        ExperimentOptions experiment = new ExperimentOptions();
+
+        @Option(names = "--results", paramLabel = "DIR", description = "Results root (default: ${DEFAULT-VALUE}).")
+        Path results = Path.of("results");
+
+        @Option(names = "--resume", paramLabel = "RUN_FOLDER",
+                description = "Continue an interrupted run in its own folder (no FILE needed).")
+        Path resume;
+    }
+
+    @Parameters(arity = "0..1", paramLabel = "FILE", description = "The experiment file.")
+    Path file;
+
+    @Mixin
+    RunOptions options = new RunOptions();
+
+    @Override
+    public Integer call() {
+        return run(file, options);
+    }
+
+    static int run(Path file, RunOptions o) {
+        PrintStream out = System.out;
+        if (o.resume != null) {
+            if (file != null) {
+                throw new UserError("--resume takes the run folder only: drop " + file, 2, null);
+            }
+            return resume(o.resume, o, out);
+        }
+        if (file == null) {
+            throw new UserError("no experiment file given (usage: runner run FILE.yaml)", 2, null);
+        }
+        Experiment exp = Pipeline.load(file, o.experiment.sets);
+        LoadedData data = Pipeline.data(exp, o.experiment.dataRoot, out);
+        if (exp.lrRangeTest() != null) {
+            return rangeTest(exp, data, o, out).exitCode();
+        }
+        LrRangeTest.Found lrFrom = null;
+        if (exp.optimizer().lrFromRangeTest() != null) {
+            lrFrom = lrFromRangeTest(file, exp, o, out);
+            exp = withLr(exp, lrFrom.lr());
+        }
+        TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
+        Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
+        Network net = Pipeline.compile(exp, plan);
+        Trainer.Result r = Trainer.run(exp, net, td, options(exp, net, data, o, out));
+        if (lrFrom != null) {
+            Map<String, Object> from = new LinkedHashMap<>();
+            from.put("experiment", exp.optimizer().lrFromRangeTest());
+            from.put("run", lrFrom.folder().toAbsolutePath().toString());
+            from.put("suggestion", lrFrom.suggestion());
+            from.put("lr", lrFrom.lr());
+            Provenance.put(r.folder(), "lr_from_range_test", from);
+        }
+        finish(exp, net, data, r.folder(), r.status(), out);
+        return r.exitCode();
+    }
+
+    private static Trainer.Options options(Experiment exp, Network net, LoadedData data, RunOptions o,
+                                           PrintStream out) {
+        return new Trainer.Options().resultsRoot(o.results)
+                .experimentYaml(SpecWriter.toYaml(exp.resolved()))
+                .summaryText(Pipeline.table(net))
+                .provenance(Pipeline.provenance(exp, data, o.experiment.dataRoot))
+                .commandLine(Main.argv)
+                .terminal(out)
+                .stop(StopSignal.installCtrlC(out));
+    }
+
+    /** Charts and feature maps for a finished (or stopped) run; they never turn a finished run into a failure. */
+    private static void finish(Experiment exp, Network net, LoadedData data, Path folder, String status,
+                               PrintStream out) {
+        List<Path> drawn = new ArrayList<>();
+        try {
+            drawn.addAll(Charts.drawRun(folder));
+            if ("completed".equals(status)) {
+                drawn.addAll(Pipeline.featureMaps(exp, net, data.test(), folder));
+            }
+        } catch (RuntimeException e) {
+            out.println("runner: could not draw the charts: " + e.getMessage());
+        }
+        out.println("Results: " + folder + (drawn.isEmpty() ? "" : " (" + drawn.size() + " charts)"));
+    }
+
+    private static int resume(Path folder, RunOptions o, PrintStream out) {
+        if (!RunFolder.isRunFolder(folder)) {
+            throw new UserError("--resume " + folder + ": not a results folder (no metrics.json)", 2, null);
+        }
+        if (!Checkpoint.exists(folder)) {
+            throw new UserError("--resume " + folder + ": it has no checkpoint to continue from", 1, null);
+        }
+        Experiment exp = Pipeline.load(folder.resolve(RunFolder.EXPERIMENT), o.experiment.sets);
+        LoadedData data = Pipeline.data(exp, o.experiment.dataRoot, out);
+        Map<String, Object> prov = new LinkedHashMap<>();
+        if (exp.optimizer().lrFromRangeTest() != null) {
+            double lr = Provenance.read(folder).path("lr_from_range_test").path("lr").asDouble(Double.NaN);
+            if (Double.isNaN(lr)) {
+                throw new UserError("--resume " + folder + ": provenance.json does not say which learning rate"
+                        + " the range test gave");
+            }
+            exp = withLr(exp, lr);
+        }
+        TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
+        Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
+        CompileOptions co = new CompileOptions(exp.seed(), plan.updater(), plan.coupledWeightDecay(),
+                CompileOptions.DEFAULT_LAYOUT);
+        dev.runner.model.Backend.init();
+        Network net = Networks.restore(exp.model(), co, Checkpoint.restoreGraph(folder));
+        Trainer.Result r = Trainer.resume(folder, exp, net, td, options(exp, net, data, o, out));
+        finish(exp, net, data, r.folder(), r.status(), out);
+        return r.exitCode();
+    }
+
+    /** Runs the experiment's LR range test into its own results folder and draws its chart. */
+    static LrRangeTest.Result rangeTest(Experiment exp, LoadedData data, RunOptions o, PrintStream out) {
+        TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
+        Optimizers.Plan plan = LrRangeTest.plan(exp);
+        Network net = Pipeline.compile(exp, plan);
+        LrRangeTest.Result r = LrRangeTest.run(exp, net, td, options(exp, net, data, o, out));
+        try {
+            Path png = r.folder().resolve("lr_range_test.png");
+            Map<String, Double> marks = new LinkedHashMap<>();
+            r.suggestions().forEach((k, s) -> marks.put(k, s.lr()));
+            Charts.lrRangeTest(png, exp.name(), doubles(r.curve().lr), doubles(r.curve().loss),
+                    doubles(r.curve().smoothed), marks);
+            out.println("Chart: " + png);
+        } catch (RuntimeException e) {
+            out.println("runner: could not draw the chart: " + e.getMessage());
+        }
+        return r;
+    }
+
+    /**
+     * {@code lr: {from_range_test: NAME}}: the default suggestion of NAME's newest completed range test, running
+     * {@code NAME.yaml} (beside the experiment file) first when there is none.
+     */
+    private static LrRangeTest.Found lrFromRangeTest(Path file, Experiment exp, RunOptions o, PrintStream out) {
+        String name = exp.optimizer().lrFromRangeTest();
+        var found = LrRangeTest.newestCompleted(o.results, name);
+        if (found.isPresent()) {
+            out.printf(Locale.ROOT, "Learning rate %.4g from range test %s (%s)%n", found.get().lr(),
+                    found.get().folder(), found.get().suggestion());
+            return found.get();
+        }
+        Path other = (file.toAbsolutePath().getParent()).resolve(name + ".yaml");
+        if (!Files.isRegularFile(other)) {
+            throw new UserError("optimizer lr: from_range_test: " + name + ": no completed range test under "
+                    + o.results.resolve(name) + " and no " + other + " to run one");
+        }
+        out.println("No completed range test of " + name + " yet: running " + other + " first");
+        Experiment test = Pipeline.load(other, List.of());
+        if (test.lrRangeTest() == null) {
+            throw new UserError(other + ": has no lr_range_test section, so it cannot give a learning rate");
+        }
+        LoadedData data = Pipeline.data(test, o.experiment.dataRoot, out);
+        LrRangeTest.Result r = rangeTest(test, data, o, out);
+        if (r.exitCode() != 0) {
+            throw new UserError("the range test " + r.folder() + " did not complete (" + r.status() + ")");
+        }
+        return LrRangeTest.newestCompleted(o.results, name).orElseThrow(() -> new UserError(
+                "the range test " + r.folder() + " gave no suggestion"));
+    }
+
+    private static Experiment withLr(Experiment e, double lr) {
+        return new Experiment(e.name(), e.description(), e.seed(), e.data(), e.model(), e.optimizer().withLr(lr),
+                e.schedule(), e.epochs(), e.lrRangeTest(), e.evaluate(), e.visualize(), e.checkpoint(), e.file(),
+                e.resolved());
+    }
+
+    private static double[] doubles(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+}
