@@ -483,9 +483,6 @@ final class ModelBuilder {
             n.inputs = new ArrayList<>();
             for (Ref r : n.refs) {
                 String g = resolve(r);
-                if (g.isEmpty() && n.refs.size() > 1)
-                    throw new SpecException(r.pos() != null ? r.pos() : n.pos, n.path,
-                            "the network input cannot be merged with other layers; put a layer on it first");
                 if (!n.inputs.contains(g)) n.inputs.add(g);
                 consumers.computeIfAbsent(g, k -> new ArrayList<>()).add(n.name);
             }
@@ -520,6 +517,9 @@ final class ModelBuilder {
                 alias.put(n.name, n.name + ".bn");
                 continue;
             }
+            if (ins.size() > 1 && ins.contains(""))
+                throw new SpecException(n.pos, n.path, n.name + ": the network input cannot be merged with other"
+                        + " layers; put a layer on it first");
             out.add(node(n.name, n.layer, ins, n, shapes));
         }
         return new ModelSpec(input, List.copyOf(out), init, loss, output);
