@@ -48,6 +48,9 @@ class ErrorsTest {
         y.fails(Yamls.BASE.replace("lr: 0.1", "lr: 0.1, momentum: 1.5"), "2:38",
                 "optimizer.sgd.momentum: must be in [0, 1), got 1.5");
         y.fails(Yamls.BASE + "epochs: 0\n", "3:9", "epochs: must be between 1 and 100000, got 0");
+        y.fails(Yamls.BASE.replace("lr: 0.1", "lr: .inf"), "2:23", "optimizer.sgd.lr: must be a finite number, got .inf");
+        y.fails(Yamls.BASE + "data: {normalize: {mean: [.nan, 0, 0], std: [1, 1, 1]}}\n", "3:27",
+                "data.normalize.mean[0]: must be a finite number, got .nan");
         y.fails(model("    - conv: {filters: 0, kernel: 3}\n    - flatten\n    - dense: 10\n"), "4:23",
                 "model.layers[0].conv.filters: must be between 1 and 65536, got 0");
     }
