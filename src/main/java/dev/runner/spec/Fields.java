@@ -238,7 +238,8 @@ final class Fields {
         static final Range UNIT_OPEN_TOP = new Range(0, false, 1, true);
 
         String check(double x) {
-            boolean ok = !Double.isNaN(x) && (loOpen ? x > lo : x >= lo) && (hiOpen ? x < hi : x <= hi);
+            if (!Double.isFinite(x)) return "must be a finite number";
+            boolean ok = (loOpen ? x > lo : x >= lo) && (hiOpen ? x < hi : x <= hi);
             if (ok) return null;
             if (Double.isInfinite(hi)) return "must be " + (loOpen ? "> " : ">= ") + fmt(lo);
             if (Double.isInfinite(lo)) return "must be " + (hiOpen ? "< " : "<= ") + fmt(hi);

@@ -162,10 +162,13 @@ final class ModelBuilder {
             }
             if (bf.has("layers") == bf.has("residual"))
                 throw new SpecException(bf.map.pos(), p, "a block has either `layers:` or `residual:`");
+            Map<String, Entry> body = new LinkedHashMap<>(bf.map.entries());
+            body.remove("params");
+            YMap def = new YMap(body, bf.map.pos());
             Map<String, YNode> check = new HashMap<>();
             params.forEach(x -> check.put(x, new YScalar(null, "", false, null)));
-            subst(bf.map, check, name, p); // reports unknown $params now, even for blocks never used
-            blocks.put(name, new Block(name, params, defaults, bf.map, p));
+            subst(def, check, name, p); // reports unknown $params now, even for blocks never used
+            blocks.put(name, new Block(name, params, defaults, def, p));
         });
     }
 
@@ -192,10 +195,7 @@ final class ModelBuilder {
         }
         if (n instanceof YMap m) {
             Map<String, Entry> es = new LinkedHashMap<>();
-            m.entries().forEach((k, e) -> {
-                if (block != null && k.equals("params") && path.endsWith("." + block)) es.put(k, e);
-                else es.put(k, new Entry(e.keyPos(), subst(e.value(), env, block, path + "." + k)));
-            });
+            m.entries().forEach((k, e) -> es.put(k, new Entry(e.keyPos(), subst(e.value(), env, block, path + "." + k))));
             return new YMap(es, m.pos());
         }
         return n;
@@ -245,12 +245,14 @@ final class ModelBuilder {
         if (nodes.size() > MAX_NODES) throw Fields.err(item, path, "the model has more than " + MAX_NODES + " layers");
 
         if (kind.equals("repeat") || blocks.containsKey(kind)) {
+            if (name != null && sc.local.containsKey(name))
+                throw Fields.err(((YMap) item).get("name"), path + ".name", "the name `" + name + "` is already used here");
             if (inputs != null && inputs.size() != 1)
                 throw Fields.err(((YMap) item).get("inputs"), path + ".inputs", "`" + kind + "` takes one input");
             Ref in = inputs != null ? inputs.get(0) : sc.last;
             if (kind.equals("repeat")) repeat(args, kp, item.pos(), sc, name, in);
             else useBlock(blocks.get(kind), args, kp, item.pos(), sc, name, in);
-            if (name != null) sc.local.put(name, resolveLater(sc.last));
+            if (name != null) sc.local.put(name, resolve(sc.last)); // a node made inside, so already global
             return;
         }
         if (!LAYERS.contains(kind)) {
@@ -271,11 +273,6 @@ final class ModelBuilder {
         N n = add(sc.qualify(local), layer, inputs != null ? inputs : List.of(sc.last), pos, path);
         sc.local.put(local, n.name);
         sc.last = Ref.of(n.name);
-    }
-
-    /** The global name a block's or repeat's output will have: always a node created inside, hence resolved. */
-    private String resolveLater(Ref r) {
-        return resolve(r);
     }
 
     private void repeat(YNode args, String path, SourcePos at, Scope sc, String name, Ref in) {
@@ -486,9 +483,6 @@ final class ModelBuilder {
             n.inputs = new ArrayList<>();
             for (Ref r : n.refs) {
                 String g = resolve(r);
-                if (g.isEmpty() && n.refs.size() > 1)
-                    throw new SpecException(r.pos() != null ? r.pos() : n.pos, n.path,
-                            "the network input cannot be merged with other layers; put a layer on it first");
                 if (!n.inputs.contains(g)) n.inputs.add(g);
                 consumers.computeIfAbsent(g, k -> new ArrayList<>()).add(n.name);
             }
@@ -523,6 +517,9 @@ final class ModelBuilder {
                 alias.put(n.name, n.name + ".bn");
                 continue;
             }
+            if (ins.size() > 1 && ins.contains(""))
+                throw new SpecException(n.pos, n.path, n.name + ": the network input cannot be merged with other"
+                        + " layers; put a layer on it first");
             out.add(node(n.name, n.layer, ins, n, shapes));
         }
         return new ModelSpec(input, List.copyOf(out), init, loss, output);

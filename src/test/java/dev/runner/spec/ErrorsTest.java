@@ -48,6 +48,9 @@ class ErrorsTest {
         y.fails(Yamls.BASE.replace("lr: 0.1", "lr: 0.1, momentum: 1.5"), "2:38",
                 "optimizer.sgd.momentum: must be in [0, 1), got 1.5");
         y.fails(Yamls.BASE + "epochs: 0\n", "3:9", "epochs: must be between 1 and 100000, got 0");
+        y.fails(Yamls.BASE.replace("lr: 0.1", "lr: .inf"), "2:23", "optimizer.sgd.lr: must be a finite number, got .inf");
+        y.fails(Yamls.BASE + "data: {normalize: {mean: [.nan, 0, 0], std: [1, 1, 1]}}\n", "3:27",
+                "data.normalize.mean[0]: must be a finite number, got .nan");
         y.fails(model("    - conv: {filters: 0, kernel: 3}\n    - flatten\n    - dense: 10\n"), "4:23",
                 "model.layers[0].conv.filters: must be between 1 and 65536, got 0");
     }
@@ -256,5 +259,43 @@ class ErrorsTest {
         y.fails(Yamls.BASE, null, "--set extends=x.yaml: extends: cannot be set from the command line", "extends=x.yaml");
         y.fails(Yamls.BASE, null, "--set optimizer.sgd.lr.x=1: optimizer.sgd.lr: is 0.1, not a map, so `x` cannot be set",
                 "optimizer.sgd.lr.x=1");
+    }
+
+    @Test
+    void structuralMistakesInTheModel() {
+        y.fails(model("    - conv: {filters: 4, kernel: 3}\n      relu:\n"), "5:7",
+                "model.layers[0]: one layer per list item, found `conv` and `relu`; start each layer with its own -");
+        y.fails("""
+                model:
+                  input: [3, 32, 32]
+                  blocks:
+                    a: {layers: [b]}
+                    b: {layers: [a]}
+                  layers: [a, flatten, {dense: 10}]
+                optimizer: {sgd: {lr: 0.1}}
+                """, "5:18", "model.layers[0].a.layers[0].b.layers[0].a: block `a` uses itself: b -> a -> a");
+        y.fails("""
+                model:
+                  input: [3, 32, 32]
+                  blocks:
+                    res: {residual: {main: [{conv: {filters: 3, kernel: 3, padding: 1}}]}}
+                  layers: [res, flatten, {dense: 10}]
+                optimizer: {sgd: {lr: 0.1}}
+                """, "5:12", "model.layers[0].res.residual: res1.add: the network input cannot be merged with other"
+                + " layers; put a layer on it first");
+        Experiment projected = y.load("""
+                model:
+                  input: [3, 32, 32]
+                  blocks:
+                    res: {residual: {main: [{conv: {filters: 8, kernel: 3, padding: 1}}]}}
+                  layers: [res, flatten, {dense: 10}]
+                optimizer: {sgd: {lr: 0.1}}
+                """);
+        org.assertj.core.api.Assertions.assertThat(projected.model().nodes()).extracting(LayerNode::name)
+                .containsExactly("res1.conv1", "res1.shortcut.conv", "res1.shortcut.bn", "res1.add", "flatten1", "fc1");
+        y.fails(model("    - {conv: {filters: 4, kernel: 3}, name: conv.1}\n"), "4:45",
+                "model.layers[0].name: names are letters, digits and _ (and not `input`), got \"conv.1\"");
+        y.fails(model("    - relu\n").replace("  layers:\n    - relu\n", "  blocks: {relu: {layers: [relu]}}\n  layers: [relu]\n"),
+                "3:12", "model.blocks.relu: `relu` is a layer type; choose another block name");
     }
 }
