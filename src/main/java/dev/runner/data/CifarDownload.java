@@ -43,8 +43,10 @@ import java.util.stream.Stream;
  */
 final class CifarDownload {
     static final String ARCHIVE = "cifar-10-binary.tar.gz";
-    static final int CONNECT_TIMEOUT_MS = 5_000;
-    static final int READ_TIMEOUT_MS = 10_000;
+    /** Connect timeout (ms); not final so tests can shorten it. */
+    static volatile int connectTimeoutMs = 5_000;
+    /** Read timeout (ms): longest silence while waiting for data; not final so tests can shorten it. */
+    static volatile int readTimeoutMs = 8_000;
 
     private CifarDownload() {}
 
@@ -123,8 +125,8 @@ final class CifarDownload {
             MessageDigest digest = md5Digest();
             try {
                 conn = URI.create(url).toURL().openConnection();
-                conn.setConnectTimeout(CONNECT_TIMEOUT_MS);
-                conn.setReadTimeout(READ_TIMEOUT_MS);
+                conn.setConnectTimeout(connectTimeoutMs);
+                conn.setReadTimeout(readTimeoutMs);
                 if (conn instanceof HttpURLConnection http) {
                     http.setInstanceFollowRedirects(true);
                     int code = http.getResponseCode();

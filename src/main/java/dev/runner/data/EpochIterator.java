@@ -142,6 +142,8 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
         float[] full = new float[batchSize * per];
         while (true) {
             int b;
+            INDArray[] ringF;
+            INDArray[] ringL;
             lock.lock();
             try {
                 while (gen == generation && !closed && nextToBuild < batches && nextToBuild >= nextToHand + prefetch) {
@@ -151,12 +153,14 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
                     return;
                 }
                 b = nextToBuild++;
+                ringF = ring;          // this generation's arrays, even if reset() replaces them meanwhile
+                ringL = ringLabels;
             } finally {
                 lock.unlock();
             }
             DataSet ds;
             try {
-                ds = build(b, full, scratch);
+                ds = build(b, full, scratch, ringF, ringL);
             } catch (Throwable e) {
                 lock.lock();
                 try {
@@ -184,7 +188,7 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
         }
     }
 
-    private DataSet build(int b, float[] full, Augmenter.Scratch scratch) {
+    private DataSet build(int b, float[] full, Augmenter.Scratch scratch, INDArray[] ring, INDArray[] ringLabels) {
         int from = b * batchSize;
         int n = Math.min(batchSize, order.length - from);
         int per = augmenter.outputFloats();

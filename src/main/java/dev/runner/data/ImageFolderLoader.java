@@ -3,8 +3,13 @@ package dev.runner.data;
 import dev.runner.UserError;
 
 import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -194,7 +199,9 @@ final class ImageFolderLoader {
     static BufferedImage decode(Path f) {
         BufferedImage img;
         try {
-            img = ImageIO.read(f.toFile());
+            // from memory, without a temporary cache file; ImageIO.read closes the stream
+            ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(Files.readAllBytes(f)));
+            img = ImageIO.read(in);
         } catch (IOException | RuntimeException e) {
             throw new UserError("cannot read image " + f + " (" + e.getMessage() + "); fix or remove it");
         }
@@ -223,6 +230,19 @@ final class ImageFolderLoader {
                     dst[off + plane + p] = v;
                     dst[off + 2 * plane + p] = v;
                 }
+            }
+            return;
+        }
+        if (img.getType() == BufferedImage.TYPE_3BYTE_BGR && raster.getSampleModel() instanceof
+                PixelInterleavedSampleModel sm && sm.getPixelStride() == 3 && sm.getScanlineStride() == 3 * w
+                && raster.getSampleModelTranslateX() == 0 && raster.getSampleModelTranslateY() == 0
+                && raster.getDataBuffer() instanceof DataBufferByte db && db.getNumBanks() == 1
+                && db.getOffset() == 0) {
+            byte[] bgr = db.getData();   // the common JPEG case: read the bytes directly
+            for (int p = 0; p < plane; p++) {
+                dst[off + p] = bgr[3 * p + 2];
+                dst[off + plane + p] = bgr[3 * p + 1];
+                dst[off + 2 * plane + p] = bgr[3 * p];
             }
             return;
         }

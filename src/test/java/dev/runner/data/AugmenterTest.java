@@ -213,6 +213,25 @@ class AugmenterTest {
     }
 
     @Test
+    void nhwcWithOtherChannelCountsIsTheSamePixelsInterleaved() {
+        Normalize norm = new Normalize(new double[] {0.3}, new double[] {0.6});   // one value for all channels
+        for (int ch : new int[] {1, 2, 4}) {
+            Augmenter a = Augmenter.training(List.of(new Pad(2, "reflect"), new RandomCrop(5),
+                    new HorizontalFlip(0.5), new Cutout(2)), norm, ch, 5, 6);
+            for (long seed = 0; seed < 10; seed++) {
+                byte[] img = image(ch, 5, 6, seed);
+                float[] chw = run(a, img, seed, false);
+                float[] hwc = run(a, img, seed, true);
+                for (int c = 0; c < ch; c++) {
+                    for (int p = 0; p < 25; p++) {
+                        assertThat(hwc[p * ch + c]).isEqualTo(chw[c * 25 + p]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void invalidTransformsAreUserErrors() {
         assertThatThrownBy(() -> Augmenter.training(List.of(new RandomCrop(40)), null, 3, 32, 32))
                 .isInstanceOf(UserError.class).hasMessageContaining("random_crop size 40 does not fit the 32x32");

@@ -181,6 +181,26 @@ class DownloadTest {
     }
 
     @Test
+    void aServerThatNeverAnswersTimesOut() throws Exception {
+        int saved = CifarDownload.readTimeoutMs;
+        CifarDownload.readTimeoutMs = 300;
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path root = tmp.resolve("root");
+            long t0 = System.nanoTime();
+            // the connection is accepted by the kernel (backlog) but nothing is ever sent
+            assertThatThrownBy(() -> Datasets.load(spec("http://127.0.0.1:" + silent.getLocalPort() + "/x.tar.gz",
+                    md5), root, s -> { }, RECORDS))
+                    .isInstanceOf(UserError.class)
+                    .hasMessageContaining("timed out")
+                    .hasMessageContaining("--data-root");
+            assertThat((System.nanoTime() - t0) / 1e9).isLessThan(5.0);
+            assertThat(TestData.listing(root)).isEmpty();
+        } finally {
+            CifarDownload.readTimeoutMs = saved;
+        }
+    }
+
+    @Test
     void localArchiveBesideTheDataRootIsUsedWithoutNetwork() throws Exception {
         Path root = tmp.resolve("root");
         Files.write(tmp.resolve(CifarDownload.ARCHIVE), archive);
