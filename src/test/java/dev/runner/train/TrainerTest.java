@@ -19,7 +19,6 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import dev.runner.results.Metrics;
-import dev.runner.results.RunFolder;
 import dev.runner.spec.CheckpointSpec;
 import dev.runner.spec.EvaluateSpec;
 import dev.runner.spec.Experiment;
