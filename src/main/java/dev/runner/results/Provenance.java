@@ -15,7 +15,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -241,10 +240,5 @@ public final class Provenance {
             Thread.currentThread().interrupt();
             return null;
         }
-    }
-
-    /** For tests: the fields as a plain map. */
-    static Map<String, Object> asMap(ObjectNode n) {
-        return JSON.convertValue(n, LinkedHashMap.class);
     }
 }

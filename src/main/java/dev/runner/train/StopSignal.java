@@ -8,7 +8,9 @@ import java.util.concurrent.TimeUnit;
  * A request to stop training cleanly after the current iteration (the trainer then saves a checkpoint and marks the
  * run interrupted). {@link #request} is what tests call; {@link #installCtrlC} wires Ctrl-C and termination to it.
  *
- * <p>Ctrl-C (SIGINT) is caught by a signal handler: the first one requests the stop, a second one exits at once.
+ * <p>Ctrl-C (SIGINT) is caught by a signal handler: while the trainer runs, the first one requests the stop and a
+ * second one exits at once; outside training it exits with 130 as usual. The trainer uninstalls both when it
+ * returns, so install a new signal for each run.
  * Other terminations (SIGTERM, SIGHUP) run a JVM shutdown hook that requests the stop and waits (up to
  * {@link #SHUTDOWN_WAIT_SECONDS}) until the trainer has saved its checkpoint and metrics.
  */
@@ -67,6 +69,9 @@ public final class StopSignal {
         Runtime.getRuntime().addShutdownHook(s.hook);
         try {
             s.previousIntHandler = sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> {
+                if (!s.active) {
+                    System.exit(130);       // not training (yet or any more): nothing to save
+                }
                 if (s.requested()) {
                     out.println();
                     out.println("Second Ctrl-C: stopping now without saving.");

@@ -1,6 +1,8 @@
 package dev.runner.train;
 
 import java.util.List;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 /**
@@ -26,4 +28,41 @@ public interface TrainingData {
 
     /** The training set with evaluation transforms, for train accuracy in evaluation mode. */
     DataSetIterator trainEval();
+
+    /**
+     * Adapts functions to this interface, e.g. with the data helper's Batches:
+     * {@code TrainingData.of(trainSet.classes(), ceil(n / batch), e -> Batches.train(trainSet, spec, seed, e, layout),
+     * () -> Batches.eval(testSet, spec, spec.testBatchSize(), layout),
+     * () -> Batches.eval(trainSet, spec, spec.testBatchSize(), layout))}.
+     */
+    static TrainingData of(List<String> classes, int iterationsPerEpoch, IntFunction<DataSetIterator> train,
+                           Supplier<DataSetIterator> test, Supplier<DataSetIterator> trainEval) {
+        List<String> names = List.copyOf(classes);
+        return new TrainingData() {
+            @Override
+            public List<String> classes() {
+                return names;
+            }
+
+            @Override
+            public int iterationsPerEpoch() {
+                return iterationsPerEpoch;
+            }
+
+            @Override
+            public DataSetIterator train(int epoch) {
+                return train.apply(epoch);
+            }
+
+            @Override
+            public DataSetIterator test() {
+                return test.get();
+            }
+
+            @Override
+            public DataSetIterator trainEval() {
+                return trainEval.get();
+            }
+        };
+    }
 }
