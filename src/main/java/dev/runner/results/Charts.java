@@ -127,7 +127,9 @@ public final class Charts {
         epochDs.addSeries(perEpoch("train loss per epoch (mean)", epochTrainLoss, 1));
         epochDs.addSeries(perEpoch("test loss per epoch", epochTestLoss, 1));
 
-        NumberAxis x = epochAxis();
+        int epochs = Math.max(Math.max(len(epochTrainLoss), len(epochTestLoss)),
+                (int) Math.ceil(raw.length / (double) itersPerEpoch));
+        NumberAxis x = epochAxis(Math.max(1, epochs));
         NumberAxis y = new NumberAxis("loss (cross-entropy)");
         y.setAutoRangeIncludesZero(false);
         XYPlot plot = new XYPlot();
@@ -136,7 +138,7 @@ public final class Charts {
         plot.setDatasetRenderingOrder(DatasetRenderingOrder.FORWARD);
 
         XYLineAndShapeRenderer rawR = new XYLineAndShapeRenderer(true, false);
-        rawR.setSeriesPaint(0, ChartStyle.faint(ChartStyle.TRAIN, raw.length > 2000 ? 22 : 60));
+        rawR.setSeriesPaint(0, ChartStyle.faint(ChartStyle.TRAIN, raw.length > 10000 ? 16 : raw.length > 2000 ? 22 : 60));
         rawR.setSeriesStroke(0, ChartStyle.line(1f));
         XYLineAndShapeRenderer emaR = new XYLineAndShapeRenderer(true, false);
         emaR.setSeriesPaint(0, EMA);
@@ -166,9 +168,8 @@ public final class Charts {
         if (range != null) {
             y.setRange(range[0], range[1]);
         }
-        int epochs = Math.max(Math.max(len(epochTrainLoss), len(epochTestLoss)),
-                (int) Math.ceil(raw.length / (double) itersPerEpoch));
-        x.setRange(0, Math.max(1, epochs));
+        // a little room right of the last epoch so its markers are not cut in half
+        x.setRange(0, Math.max(1, epochs) * 1.02);
         LegendItemCollection items = new LegendItemCollection();
         if (smooth) {
             items.add(new LegendItem(rawS.getKey().toString(), null, null, null,
@@ -278,8 +279,9 @@ public final class Charts {
                 max = Math.max(max, Math.abs(v[i]));
             }
         }
-        NumberAxis x = epochAxis();
-        x.setRange(0, Math.max(1, Math.ceil(v.length / (double) itersPerEpoch)));
+        int epochs = (int) Math.max(1, Math.ceil(v.length / (double) itersPerEpoch));
+        NumberAxis x = epochAxis(epochs);
+        x.setRange(0, epochs * 1.02);
         NumberAxis y = new NumberAxis("learning rate");
         y.setAutoRangeIncludesZero(true);
         y.setNumberFormatOverride(lrFormat(max));

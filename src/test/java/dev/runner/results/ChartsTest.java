@@ -146,4 +146,25 @@ class ChartsTest {
         assertThat(Charts.niceStep(0.00135)).isEqualTo(0.002, org.assertj.core.data.Offset.offset(1e-15));
         assertThat(Charts.niceStep(0.022)).isEqualTo(0.025, org.assertj.core.data.Offset.offset(1e-15));
     }
+
+    @Test
+    void degenerateInputsStillGiveAChart() throws Exception {
+        // a run that failed in its first epoch: a NaN loss, no epoch rows yet
+        Path loss = tmp.resolve("loss_failed.png");
+        Charts.loss(loss, "origin", new double[]{2.3, 2.2, Double.NaN}, 12500, new double[0], null);
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(loss.toFile());
+        assertThat(img.getWidth()).isEqualTo(Charts.WIDTH);
+        assertThat(count(img, Charts.EMA.getRGB(), 8)).isPositive();
+        Path lr = tmp.resolve("lr_empty.png");
+        Charts.lr(lr, "origin", new double[0], 10);
+        assertThat(javax.imageio.ImageIO.read(lr.toFile()).getHeight()).isEqualTo(Charts.HEIGHT);
+        Path acc = tmp.resolve("acc_empty.png");
+        Charts.accuracy(acc, "origin", null, new double[0]);
+        assertThat(javax.imageio.ImageIO.read(acc.toFile()).getHeight()).isEqualTo(Charts.HEIGHT);
+        assertThatThrownBy(() -> Charts.loss(tmp.resolve("x.png"), "x", new double[1], 0, null, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("itersPerEpoch must be > 0, was 0");
+        Path blocked = java.nio.file.Files.writeString(tmp.resolve("file"), "x");
+        assertThatThrownBy(() -> Charts.lr(blocked.resolve("lr.png"), "x", new double[]{1}, 1))
+                .isInstanceOf(dev.runner.UserError.class).hasMessageStartingWith("cannot write " + blocked.resolve("lr.png"));
+    }
 }
