@@ -1,7 +1,11 @@
 package dev.runner.model;
 
+import dev.runner.UserError;
 import dev.runner.spec.ModelSpec;
+import java.io.IOException;
+import java.nio.file.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
 
 /** Networks that do not come straight from a compile. */
 public final class Networks {
@@ -16,5 +20,28 @@ public final class Networks {
     public static Network restore(ModelSpec spec, CompileOptions options, ComputationGraph restored) {
         GraphNetwork compiled = (GraphNetwork) ModelCompiler.computationGraph().compile(spec, options);
         return compiled.withGraph(restored);
+    }
+
+    /**
+     * Reads a model.zip / checkpoint written with {@code ModelSerializer.writeModel(graph, file, true)} and wraps it.
+     * Initialises the {@link Backend} first, so the restored layers get the fast helpers (a graph restored before
+     * {@link Backend#init()} runs on the plain path).
+     *
+     * @param withUpdater also restore the updater state (to continue training)
+     * @throws UserError when the file cannot be read or does not hold this spec's network
+     */
+    public static Network load(ModelSpec spec, CompileOptions options, Path file, boolean withUpdater) {
+        Backend.init();
+        ComputationGraph graph;
+        try {
+            graph = ModelSerializer.restoreComputationGraph(file.toFile(), withUpdater);
+        } catch (IOException | RuntimeException e) {
+            throw new UserError("cannot read the network in " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            return restore(spec, options, graph);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(file + ": " + e.getMessage(), e);
+        }
     }
 }

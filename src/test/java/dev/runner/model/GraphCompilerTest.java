@@ -108,6 +108,20 @@ class GraphCompilerTest {
                 within(1e-5));
         assertThat(fb.get("flatten").equalsWithEps(fa.get("flatten"), 1e-4)).isTrue();
         assertThat(b.output(nhwc(x)).equalsWithEps(a.output(x), 1e-5)).isTrue();
+
+        // batch norm, residual add, average and global pooling, and a training step, in both layouts
+        ModelSpec small = BackendTest.small();
+        Network c = COMPILER.compile(small, new CompileOptions(5, new Sgd(0.1), 0.01, "NCHW"));
+        Network d = COMPILER.compile(small, new CompileOptions(5, new Sgd(0.1), 0.01, "NHWC"));
+        INDArray z = random(9, 4, 3, 12, 12);
+        assertThat(d.output(nhwc(z)).equalsWithEps(c.output(z), 1e-5)).isTrue();
+        INDArray y = oneHot(4, 5);
+        c.fit(new DataSet(z, y));
+        d.fit(new DataSet(nhwc(z), y));
+        assertThat(d.score()).isCloseTo(c.score(), within(1e-5));
+        assertThat(d.graph().params().equalsWithEps(c.graph().params(), 1e-5)).isTrue();
+        assertThat(d.activations(List.of("add"), nhwc(z)).get("add")
+                .equalsWithEps(c.activations(List.of("add"), z).get("add"), 1e-4)).isTrue();
     }
 
     @Test
@@ -257,6 +271,11 @@ class GraphCompilerTest {
                 net.activations(List.of("flatten"), x).get("flatten"), 1e-6)).isTrue();
         assertThatThrownBy(() -> Networks.restore(tutorialCnn(), CompileOptions.defaults(3, new Sgd(0.1)), back))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not match");
+        Network loaded = Networks.load(spec, new CompileOptions(3, new Sgd(0.1), 0.01, "NHWC"), f.toPath(), true);
+        assertThat(loaded.output(x).equalsWithEps(net.output(x), 1e-6)).isTrue();
+        if (Backend.oneDnnCompiledIn()) assertThat(loaded.graph().getLayer("conv").getHelper()).isNotNull();
+        assertThatThrownBy(() -> Networks.load(spec, CompileOptions.defaults(3, new Sgd(0.1)), dir.resolve("none.zip"),
+                false)).isInstanceOf(dev.runner.UserError.class).hasMessageStartingWith("cannot read the network in ");
     }
 
     @Test
