@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 /** The stages wired together: experiment file → spec → data → model. Each step is one call into its stage. */
 final class Pipeline {
@@ -60,32 +59,10 @@ final class Pipeline {
         int batch = exp.data().batchSize();
         int n = data.train().size();
         int ipe = (n + batch - 1) / batch;
-        return new TrainingData() {
-            @Override
-            public List<String> classes() {
-                return data.classes();
-            }
-
-            @Override
-            public int iterationsPerEpoch() {
-                return ipe;
-            }
-
-            @Override
-            public DataSetIterator train(int epoch) {
-                return Batches.train(data.train(), exp.data(), exp.seed(), epoch, layout);
-            }
-
-            @Override
-            public DataSetIterator test() {
-                return Batches.eval(data.test(), exp.data(), exp.data().testBatchSize(), layout);
-            }
-
-            @Override
-            public DataSetIterator trainEval() {
-                return Batches.eval(data.train(), exp.data(), exp.data().testBatchSize(), layout);
-            }
-        };
+        return TrainingData.of(data.classes(), ipe,
+                e -> Batches.train(data.train(), exp.data(), exp.seed(), e, layout),
+                () -> Batches.eval(data.test(), exp.data(), exp.data().testBatchSize(), layout),
+                () -> Batches.eval(data.train(), exp.data(), exp.data().testBatchSize(), layout));
     }
 
     /** {@code visualize.feature_maps}: one {@code feature_maps_<layer>.png} per layer; returns the files. */
