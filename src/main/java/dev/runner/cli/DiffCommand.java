@@ -31,7 +31,12 @@ final class DiffCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Diff.Format f = Diff.Format.parse(format);
+        Diff.Format f;
+        try {
+            f = Diff.Format.parse(format);
+        } catch (UserError e) {
+            throw new UserError(e.getMessage(), 2, null);     // a bad flag, not a runtime problem
+        }
         Diff.Result r = Diff.compare(resolve(a, results), resolve(b, results));
         System.out.print(Diff.render(r, f));
         if (plot != null) {

@@ -120,7 +120,12 @@ final class RunCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             out.println("runner: could not draw the charts: " + e.getMessage());
         }
-        out.println("Results: " + folder + (drawn.isEmpty() ? "" : " (" + drawn.size() + " charts)"));
+        if (!drawn.isEmpty()) {
+            out.println("Charts: " + String.join(", ", drawn.stream().map(p -> p.getFileName().toString()).toList()));
+        }
+        if (!"completed".equals(status)) {
+            out.println("Results: " + folder);     // a completed run's trainer has printed this line already
+        }
     }
 
     private static int resume(Path folder, RunOptions o, PrintStream out) {

@@ -433,9 +433,12 @@ public final class Trainer {
         }
 
         private void writeModel() {
+            Path raw = folder.resolve(RunFolder.MODEL + ".raw.tmp");
             Path tmp = folder.resolve(RunFolder.MODEL + ".tmp");
             try {
-                org.deeplearning4j.util.ModelSerializer.writeModel(graph, tmp.toFile(), true);
+                org.deeplearning4j.util.ModelSerializer.writeModel(graph, raw.toFile(), true);
+                withoutTimestamps(raw, tmp);
+                Files.delete(raw);
                 AtomicFiles.move(tmp, folder.resolve(RunFolder.MODEL));
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot write model.zip: " + e.getMessage(), e);
@@ -448,6 +451,24 @@ public final class Trainer {
             metrics.write(folder);
             Provenance.end(folder, Instant.now());
             return new Result(folder, status, error, metrics);
+        }
+    }
+
+    /**
+     * Copies the zip {@code from} to {@code to} with every entry's time set to 1980-01-01 00:00: ModelSerializer
+     * stamps the entries with the current time, which made model.zip differ between identical runs.
+     */
+    static void withoutTimestamps(Path from, Path to) throws java.io.IOException {
+        java.time.LocalDateTime fixed = java.time.LocalDateTime.of(1980, 1, 1, 0, 0);
+        try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(from));
+             var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(to))) {
+            for (java.util.zip.ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                java.util.zip.ZipEntry copy = new java.util.zip.ZipEntry(e.getName());
+                copy.setTimeLocal(fixed);
+                out.putNextEntry(copy);
+                in.transferTo(out);
+                out.closeEntry();
+            }
         }
     }
 }
