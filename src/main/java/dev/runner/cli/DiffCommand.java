@@ -53,7 +53,7 @@ final class DiffCommand implements Callable<Integer> {
             return p;
         }
         if (arg.contains("/") || arg.contains(java.io.File.separator)) {
-            throw new UserError(arg + ": no such results folder");
+            throw new UserError(arg + (Files.exists(p) ? ": not a results folder" : ": no such results folder"));
         }
         return RunReader.newestRun(results, arg);
     }

@@ -65,6 +65,24 @@ final class Pipeline {
                 () -> Batches.eval(data.train(), exp.data(), exp.data().testBatchSize(), layout));
     }
 
+    /**
+     * Checks {@code visualize.feature_maps.indices} against the test set before training, so that a bad index is
+     * reported at once (exit 2) rather than after the whole run, when the feature maps are drawn.
+     */
+    static void checkVisualize(Experiment exp, LoadedData data) {
+        VisualizeSpec v = exp.visualize();
+        if (v == null || v.featureMapLayers().isEmpty()) {
+            return;
+        }
+        int n = data.test().size();
+        for (int idx : v.featureMapIndices()) {
+            if (idx < 0 || idx >= n) {
+                throw new dev.runner.UserError("visualize.feature_maps.indices: image " + idx
+                        + " is out of range (the test set has " + n + " images)", 2, null);
+            }
+        }
+    }
+
     /** {@code visualize.feature_maps}: one {@code feature_maps_<layer>.png} per layer; returns the files. */
     static List<Path> featureMaps(Experiment exp, Network net, ImageSet test, Path folder) {
         VisualizeSpec v = exp.visualize();

@@ -76,6 +76,7 @@ final class RunCommand implements Callable<Integer> {
         if (exp.lrRangeTest() != null) {
             return rangeTest(exp, data, o, out).exitCode();
         }
+        Pipeline.checkVisualize(exp, data);
         LrRangeTest.Found lrFrom = null;
         if (exp.optimizer().lrFromRangeTest() != null) {
             lrFrom = lrFromRangeTest(file, exp, o, out);
@@ -84,28 +85,36 @@ final class RunCommand implements Callable<Integer> {
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
         Network net = Pipeline.compile(exp, plan);
-        Trainer.Result r = Trainer.run(exp, net, td, options(exp, net, data, o, out));
+        Trainer.Options options = options(exp, net, data, o, out);
         if (lrFrom != null) {
+            // recorded when the folder is created: a resume needs it, also after the process was killed
             Map<String, Object> from = new LinkedHashMap<>();
             from.put("experiment", exp.optimizer().lrFromRangeTest());
             from.put("run", lrFrom.folder().toAbsolutePath().toString());
             from.put("suggestion", lrFrom.suggestion());
             from.put("lr", lrFrom.lr());
-            Provenance.put(r.folder(), "lr_from_range_test", from);
+            options.provenanceEntry("lr_from_range_test", from);
         }
+        Trainer.Result r = Trainer.run(exp, net, td, options);
         finish(exp, net, data, r.folder(), r.status(), out);
         return r.exitCode();
     }
 
+    /** For tests only: sees the trainer's options and stop signal of every run and resume (to request a stop). */
+    static java.util.function.BiConsumer<Trainer.Options, StopSignal> optionsHook = (opts, stop) -> { };
+
     private static Trainer.Options options(Experiment exp, Network net, LoadedData data, RunOptions o,
                                            PrintStream out) {
-        return new Trainer.Options().resultsRoot(o.results)
+        StopSignal stop = StopSignal.installCtrlC(out);
+        Trainer.Options opts = new Trainer.Options().resultsRoot(o.results)
                 .experimentYaml(SpecWriter.toYaml(exp.resolved()))
                 .summaryText(Pipeline.table(net))
                 .provenance(Pipeline.provenance(exp, data, o.experiment.dataRoot))
                 .commandLine(Main.argv)
                 .terminal(out)
-                .stop(StopSignal.installCtrlC(out));
+                .stop(stop);
+        optionsHook.accept(opts, stop);
+        return opts;
     }
 
     /** Charts and feature maps for a finished (or stopped) run; they never turn a finished run into a failure. */

@@ -65,6 +65,7 @@ public final class Trainer {
         Boolean interactive;
         EpochListener onEpoch;
         List<String> commandLine = List.of();
+        final java.util.Map<String, Object> provenanceEntries = new java.util.LinkedHashMap<>();
 
         /** The results root (default {@code results}); the run goes to {@code <root>/<name>/<run-id>}. */
         public Options resultsRoot(Path p) { resultsRoot = p; return this; }
@@ -81,6 +82,11 @@ public final class Trainer {
         /** Progress bars (true) or one line per epoch (false); default: {@code System.console() != null}. */
         public Options interactive(boolean b) { interactive = b; return this; }
         public Options onEpoch(EpochListener l) { onEpoch = l; return this; }
+        /**
+         * An extra top-level key of provenance.json, written when the folder is created (so that it is there even
+         * if the process is killed), e.g. the CLI's {@code lr_from_range_test}.
+         */
+        public Options provenanceEntry(String key, Object value) { provenanceEntries.put(key, value); return this; }
     }
 
     /** How a run ended. */
@@ -114,6 +120,7 @@ public final class Trainer {
         Provenance.Input pin = o.provenance != null ? o.provenance
                 : new Provenance.Input(exp.seed(), null, List.of(), List.of(), null);
         Provenance.start(folder, pin, start);
+        o.provenanceEntries.forEach((k, v) -> Provenance.put(folder, k, v));
         Metrics metrics = new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
         metrics.write(folder);
         try (RunLog log = new RunLog(o.terminal, folder.resolve(RunFolder.LOG))) {

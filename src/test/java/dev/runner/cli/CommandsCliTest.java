@@ -114,6 +114,17 @@ class CommandsCliTest {
     }
 
     @Test
+    void aFeatureMapIndexOutsideTheTestSetIsReportedBeforeTraining() {
+        Path results = tmp.resolve("results-fm");
+        Cli.Out r = Cli.run("run", good.toString(), "--set", "visualize={feature_maps: {layers: [conv1], indices: [6]}}",
+                "--results", results.toString(), "--data-root", tmp.toString());
+        assertThat(r.code()).as("%s", r).isEqualTo(2);
+        assertThat(oneLine(r)).contains("visualize.feature_maps.indices: image 6 is out of range")
+                .contains("6 images");
+        assertThat(results).doesNotExist();
+    }
+
+    @Test
     void checkPrintsTheNetworkAndItsParameterTotal() {
         Cli.Out r = Cli.run("check", good.toString());
         assertThat(r.code()).as("%s", r).isZero();

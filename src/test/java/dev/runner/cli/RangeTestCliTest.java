@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,6 +112,56 @@ class RangeTestCliTest {
         assertThat(u.err()).contains("from_range_test: nosuch").contains("nosuch.yaml");
         Cli.assertNoStackTrace(u.err());
         assertThat(results.resolve("uses")).doesNotExist();
+    }
+
+    /**
+     * An lr-from-range-test run stopped after epoch 1 (the test's stop request stands in for Ctrl-C): exit 130,
+     * {@code lr_from_range_test} already in provenance.json while training (a killed run can be resumed too), and
+     * {@code run --resume} ends with the metrics of an uninterrupted run.
+     */
+    @Test
+    void anInterruptedRunWithAnLrFromARangeTestResumesWithTheSameLr() throws Exception {
+        Path results = tmp.resolve("resume");
+        Path completed = craft(results, "20200101-000000", "completed", 0.0123);
+        AtomicReference<JsonNode> duringTraining = new AtomicReference<>();
+        RunCommand.optionsHook = (opts, stop) -> opts.onEpoch((epoch, metrics) -> {
+            duringTraining.set(Cli.json(Cli.onlyRun(results, "uses").resolve("provenance.json")));
+            if (epoch == 1) {
+                stop.request("stopped by the test");
+            }
+        });
+        Cli.Out first;
+        try {
+            first = Cli.run("run", uses.toString(), "--set", "epochs=2", "--results", results.toString(),
+                    "--data-root", tmp.toString());
+        } finally {
+            RunCommand.optionsHook = (opts, stop) -> { };
+        }
+        assertThat(first.code()).as("%s", first).isEqualTo(130);
+        Path run = Cli.onlyRun(results, "uses");
+        assertThat(first.out()).contains("Interrupted: stopped by the test").contains("--resume")
+                .contains("Results: " + run);
+        assertThat(duringTraining.get().get("lr_from_range_test")).as("provenance.json while training").isNotNull();
+        assertThat(duringTraining.get().get("lr_from_range_test").get("lr").asDouble()).isEqualTo(0.0123);
+        JsonNode m = Cli.json(run.resolve("metrics.json"));
+        assertThat(m.get("status").asText()).isEqualTo("interrupted");
+        assertThat(m.get("error").asText()).startsWith("stopped by the test");
+        assertThat(m.get("epochs")).hasSize(1);
+        assertThat(run.resolve("checkpoint")).isDirectory();
+
+        Cli.Out resumed = Cli.run("run", "--resume", run.toString(), "--data-root", tmp.toString());
+        assertThat(resumed.code()).as("%s", resumed).isZero();
+        assertTrainedWith(results, 0.0123, completed, "valley");
+        JsonNode done = Cli.json(run.resolve("metrics.json"));
+        assertThat(done.get("epochs")).hasSize(2);
+
+        Path other = tmp.resolve("resume-uninterrupted");
+        craft(other, "20200101-000000", "completed", 0.0123);
+        Cli.Out whole = Cli.run("run", uses.toString(), "--set", "epochs=2", "--results", other.toString(),
+                "--data-root", tmp.toString());
+        assertThat(whole.code()).as("%s", whole).isZero();
+        assertThat(RunCliTest.withoutSeconds(done))
+                .isEqualTo(RunCliTest.withoutSeconds(Cli.json(Cli.onlyRun(other, "uses").resolve("metrics.json"))));
     }
 
     static Path craft(Path results, String runId, String status, double lr) throws Exception {

@@ -306,6 +306,10 @@ class RunCliTest {
         assertThat(notAFolder.err()).contains(images.toString());
         Cli.assertNoStackTrace(notAFolder.err());
 
+        Cli.Out yaml = Cli.run("diff", a.toString(), file.toString());
+        assertThat(yaml.code()).isEqualTo(1);
+        assertThat(yaml.errLines()).containsExactly("runner: " + file + ": not a results folder");
+
         Cli.Out badFormat = Cli.run("diff", a.toString(), s.toString(), "--format", "html");
         assertThat(badFormat.code()).isEqualTo(2);
         assertThat(badFormat.errLines()).hasSize(1);
