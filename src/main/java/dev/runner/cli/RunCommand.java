@@ -144,7 +144,11 @@ final class RunCommand implements Callable<Integer> {
         if (!Checkpoint.exists(folder)) {
             throw new UserError("--resume " + folder + ": it has no checkpoint to continue from", 1, null);
         }
-        Experiment exp = Pipeline.load(folder.resolve(RunFolder.EXPERIMENT), o.experiment.sets);
+        if (!o.experiment.sets.isEmpty()) {
+            throw new UserError("--set cannot be combined with --resume: a resumed run continues exactly the"
+                    + " experiment in " + folder.resolve(RunFolder.EXPERIMENT), 2, null);
+        }
+        Experiment exp = Pipeline.load(folder.resolve(RunFolder.EXPERIMENT), List.of());
         LoadedData data = Pipeline.data(exp, o.experiment.dataRoot, out);
         Map<String, Object> prov = new LinkedHashMap<>();
         if (exp.optimizer().lrFromRangeTest() != null) {
