@@ -94,6 +94,22 @@ class BackendTest {
         }
     }
 
+    @Test
+    void trainingIsDeterministicForASeed() {
+        INDArray x = GraphCompilerTest.nhwc(GraphCompilerTest.random(31, 4, 3, 12, 12));
+        INDArray y = GraphCompilerTest.oneHot(4, 5);
+        INDArray[] params = new INDArray[2];
+        double[] scores = new double[2];
+        for (int run = 0; run < 2; run++) {
+            Network net = compile("NHWC", true);
+            for (int step = 0; step < 3; step++) net.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+            params[run] = net.graph().params().dup();
+            scores[run] = net.score();
+        }
+        assertThat(params[1]).isEqualTo(params[0]);
+        assertThat(scores[1]).isEqualTo(scores[0]);
+    }
+
     private static Map<String, INDArray> gradients(ComputationGraph g, INDArray x, INDArray y) {
         g.setInputs(x);
         g.setLabels(y);
