@@ -69,6 +69,7 @@ final class GraphNetwork implements Network {
     public void fit(DataSet batch) {
         // DL4J's score adds the L2 penalty (0.5 * wd * |p|^2) to the loss; torch reports the loss alone. The
         // penalty is computed from the parameters before the update, as DL4J does.
+        Backend.configureThread();
         double penalty = regularized ? graph.calcRegularizationScore(true) : 0.0;
         graph.fit(batch);
         score = graph.score() - penalty;
@@ -81,6 +82,7 @@ final class GraphNetwork implements Network {
 
     @Override
     public INDArray output(INDArray features) {
+        Backend.configureThread();
         return graph.output(false, features)[0];
     }
 

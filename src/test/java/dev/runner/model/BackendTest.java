@@ -48,6 +48,36 @@ class BackendTest {
     }
 
     @Test
+    void threadCountIsHalfTheProcessorsUnlessTheUserSaysOtherwise() {
+        assertThat(Backend.chooseThreads(null, null, 2)).isEqualTo(1);
+        assertThat(Backend.chooseThreads(null, null, 1)).isEqualTo(1);
+        assertThat(Backend.chooseThreads(null, null, 16)).isEqualTo(8);
+        assertThat(Backend.chooseThreads(null, "3", 16)).isZero(); // OMP_NUM_THREADS: ND4J applies it
+        assertThat(Backend.chooseThreads("4", "3", 2)).isEqualTo(4);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Backend.chooseThreads("many", null, 2))
+                .isInstanceOf(dev.runner.UserError.class)
+                .hasMessage("-Drunner.threads must be a positive integer, got 'many'");
+        int expected = Backend.chooseThreads(System.getProperty(Backend.THREADS_PROPERTY),
+                System.getenv("OMP_NUM_THREADS"), Runtime.getRuntime().availableProcessors());
+        assumeTrue(expected > 0, "OMP_NUM_THREADS set: ND4J's choice");
+        assertThat(Backend.threads()).isEqualTo(expected);
+        // another thread gets the same setting once it runs the network
+        Network net = compile("NHWC", true);
+        int[] seen = new int[1];
+        Thread t = new Thread(() -> {
+            net.output(GraphCompilerTest.random(1, 1, 12, 12, 3));
+            seen[0] = Backend.threads();
+        });
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(seen[0]).isEqualTo(expected);
+    }
+
+    @Test
     void oneDnnHelpersAreInUseWhenTheBuildHasOneDnn() {
         assumeTrue(Backend.oneDnnCompiledIn(), "native build without oneDNN");
         assertThat(Backend.helpersEnabled()).isTrue();
