@@ -28,11 +28,14 @@ final class GraphNetwork implements Network {
     private final Set<String> nodeNames;
     private final boolean regularized;
     private final long trainable;
+    /** Forward multiply-accumulates per sample: sizes the thread count of each call. */
+    private final double macsPerSample;
     private double score = Double.NaN;
 
     GraphNetwork(ComputationGraph graph, String layout, int[] input, String inputName, String outputName,
-                 List<GraphCompiler.Row> specRows, boolean regularized) {
+                 List<GraphCompiler.Row> specRows, boolean regularized, double macsPerSample) {
         this.graph = graph;
+        this.macsPerSample = macsPerSample;
         this.input = input.clone();
         this.layout = layout;
         this.inputName = inputName;
@@ -69,7 +72,8 @@ final class GraphNetwork implements Network {
     public void fit(DataSet batch) {
         // DL4J's score adds the L2 penalty (0.5 * wd * |p|^2) to the loss; torch reports the loss alone. The
         // penalty is computed from the parameters before the update, as DL4J does.
-        Backend.configureThread();
+        // forward + backward is about three forward passes of work
+        Backend.configureThread(Backend.threadsFor(3 * macsPerSample * batch.getFeatures().size(0)));
         double penalty = regularized ? graph.calcRegularizationScore(true) : 0.0;
         graph.fit(batch);
         score = graph.score() - penalty;
@@ -82,7 +86,7 @@ final class GraphNetwork implements Network {
 
     @Override
     public INDArray output(INDArray features) {
-        Backend.configureThread();
+        Backend.configureThread(Backend.threadsFor(macsPerSample * features.size(0)));
         return graph.output(false, features)[0];
     }
 
@@ -124,6 +128,11 @@ final class GraphNetwork implements Network {
         return graph;
     }
 
+    /** Forward multiply-accumulates per sample (convolutions and dense layers). */
+    double macsPerSample() {
+        return macsPerSample;
+    }
+
     /** The input's [channels, height, width]. */
     int[] inputShape() {
         return input.clone();
@@ -138,7 +147,7 @@ final class GraphNetwork implements Network {
         }
         List<GraphCompiler.Row> specRows = new ArrayList<>();
         for (LayerRow r : rows) specRows.add(new GraphCompiler.Row(r.name(), r.type(), r.outputShape()));
-        return new GraphNetwork(other, layout, input, inputName, outputName, specRows, regularized);
+        return new GraphNetwork(other, layout, input, inputName, outputName, specRows, regularized, macsPerSample);
     }
 
     /** The graph's input vertex name. */

@@ -38,35 +38,45 @@ class BackendTest {
         Backend.init(); // idempotent
         Map<String, Object> d = Backend.describe();
         assertThat(d).containsKeys("backend", "native_classifier", "nd4j_version", "onednn", "helpers_enabled",
-                "threads", "cpu", "build_info");
+                "threads", "omp_wait_policy", "cpu", "build_info");
         assertThat(d.get("backend")).isEqualTo("CPU");
         assertThat(d.get("nd4j_version")).isEqualTo("1.0.0-M2.1");
         assertThat((String) d.get("native_classifier")).startsWith("linux-x86_64");
         assertThat(d.get("onednn")).isEqualTo(((String) d.get("build_info")).contains("HAVE_ONEDNN"));
         assertThat(d.get("onednn")).isEqualTo(((String) d.get("native_classifier")).contains("onednn"));
-        assertThat((Integer) d.get("threads")).isPositive();
+        assertThat(String.valueOf(d.get("threads"))).matches("adaptive 1\\.\\.\\d+|\\d+");
     }
 
     @Test
-    void threadCountIsHalfTheProcessorsUnlessTheUserSaysOtherwise() {
-        assertThat(Backend.chooseThreads(null, null, 2)).isEqualTo(1);
-        assertThat(Backend.chooseThreads(null, null, 1)).isEqualTo(1);
-        assertThat(Backend.chooseThreads(null, null, 16)).isEqualTo(8);
+    void threadCountFollowsTheWorkUnlessTheUserFixesIt() {
+        assertThat(Backend.chooseThreads(null, null, 2)).isZero();
         assertThat(Backend.chooseThreads(null, "3", 16)).isZero(); // OMP_NUM_THREADS: ND4J applies it
         assertThat(Backend.chooseThreads("4", "3", 2)).isEqualTo(4);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Backend.chooseThreads("many", null, 2))
                 .isInstanceOf(dev.runner.UserError.class)
                 .hasMessage("-Drunner.threads must be a positive integer, got 'many'");
-        int expected = Backend.chooseThreads(System.getProperty(Backend.THREADS_PROPERTY),
-                System.getenv("OMP_NUM_THREADS"), Runtime.getRuntime().availableProcessors());
-        assumeTrue(expected > 0, "OMP_NUM_THREADS set: ND4J's choice");
-        assertThat(Backend.threads()).isEqualTo(expected);
-        // another thread gets the same setting once it runs the network
-        Network net = compile("NHWC", true);
-        int[] seen = new int[1];
+        assumeTrue(System.getProperty(Backend.THREADS_PROPERTY) == null && System.getenv("OMP_NUM_THREADS") == null,
+                "the user fixed the thread count");
+        Backend.init();
+        int all = Runtime.getRuntime().availableProcessors();
+        assertThat(Backend.threadsFor(1e6)).isEqualTo(1);
+        assertThat(Backend.threadsFor(1e11)).isEqualTo(all);
+
+        // ResNet9 at batch 64 is large work, the tutorial CNN at batch 4 small; the choice is applied on whatever
+        // thread runs the network (OpenMP keeps the setting per thread).
+        GraphNetwork big = (GraphNetwork) ModelCompiler.computationGraph().compile(TestSpecs.resnet9(),
+                CompileOptions.defaults(1, new Sgd(0.1)));
+        GraphNetwork small = (GraphNetwork) ModelCompiler.computationGraph().compile(TestSpecs.tutorialCnn(),
+                CompileOptions.defaults(1, new Sgd(0.1)));
+        assertThat(big.macsPerSample()).isBetween(6.0e7, 7.0e7); // ResNet9 on 32x32 (maxpool at 16x16): 65 M
+        assertThat(small.macsPerSample()).isCloseTo(352_800 + 240_000 + 48_000 + 10_080 + 840,
+                org.assertj.core.api.Assertions.within(1.0));
+        int[] seen = new int[2];
         Thread t = new Thread(() -> {
-            net.output(GraphCompilerTest.random(1, 1, 12, 12, 3));
+            small.output(GraphCompilerTest.random(1, 4, 32, 32, 3));
             seen[0] = Backend.threads();
+            big.output(GraphCompilerTest.random(1, 256, 32, 32, 3));
+            seen[1] = Backend.threads();
         });
         t.start();
         try {
@@ -74,7 +84,7 @@ class BackendTest {
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
-        assertThat(seen[0]).isEqualTo(expected);
+        assertThat(seen).containsExactly(1, all);
     }
 
     @Test
