@@ -49,10 +49,11 @@ class BackendTest {
 
     @Test
     void threadCountFollowsTheWorkUnlessTheUserFixesIt() {
-        assertThat(Backend.chooseThreads(null, null, 2)).isZero();
-        assertThat(Backend.chooseThreads(null, "3", 16)).isZero(); // OMP_NUM_THREADS: ND4J applies it
-        assertThat(Backend.chooseThreads("4", "3", 2)).isEqualTo(4);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Backend.chooseThreads("many", null, 2))
+        assertThat(Backend.chooseThreads(null)).isZero();
+        assertThat(Backend.chooseThreads(" 4")).isEqualTo(4);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Backend.chooseThreads("0"))
+                .isInstanceOf(dev.runner.UserError.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Backend.chooseThreads("many"))
                 .isInstanceOf(dev.runner.UserError.class)
                 .hasMessage("-Drunner.threads must be a positive integer, got 'many'");
         assumeTrue(System.getProperty(Backend.THREADS_PROPERTY) == null && System.getenv("OMP_NUM_THREADS") == null,
