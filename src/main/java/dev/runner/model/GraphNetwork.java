@@ -101,16 +101,51 @@ final class GraphNetwork implements Network {
                 throw new UserError("no layer named '" + l + "'; the layers are " + String.join(", ", nodeNames));
             }
         }
-        // DL4J M2.1's output(List, ...) trips over its own workspace bookkeeping on small graphs (a
-        // NullPointerException, then a workspace left open on the thread); feedForward's detached path is sound.
-        Map<String, INDArray> all = graph.feedForward(new INDArray[] {features}, false);
+        // Each layer's activation comes from a forward pass that stops at that layer. A full feedForward is not
+        // enough: in inference an activation layer applies its function in place on its input, so the map's entry
+        // for the layer before it (conv1 before relu1) would hold the activated values. And DL4J M2.1's
+        // output(List, ...) trips over its own workspace bookkeeping (a NullPointerException, then a workspace left
+        // open on the thread).
+        int[] order = graph.topologicalSortOrder();
         Map<String, INDArray> out = new LinkedHashMap<>();
-        for (int i = 0; i < layers.size(); i++) {
-            INDArray a = all.get(layers.get(i));
+        for (String name : layers) {
+            int vertex = graph.getVertex(name).getVertexIndex();
+            int position = -1;
+            for (int i = 0; i < order.length; i++) if (order[i] == vertex) position = i;
+            INDArray a = forwardUpTo(position, features).get(name);
             if (a.rank() == 4 && layout.equals("NHWC")) a = a.permute(0, 3, 1, 2);
-            out.put(layers.get(i), a.dup('c'));
+            out.put(name, a.dup('c'));
         }
         return out;
+    }
+
+    private static final java.lang.reflect.Method FF_DETACHED = findForward();
+
+    private static java.lang.reflect.Method findForward() {
+        try {
+            java.lang.reflect.Method m = ComputationGraph.class.getDeclaredMethod("ffToLayerActivationsDetached",
+                    boolean.class, org.deeplearning4j.nn.api.FwdPassType.class, boolean.class, int.class, int[].class,
+                    INDArray[].class, INDArray[].class, INDArray[].class, boolean.class);
+            m.setAccessible(true);
+            return m;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("DL4J's ComputationGraph lacks ffToLayerActivationsDetached: "
+                    + "not DL4J 1.0.0-M2.1?", e);
+        }
+    }
+
+    /** Detached inference activations of every vertex up to topological position {@code position}. */
+    @SuppressWarnings("unchecked")
+    private Map<String, INDArray> forwardUpTo(int position, INDArray features) {
+        try {
+            return (Map<String, INDArray>) FF_DETACHED.invoke(graph, false, org.deeplearning4j.nn.api.FwdPassType.STANDARD,
+                    false, position, null, new INDArray[] {features}, null, null, true);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
