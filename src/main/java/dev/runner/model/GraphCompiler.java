@@ -115,6 +115,7 @@ final class GraphCompiler implements ModelCompiler {
         shapes.put(inputName, in.clone());
         List<Row> rows = new ArrayList<>();
         Map<String, Long> fanIn = new LinkedHashMap<>();
+        double macs = 0; // multiply-accumulates per sample, forward
         String graphOutput = null;
 
         for (LayerNode node : spec.nodes()) {
@@ -156,6 +157,7 @@ final class GraphCompiler implements ModelCompiler {
                 if (wd > 0) b.l2(wd).l2Bias(wd);
                 gb.addLayer(node.name(), b.build(), ins);
                 fanIn.put(node.name(), (long) x[0] * c.kernel()[0] * c.kernel()[1]);
+                macs += (double) oh * ow * c.filters() * x[0] * c.kernel()[0] * c.kernel()[1];
             } else if (node.layer() instanceof LayerSpec.BatchNorm bn) {
                 if (x.length != 3 && x.length != 1) throw err(node, "batchnorm needs a feature map or a vector");
                 if (!(bn.momentum() >= 0 && bn.momentum() <= 1)) throw err(node, "momentum must be in [0, 1]");
@@ -233,6 +235,7 @@ final class GraphCompiler implements ModelCompiler {
                     gb.addLayer(node.name(), b.build(), ins);
                 }
                 fanIn.put(node.name(), (long) x[0]);
+                macs += (double) x[0] * d.units();
             } else if (node.layer() instanceof LayerSpec.Dropout d) {
                 if (!(d.p() >= 0 && d.p() < 1)) throw err(node, "dropout p must be in [0, 1), got " + d.p());
                 out = x.clone();
@@ -295,7 +298,7 @@ final class GraphCompiler implements ModelCompiler {
             throw new SpecException(null, "model", "cannot build the network: " + e.getMessage());
         }
         if (init.equals("pytorch")) pytorchInit(graph, fanIn, options.seed());
-        return new GraphNetwork(graph, options.layout(), in, inputName, graphOutput, rows, wd > 0);
+        return new GraphNetwork(graph, options.layout(), in, inputName, graphOutput, rows, wd > 0, macs);
     }
 
     /** A summary row before parameter counting (the counts are read from the built graph). */

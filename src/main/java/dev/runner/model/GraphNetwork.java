@@ -28,11 +28,14 @@ final class GraphNetwork implements Network {
     private final Set<String> nodeNames;
     private final boolean regularized;
     private final long trainable;
+    /** Forward multiply-accumulates per sample: sizes the thread count of each call. */
+    private final double macsPerSample;
     private double score = Double.NaN;
 
     GraphNetwork(ComputationGraph graph, String layout, int[] input, String inputName, String outputName,
-                 List<GraphCompiler.Row> specRows, boolean regularized) {
+                 List<GraphCompiler.Row> specRows, boolean regularized, double macsPerSample) {
         this.graph = graph;
+        this.macsPerSample = macsPerSample;
         this.input = input.clone();
         this.layout = layout;
         this.inputName = inputName;
@@ -69,6 +72,8 @@ final class GraphNetwork implements Network {
     public void fit(DataSet batch) {
         // DL4J's score adds the L2 penalty (0.5 * wd * |p|^2) to the loss; torch reports the loss alone. The
         // penalty is computed from the parameters before the update, as DL4J does.
+        // forward + backward is about three forward passes of work
+        Backend.configureThread(Backend.threadsFor(3 * macsPerSample * batch.getFeatures().size(0)));
         double penalty = regularized ? graph.calcRegularizationScore(true) : 0.0;
         graph.fit(batch);
         score = graph.score() - penalty;
@@ -81,6 +86,7 @@ final class GraphNetwork implements Network {
 
     @Override
     public INDArray output(INDArray features) {
+        Backend.configureThread(Backend.threadsFor(macsPerSample * features.size(0)));
         return graph.output(false, features)[0];
     }
 
@@ -95,16 +101,51 @@ final class GraphNetwork implements Network {
                 throw new UserError("no layer named '" + l + "'; the layers are " + String.join(", ", nodeNames));
             }
         }
-        // DL4J M2.1's output(List, ...) trips over its own workspace bookkeeping on small graphs (a
-        // NullPointerException, then a workspace left open on the thread); feedForward's detached path is sound.
-        Map<String, INDArray> all = graph.feedForward(new INDArray[] {features}, false);
+        // Each layer's activation comes from a forward pass that stops at that layer. A full feedForward is not
+        // enough: in inference an activation layer applies its function in place on its input, so the map's entry
+        // for the layer before it (conv1 before relu1) would hold the activated values. And DL4J M2.1's
+        // output(List, ...) trips over its own workspace bookkeeping (a NullPointerException, then a workspace left
+        // open on the thread).
+        int[] order = graph.topologicalSortOrder();
         Map<String, INDArray> out = new LinkedHashMap<>();
-        for (int i = 0; i < layers.size(); i++) {
-            INDArray a = all.get(layers.get(i));
+        for (String name : layers) {
+            int vertex = graph.getVertex(name).getVertexIndex();
+            int position = -1;
+            for (int i = 0; i < order.length; i++) if (order[i] == vertex) position = i;
+            INDArray a = forwardUpTo(position, features).get(name);
             if (a.rank() == 4 && layout.equals("NHWC")) a = a.permute(0, 3, 1, 2);
-            out.put(layers.get(i), a.dup('c'));
+            out.put(name, a.dup('c'));
         }
         return out;
+    }
+
+    private static final java.lang.reflect.Method FF_DETACHED = findForward();
+
+    private static java.lang.reflect.Method findForward() {
+        try {
+            java.lang.reflect.Method m = ComputationGraph.class.getDeclaredMethod("ffToLayerActivationsDetached",
+                    boolean.class, org.deeplearning4j.nn.api.FwdPassType.class, boolean.class, int.class, int[].class,
+                    INDArray[].class, INDArray[].class, INDArray[].class, boolean.class);
+            m.setAccessible(true);
+            return m;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("DL4J's ComputationGraph lacks ffToLayerActivationsDetached: "
+                    + "not DL4J 1.0.0-M2.1?", e);
+        }
+    }
+
+    /** Detached inference activations of every vertex up to topological position {@code position}. */
+    @SuppressWarnings("unchecked")
+    private Map<String, INDArray> forwardUpTo(int position, INDArray features) {
+        try {
+            return (Map<String, INDArray>) FF_DETACHED.invoke(graph, false, org.deeplearning4j.nn.api.FwdPassType.STANDARD,
+                    false, position, null, new INDArray[] {features}, null, null, true);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new IllegalStateException(e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
@@ -122,6 +163,11 @@ final class GraphNetwork implements Network {
         return graph;
     }
 
+    /** Forward multiply-accumulates per sample (convolutions and dense layers). */
+    double macsPerSample() {
+        return macsPerSample;
+    }
+
     /** The input's [channels, height, width]. */
     int[] inputShape() {
         return input.clone();
@@ -136,7 +182,7 @@ final class GraphNetwork implements Network {
         }
         List<GraphCompiler.Row> specRows = new ArrayList<>();
         for (LayerRow r : rows) specRows.add(new GraphCompiler.Row(r.name(), r.type(), r.outputShape()));
-        return new GraphNetwork(other, layout, input, inputName, outputName, specRows, regularized);
+        return new GraphNetwork(other, layout, input, inputName, outputName, specRows, regularized, macsPerSample);
     }
 
     /** The graph's input vertex name. */

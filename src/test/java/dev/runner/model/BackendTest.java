@@ -38,13 +38,54 @@ class BackendTest {
         Backend.init(); // idempotent
         Map<String, Object> d = Backend.describe();
         assertThat(d).containsKeys("backend", "native_classifier", "nd4j_version", "onednn", "helpers_enabled",
-                "threads", "cpu", "build_info");
+                "threads", "omp_wait_policy", "cpu", "build_info");
         assertThat(d.get("backend")).isEqualTo("CPU");
         assertThat(d.get("nd4j_version")).isEqualTo("1.0.0-M2.1");
         assertThat((String) d.get("native_classifier")).startsWith("linux-x86_64");
         assertThat(d.get("onednn")).isEqualTo(((String) d.get("build_info")).contains("HAVE_ONEDNN"));
         assertThat(d.get("onednn")).isEqualTo(((String) d.get("native_classifier")).contains("onednn"));
-        assertThat((Integer) d.get("threads")).isPositive();
+        assertThat(String.valueOf(d.get("threads"))).matches("adaptive 1\\.\\.\\d+|\\d+");
+    }
+
+    @Test
+    void threadCountFollowsTheWorkUnlessTheUserFixesIt() {
+        assertThat(Backend.chooseThreads(null)).isZero();
+        assertThat(Backend.chooseThreads(" 4")).isEqualTo(4);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Backend.chooseThreads("0"))
+                .isInstanceOf(dev.runner.UserError.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Backend.chooseThreads("many"))
+                .isInstanceOf(dev.runner.UserError.class)
+                .hasMessage("-Drunner.threads must be a positive integer, got 'many'");
+        assumeTrue(System.getProperty(Backend.THREADS_PROPERTY) == null && System.getenv("OMP_NUM_THREADS") == null,
+                "the user fixed the thread count");
+        Backend.init();
+        int all = Runtime.getRuntime().availableProcessors();
+        assertThat(Backend.threadsFor(1e6)).isEqualTo(1);
+        assertThat(Backend.threadsFor(1e11)).isEqualTo(all);
+
+        // ResNet9 at batch 64 is large work, the tutorial CNN at batch 4 small; the choice is applied on whatever
+        // thread runs the network (OpenMP keeps the setting per thread).
+        GraphNetwork big = (GraphNetwork) ModelCompiler.computationGraph().compile(TestSpecs.resnet9(),
+                CompileOptions.defaults(1, new Sgd(0.1)));
+        GraphNetwork small = (GraphNetwork) ModelCompiler.computationGraph().compile(TestSpecs.tutorialCnn(),
+                CompileOptions.defaults(1, new Sgd(0.1)));
+        assertThat(big.macsPerSample()).isBetween(6.0e7, 7.0e7); // ResNet9 on 32x32 (maxpool at 16x16): 65 M
+        assertThat(small.macsPerSample()).isCloseTo(352_800 + 240_000 + 48_000 + 10_080 + 840,
+                org.assertj.core.api.Assertions.within(1.0));
+        int[] seen = new int[2];
+        Thread t = new Thread(() -> {
+            small.output(GraphCompilerTest.random(1, 4, 32, 32, 3));
+            seen[0] = Backend.threads();
+            big.output(GraphCompilerTest.random(1, 256, 32, 32, 3));
+            seen[1] = Backend.threads();
+        });
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(seen).containsExactly(1, all);
     }
 
     @Test
@@ -92,6 +133,22 @@ class BackendTest {
             assertClose(fast.graph().params(), plain.graph().params(), 1e-4, layout + " params after a step");
             assertThat(fast.score()).isCloseTo(plain.score(), org.assertj.core.api.Assertions.within(1e-4));
         }
+    }
+
+    @Test
+    void trainingIsDeterministicForASeed() {
+        INDArray x = GraphCompilerTest.nhwc(GraphCompilerTest.random(31, 4, 3, 12, 12));
+        INDArray y = GraphCompilerTest.oneHot(4, 5);
+        INDArray[] params = new INDArray[2];
+        double[] scores = new double[2];
+        for (int run = 0; run < 2; run++) {
+            Network net = compile("NHWC", true);
+            for (int step = 0; step < 3; step++) net.fit(new org.nd4j.linalg.dataset.DataSet(x, y));
+            params[run] = net.graph().params().dup();
+            scores[run] = net.score();
+        }
+        assertThat(params[1]).isEqualTo(params[0]);
+        assertThat(scores[1]).isEqualTo(scores[0]);
     }
 
     private static Map<String, INDArray> gradients(ComputationGraph g, INDArray x, INDArray y) {

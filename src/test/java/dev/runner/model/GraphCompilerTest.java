@@ -89,6 +89,11 @@ class GraphCompilerTest {
             for (int i = 0; i < 4; i++) assertThat(sums.getDouble(i)).isCloseTo(1.0, within(1e-5));
             Map<String, INDArray> acts = net.activations(List.of("conv1", "flatten"), in);
             assertThat(acts.get("conv1").shape()).containsExactly(4, 6, 28, 28); // PyTorch order in both layouts
+            // conv1 is followed by relu1, which DL4J applies in place in inference: the feature map must be conv1's
+            assertThat(acts.get("conv1").minNumber().doubleValue()).isLessThan(0);
+            INDArray relu1 = net.activations(List.of("relu1"), in).get("relu1");
+            assertThat(relu1.equalsWithEps(org.nd4j.linalg.ops.transforms.Transforms.relu(acts.get("conv1"), true), 1e-6))
+                    .isTrue();
             assertThat(acts.get("flatten").shape()).containsExactly(4, 400);
         }
     }
@@ -323,5 +328,36 @@ class GraphCompilerTest {
         int width = lines[0].length();
         for (String l : lines) assertThat(l.length()).as(l).isEqualTo(width);
         assertThat(t).containsPattern("conv1 +conv +6x28x28 +456\n");
+    }
+
+    @Test
+    void denseHeadWithBatchNormAndLayerActivations() {
+        ModelSpec spec = create()
+                .add("conv", new LayerSpec.Conv(4, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1},
+                        new int[] {1, 1}, true, "relu"))
+                .add("flatten", flatten())
+                .add("fc1", new LayerSpec.Dense(8, false, null)).add("bn", bn())
+                .add("act", new LayerSpec.Activation("leaky_relu", 0.2))
+                .add("fc2", dense(3)).build(2, 6, 6);
+        for (String layout : List.of("NCHW", "NHWC")) {
+            Network net = compile(spec, layout);
+            assertThat(net.trainableParams()).isEqualTo((4 * 18 + 4) + 36 * 8 + 16 + (8 * 3 + 3));
+            assertThat(net.summary().get(0).outputShape()).containsExactly(4, 3, 3);
+            INDArray x = random(12, 5, 2, 6, 6);
+            INDArray in = layout.equals("NHWC") ? nhwc(x) : x;
+            Map<String, INDArray> a = net.activations(List.of("conv", "bn", "act"), in);
+            assertThat(a.get("conv").minNumber().doubleValue()).isGreaterThanOrEqualTo(0.0); // conv's own relu
+            INDArray bnOut = a.get("bn");
+            INDArray expected = org.nd4j.linalg.ops.transforms.Transforms.leakyRelu(bnOut, 0.2);
+            assertThat(a.get("act").equalsWithEps(expected, 1e-6)).isTrue();
+            assertThat(bnOut.minNumber().doubleValue()).isLessThan(0); // not overwritten by the activation after it
+            assertThat(bnOut.shape()).containsExactly(5, 8);
+            double before = Double.NaN;
+            for (int i = 0; i < 20; i++) {
+                net.fit(new DataSet(in, oneHot(5, 3)));
+                if (i == 0) before = net.score();
+            }
+            assertThat(net.score()).isLessThan(before); // it learns
+        }
     }
 }
