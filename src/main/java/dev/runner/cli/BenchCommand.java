@@ -44,6 +44,7 @@ final class BenchCommand implements Callable<Integer> {
         if (steps <= 0 || (batch != null && batch <= 0) || evalBatch <= 0) {
             throw new dev.runner.UserError("--steps, --batch and --eval-batch must be positive", 2, null);
         }
+        Backend.init();
         Experiment exp = Pipeline.load(file, experiment.sets);
         int b = batch != null ? batch : exp.data().batchSize();
         Map<String, Object> line = new LinkedHashMap<>();

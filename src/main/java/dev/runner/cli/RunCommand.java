@@ -62,6 +62,7 @@ final class RunCommand implements Callable<Integer> {
 
     static int run(Path file, RunOptions o) {
         PrintStream out = System.out;
+        dev.runner.model.Backend.init(); // first: the thread and wait-policy settings must precede the natives
         if (o.resume != null) {
             if (file != null) {
                 throw new UserError("--resume takes the run folder only: drop " + file, 2, null);

@@ -67,6 +67,7 @@ public final class Backend {
             fixedThreads = true; // ND4J applies OMP_NUM_THREADS itself
             maxThreads = parsePositive(System.getenv("OMP_NUM_THREADS"), maxThreads);
         }
+        startNativeBackend();
         Nd4j.getEnvironment().setMaxThreads(maxThreads);
         Nd4j.getEnvironment().setMaxMasterThreads(maxThreads);
         try {
@@ -272,5 +273,64 @@ public final class Backend {
             // not Linux
         }
         return System.getProperty("os.arch");
+    }
+
+    /**
+     * Loads ND4J's native backend, turning a failure (typically the CUDA build on a machine without an NVIDIA
+     * driver) into one line that says what to do. What the backend prints on its way down is kept back.
+     */
+    private static void startNativeBackend() {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream held = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(held, true));
+        try {
+            Nd4j.getBackend();
+        } catch (Throwable t) {
+            System.setErr(err);
+            throw new dev.runner.UserError(backendFailure(t, builtBackend(), held.toString()), t);
+        } finally {
+            System.setErr(err);
+        }
+        if (held.size() > 0) {
+            err.print(held);
+        }
+    }
+
+    /** The ND4J backend this jar was built with ({@code nd4j-native} or {@code nd4j-cuda-11.6}). */
+    public static String builtBackend() {
+        try (java.io.InputStream in = Backend.class.getResourceAsStream("/dev/runner/results/build.properties")) {
+            java.util.Properties p = new java.util.Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("backend", "nd4j-native");
+        } catch (java.io.IOException e) {
+            return "nd4j-native";
+        }
+    }
+
+    /** One line for a backend that did not start: {@code printed} is what the backend printed on the way. */
+    static String backendFailure(Throwable t, String built, String printed) {
+        java.util.List<String> messages = new java.util.ArrayList<>(printed.lines().toList());
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof UnsatisfiedLinkError && c.getMessage() != null) {
+                messages.add(c.getMessage());
+            }
+        }
+        String cause = null;
+        for (String m : messages) {
+            int at = m.indexOf(": cannot open shared object file");
+            if (at > 0) {
+                String lib = m.substring(0, at);
+                cause = lib.substring(lib.lastIndexOf(": ") + 2) + " not found";
+            }
+        }
+        if (built.contains("cuda")) {
+            return "the CUDA backend (" + built + ") could not start" + (cause == null ? "" : ": " + cause)
+                    + ". This runner.jar was built with -Pcuda and needs an NVIDIA GPU with its driver and CUDA 11.6"
+                    + " (see docs/speed.md); on a machine without one, build it without -Pcuda";
+        }
+        return "the ND4J CPU backend (" + built + ") could not start" + (cause == null ? "" : ": " + cause)
+                + " (is this a linux-x86_64 machine with AVX2? see docs/speed.md)";
     }
 }
