@@ -369,7 +369,7 @@ public final class Report {
             int rx = rank(x.getFileName().toString());
             int ry = rank(y.getFileName().toString());
             return rx != ry ? Integer.compare(rx, ry)
-                    : RunReader.compareNatural(x.getFileName().toString(), y.getFileName().toString());
+                    : RunFolder.START_ORDER.compare(x, y);
         });
         return all;
     }

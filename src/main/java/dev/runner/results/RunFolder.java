@@ -63,4 +63,44 @@ public final class RunFolder {
     public static boolean isRunFolder(Path dir) {
         return Files.isRegularFile(dir.resolve(METRICS));
     }
+
+    /**
+     * Run folders in the order they were started: run-ids compared with digit runs as numbers, so
+     * {@code 20261127-225159} &lt; {@code 20261127-225159-2} &lt; {@code ...-10}.
+     */
+    public static final java.util.Comparator<Path> START_ORDER =
+            java.util.Comparator.comparing((Path p) -> p.getFileName().toString(), RunFolder::compareNatural);
+
+    /** Compares strings with digit runs compared as numbers. */
+    static int compareNatural(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            char ca = a.charAt(i);
+            char cb = b.charAt(j);
+            if (Character.isDigit(ca) && Character.isDigit(cb)) {
+                int si = i;
+                int sj = j;
+                while (i < a.length() && Character.isDigit(a.charAt(i))) {
+                    i++;
+                }
+                while (j < b.length() && Character.isDigit(b.charAt(j))) {
+                    j++;
+                }
+                String na = a.substring(si, i).replaceFirst("^0+(?=.)", "");
+                String nb = b.substring(sj, j).replaceFirst("^0+(?=.)", "");
+                int c = na.length() != nb.length() ? Integer.compare(na.length(), nb.length()) : na.compareTo(nb);
+                if (c != 0) {
+                    return c;
+                }
+            } else {
+                if (ca != cb) {
+                    return Character.compare(ca, cb);
+                }
+                i++;
+                j++;
+            }
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    }
 }

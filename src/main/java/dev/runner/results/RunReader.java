@@ -172,7 +172,7 @@ public final class RunReader {
         } catch (IOException e) {
             throw new UserError("cannot list " + dir + ": " + e.getMessage(), e);
         }
-        runs.sort(Comparator.comparing((Path p) -> p.getFileName().toString(), RunReader::compareNatural));
+        runs.sort(RunFolder.START_ORDER);
         Collections.reverse(runs);
         for (Path p : runs) {
             if (!completedOnly || read(p).completed()) {
@@ -188,38 +188,6 @@ public final class RunReader {
         return newestRun(resultsRoot, name, false);
     }
 
-    /** Compares strings with digit runs compared as numbers. */
-    static int compareNatural(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            char ca = a.charAt(i);
-            char cb = b.charAt(j);
-            if (Character.isDigit(ca) && Character.isDigit(cb)) {
-                int si = i;
-                int sj = j;
-                while (i < a.length() && Character.isDigit(a.charAt(i))) {
-                    i++;
-                }
-                while (j < b.length() && Character.isDigit(b.charAt(j))) {
-                    j++;
-                }
-                String na = a.substring(si, i).replaceFirst("^0+(?=.)", "");
-                String nb = b.substring(sj, j).replaceFirst("^0+(?=.)", "");
-                int c = na.length() != nb.length() ? Integer.compare(na.length(), nb.length()) : na.compareTo(nb);
-                if (c != 0) {
-                    return c;
-                }
-            } else {
-                if (ca != cb) {
-                    return Character.compare(ca, cb);
-                }
-                i++;
-                j++;
-            }
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
-    }
 
     /** experiment.yaml with SnakeYAML's safe constructor, or null when missing. */
     @SuppressWarnings("unchecked")

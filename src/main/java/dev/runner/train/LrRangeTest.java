@@ -422,7 +422,7 @@ public final class LrRangeTest {
         }
         List<Path> runs;
         try (Stream<Path> s = Files.list(dir)) {
-            runs = s.filter(p -> Files.isRegularFile(p.resolve(FILE))).sorted(RUN_ORDER.reversed()).toList();
+            runs = s.filter(p -> Files.isRegularFile(p.resolve(FILE))).sorted(RunFolder.START_ORDER.reversed()).toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
         }
@@ -440,12 +440,4 @@ public final class LrRangeTest {
         return Optional.empty();
     }
 
-    /** Run folders in start order: by the timestamp, then by the numeric suffix (-2 after none, -10 after -9). */
-    static final Comparator<Path> RUN_ORDER = Comparator
-            .comparing((Path p) -> p.getFileName().toString().replaceFirst("^(\\d{8}-\\d{6}).*$", "$1"))
-            .thenComparingInt(p -> {
-                String f = p.getFileName().toString();
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\d{8}-\\d{6}-(\\d+)$").matcher(f);
-                return m.matches() ? Integer.parseInt(m.group(1)) : 1;
-            });
 }

@@ -219,8 +219,8 @@ class DiffTest {
         assertThat(RunReader.newestRun(root, "origin", true)).isEqualTo(root.resolve("origin/20261127-101500"));
         assertThatThrownBy(() -> RunReader.newestRun(root, "nope")).isInstanceOf(UserError.class)
                 .hasMessage("no runs of experiment 'nope' under " + root);
-        assertThat(RunReader.compareNatural("run-9", "run-10")).isNegative();
-        assertThat(RunReader.compareNatural("20261127-101500", "20261127-101500-2")).isNegative();
+        assertThat(RunFolder.compareNatural("run-9", "run-10")).isNegative();
+        assertThat(RunFolder.compareNatural("20261127-101500", "20261127-101500-2")).isNegative();
     }
 
     private static List<String> cells(String line, String sep) {
