@@ -74,6 +74,9 @@ public final class Main implements Callable<Integer> {
         } else if (e instanceof UserError u) {
             err.println("runner: " + u.getMessage());
             code = u.exitCode();
+        } else if (e instanceof java.io.UncheckedIOException) {
+            err.println("runner: " + e.getMessage());
+            code = 1;
         } else if (e.getCause() instanceof OutOfMemoryError) {
             err.println("runner: out of memory: give Java more with -Xmx (e.g. java -Xmx8g -jar runner.jar ...)");
             code = 1;

@@ -10,7 +10,7 @@ import dev.runner.model.CompileOptions;
 import dev.runner.model.ModelCompiler;
 import dev.runner.model.Network;
 import dev.runner.model.NetworkTable;
-import dev.runner.results.FeatureMaps;
+import dev.runner.results.FeatureMapsFromNetwork;
 import dev.runner.results.Provenance;
 import dev.runner.spec.Experiment;
 import dev.runner.spec.ExperimentLoader;
@@ -86,9 +86,8 @@ final class Pipeline {
     /** {@code visualize.feature_maps}: one {@code feature_maps_<layer>.png} per layer; returns the files. */
     static List<Path> featureMaps(Experiment exp, Network net, ImageSet test, Path folder) {
         VisualizeSpec v = exp.visualize();
-        List<Path> out = new ArrayList<>();
         if (v == null || v.featureMapLayers().isEmpty()) {
-            return out;
+            return List.of();
         }
         List<Integer> indices = new ArrayList<>(v.featureMapIndices());
         if (indices.isEmpty()) {
@@ -113,38 +112,9 @@ final class Pipeline {
         ImageSet subset = new ImageSet(px, labels, c, h, w, test.classes());
         INDArray features;
         try (var it = Batches.eval(subset, exp.data(), indices.size(), net.layout(), 1)) {
-            features = it.next().getFeatures();
+            features = it.next().getFeatures().dup();
         }
-        Map<String, INDArray> acts = net.activations(v.featureMapLayers(), features);
-        boolean nhwc = "NHWC".equals(net.layout());
-        for (String layer : v.featureMapLayers()) {
-            INDArray a = acts.get(layer);
-            if (a.rank() != 4) {
-                throw new dev.runner.UserError("visualize.feature_maps: layer " + layer
-                        + " is not a convolutional feature map (shape " + java.util.Arrays.toString(a.shape()) + ")");
-            }
-            INDArray chw = nhwc ? a.permute(0, 3, 1, 2).dup() : a;
-            int ch = (int) chw.size(1);
-            int mh = (int) chw.size(2);
-            int mw = (int) chw.size(3);
-            List<FeatureMaps.Sample> samples = new ArrayList<>();
-            for (int k = 0; k < indices.size(); k++) {
-                float[] img = new float[c * h * w];
-                int base = k * test.imageBytes();
-                for (int i = 0; i < img.length; i++) {
-                    img[i] = (px[base + i] & 0xFF) / 255f;
-                }
-                float[][] maps = new float[ch][];
-                for (int j = 0; j < ch; j++) {
-                    maps[j] = chw.get(org.nd4j.linalg.indexing.NDArrayIndex.point(k),
-                            org.nd4j.linalg.indexing.NDArrayIndex.point(j)).dup().data().asFloat();
-                }
-                samples.add(new FeatureMaps.Sample(indices.get(k), img, c, h, w, maps, mh, mw));
-            }
-            Path png = folder.resolve("feature_maps_" + layer + ".png");
-            FeatureMaps.grid(png, exp.name(), layer, samples);
-            out.add(png);
-        }
-        return out;
+        return FeatureMapsFromNetwork.draw(folder, exp.name(), net, v.featureMapLayers(), features,
+                indices.stream().mapToInt(Integer::intValue).toArray(), exp.data().normalize());
     }
 }

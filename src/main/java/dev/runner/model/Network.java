@@ -23,7 +23,10 @@ public interface Network {
     /** Class probabilities in inference mode, [batch, classes]. */
     INDArray output(INDArray features);
 
-    /** The named layers' activations in inference mode (detached copies), keyed by layer name. */
+    /**
+     * The named layers' activations in inference mode (detached copies), keyed by layer name. Feature maps are
+     * always [batch, channels, height, width] (PyTorch's order), whatever {@link #layout()} is.
+     */
     Map<String, INDArray> activations(List<String> layers, INDArray features);
 
     /** One row per layer, in order, as {@code runner check} prints them. */

@@ -935,20 +935,6 @@ public final class Charts {
 
     /** Writes the PNG via a temporary file in the same folder, so a reader never sees half a file. */
     static void save(JFreeChart chart, Path png, int w, int h) {
-        try {
-            Path dir = png.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + png.getFileName(), ".tmp");
-            try {
-                try (OutputStream out = Files.newOutputStream(tmp)) {
-                    ChartUtils.writeChartAsPNG(out, chart, w, h);
-                }
-                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UserError("cannot write " + png + ": " + e, e);
-        }
+        AtomicFiles.write(png, out -> ChartUtils.writeChartAsPNG(out, chart, w, h));
     }
 }

@@ -69,12 +69,12 @@ public final class FeatureMapsFromNetwork {
                         + Arrays.toString(Arrays.copyOfRange(a.shape(), 1, a.rank()))
                         + "; only layers with channel maps (rank 4, like convolution and pooling) can be drawn");
             }
-            int mc = (int) (nhwc ? a.size(3) : a.size(1));
-            int mh = (int) (nhwc ? a.size(1) : a.size(2));
-            int mw = (int) (nhwc ? a.size(2) : a.size(3));
+            int mc = (int) a.size(1); // Network.activations: always [n, c, h, w]
+            int mh = (int) a.size(2);
+            int mw = (int) a.size(3);
             List<FeatureMaps.Sample> samples = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                float[] flat = chw(a, i, nhwc);
+                float[] flat = chw(a, i, false);
                 float[][] maps = new float[mc][];
                 for (int ch = 0; ch < mc; ch++) {
                     maps[ch] = Arrays.copyOfRange(flat, ch * mh * mw, (ch + 1) * mh * mw);

@@ -36,19 +36,7 @@ public final class Report {
     /** Writes the report to {@code out} (parent folders created) and returns its text. */
     public static String write(List<Path> runs, Path out) {
         String md = render(runs, out.toAbsolutePath().getParent());
-        try {
-            Path dir = out.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
-            try {
-                Files.writeString(tmp, md);
-                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UserError("cannot write " + out + ": " + e, e);
-        }
+        AtomicFiles.writeString(out, md);
         return md;
     }
 
