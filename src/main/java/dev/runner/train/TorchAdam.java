@@ -14,9 +14,7 @@ import org.nd4j.linalg.schedule.ISchedule;
  * 1-based step (DL4J's iteration count + 1). DL4J's own {@code Adam} puts {@code eps} inside the bias correction
  * ({@code sqrt(v) + eps} scaled by {@code sqrt(1-b2^t)}), which differs from torch when gradients are small.
  */
-public class TorchAdam implements IUpdater {
-    private double learningRate = 1e-3;
-    private ISchedule learningRateSchedule;
+public class TorchAdam extends ScheduledUpdater {
     private double beta1 = 0.9;
     private double beta2 = 0.999;
     private double epsilon = 1e-8;
@@ -26,8 +24,7 @@ public class TorchAdam implements IUpdater {
 
     public TorchAdam(double learningRate, ISchedule learningRateSchedule, double beta1, double beta2,
                      double epsilon) {
-        this.learningRate = learningRate;
-        this.learningRateSchedule = learningRateSchedule;
+        super(learningRate, learningRateSchedule);
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
@@ -47,38 +44,16 @@ public class TorchAdam implements IUpdater {
     }
 
     @Override
-    public GradientUpdater instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
-        TorchAdamUpdater u = new TorchAdamUpdater(this);
-        u.setState(updaterState, initializeStateArrays);
-        return u;
+    GradientUpdater<?> newUpdater() {
+        return new TorchAdamUpdater(this);
     }
 
     @Override
     public TorchAdam clone() {
-        return new TorchAdam(learningRate, learningRateSchedule == null ? null : learningRateSchedule.clone(),
+        return new TorchAdam(learningRate, scheduleCopy(),
                 beta1, beta2, epsilon);
     }
 
-    @Override
-    public double getLearningRate(int iteration, int epoch) {
-        return learningRateSchedule != null ? learningRateSchedule.valueAt(iteration, epoch) : learningRate;
-    }
-
-    @Override
-    public boolean hasLearningRate() {
-        return true;
-    }
-
-    @Override
-    public void setLrAndSchedule(double lr, ISchedule lrSchedule) {
-        this.learningRate = lr;
-        this.learningRateSchedule = lrSchedule;
-    }
-
-    public double getLearningRate() { return learningRate; }
-    public void setLearningRate(double learningRate) { this.learningRate = learningRate; }
-    public ISchedule getLearningRateSchedule() { return learningRateSchedule; }
-    public void setLearningRateSchedule(ISchedule s) { this.learningRateSchedule = s; }
     public double getBeta1() { return beta1; }
     public void setBeta1(double beta1) { this.beta1 = beta1; }
     public double getBeta2() { return beta2; }

@@ -18,9 +18,7 @@ import org.nd4j.linalg.schedule.ISchedule;
  *
  * <p>A bean with a public no-arg constructor so DL4J's JSON configuration and {@code ModelSerializer} round-trip it.
  */
-public class TorchSgd implements IUpdater {
-    private double learningRate = 1e-3;
-    private ISchedule learningRateSchedule;
+public class TorchSgd extends ScheduledUpdater {
     private double momentum;
     private double dampening;
     private boolean nesterov;
@@ -30,11 +28,10 @@ public class TorchSgd implements IUpdater {
 
     public TorchSgd(double learningRate, ISchedule learningRateSchedule, double momentum, double dampening,
                     boolean nesterov) {
+        super(learningRate, learningRateSchedule);
         if (nesterov && (momentum <= 0 || dampening != 0)) {
             throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
         }
-        this.learningRate = learningRate;
-        this.learningRateSchedule = learningRateSchedule;
         this.momentum = momentum;
         this.dampening = dampening;
         this.nesterov = nesterov;
@@ -58,38 +55,16 @@ public class TorchSgd implements IUpdater {
     }
 
     @Override
-    public GradientUpdater instantiate(Map<String, INDArray> updaterState, boolean initializeStateArrays) {
-        TorchSgdUpdater u = new TorchSgdUpdater(this);
-        u.setState(updaterState, initializeStateArrays);
-        return u;
+    GradientUpdater<?> newUpdater() {
+        return new TorchSgdUpdater(this);
     }
 
     @Override
     public TorchSgd clone() {
-        return new TorchSgd(learningRate, learningRateSchedule == null ? null : learningRateSchedule.clone(),
+        return new TorchSgd(learningRate, scheduleCopy(),
                 momentum, dampening, nesterov);
     }
 
-    @Override
-    public double getLearningRate(int iteration, int epoch) {
-        return learningRateSchedule != null ? learningRateSchedule.valueAt(iteration, epoch) : learningRate;
-    }
-
-    @Override
-    public boolean hasLearningRate() {
-        return true;
-    }
-
-    @Override
-    public void setLrAndSchedule(double lr, ISchedule lrSchedule) {
-        this.learningRate = lr;
-        this.learningRateSchedule = lrSchedule;
-    }
-
-    public double getLearningRate() { return learningRate; }
-    public void setLearningRate(double learningRate) { this.learningRate = learningRate; }
-    public ISchedule getLearningRateSchedule() { return learningRateSchedule; }
-    public void setLearningRateSchedule(ISchedule s) { this.learningRateSchedule = s; }
     public double getMomentum() { return momentum; }
     public void setMomentum(double momentum) { this.momentum = momentum; }
     public double getDampening() { return dampening; }
