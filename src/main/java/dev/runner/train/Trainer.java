@@ -293,8 +293,8 @@ public final class Trainer {
                         if (bar != null) {
                             double secs = (System.nanoTime() - t0) / 1e9;
                             bar.step();
-                            bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f  lr %.3g  %.0f img/s", loss,
-                                    lr, secs > 0 ? images / secs : 0));
+                            bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f lr %s %.0f img/s", loss,
+                                    shortNumber(lr), secs > 0 ? images / secs : 0));
                         }
                         if (o.stop.requested()) {
                             closeBar(bar);
@@ -477,5 +477,14 @@ public final class Trainer {
                 out.closeEntry();
             }
         }
+    }
+
+    /** A learning rate in as few characters as it takes (0.001, 0.00497, 1.2e-07), for the progress bar. */
+    static String shortNumber(double v) {
+        if (v == 0 || !Double.isFinite(v)) {
+            return String.valueOf(v);
+        }
+        java.math.BigDecimal d = new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros();
+        return Math.abs(v) < 1e-4 ? String.format(Locale.ROOT, "%.2g", v) : d.toPlainString();
     }
 }
