@@ -261,7 +261,8 @@ public final class LrRangeTest {
                 log.println(o.summaryText.stripTrailing());
             }
             log.println(String.format(Locale.ROOT, "LR range test %s: %s lr %s -> %s over %d iterations -> %s",
-                    exp.name(), spec.mode(), spec.startLr(), spec.endLr(), spec.iterations(), folder));
+                    exp.name(), spec.mode(), Trainer.shortNumber(spec.startLr()), Trainer.shortNumber(spec.endLr()),
+                    spec.iterations(), folder));
             me.tongfei.progressbar.ProgressBar bar = interactive ? new me.tongfei.progressbar.ProgressBarBuilder()
                     .setTaskName("lr range test").setInitialMax(spec.iterations())
                     .setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
