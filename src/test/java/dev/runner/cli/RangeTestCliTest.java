@@ -63,9 +63,9 @@ class RangeTestCliTest {
         assertThat(j.get("lr")).hasSize(n);
         assertThat(j.get("loss")).hasSize(n);
         assertThat(j.get("lr").get(0).asDouble()).isEqualTo(1e-5);
-        assertThat(j.get("default").asText()).isEqualTo("valley");
+        assertThat(j.get("default").asText()).isEqualTo("steepest");
         double suggested = j.get("suggested_lr").asDouble();
-        assertThat(suggested).isEqualTo(j.get("suggestions").get("valley").get("lr").asDouble())
+        assertThat(suggested).isEqualTo(j.get("suggestions").get("steepest").get("lr").asDouble())
                 .isBetween(1e-5, 1.0);
         Cli.assertPicture(test.resolve("lr_range_test.png"));
         assertThat(test.resolve("loss.png")).doesNotExist();
@@ -73,7 +73,7 @@ class RangeTestCliTest {
         Cli.Out u = run(uses, results);
         assertThat(u.code()).as("%s", u).isZero();
         assertThat(Cli.runs(results, "lrfind")).as("no second range test").hasSize(1);
-        assertTrainedWith(results, suggested, test, "valley");
+        assertTrainedWith(results, suggested, test, "steepest");
     }
 
     @Test
@@ -85,7 +85,7 @@ class RangeTestCliTest {
         Path test = Cli.onlyRun(results, "lrfind");
         JsonNode j = Cli.json(test.resolve("lr_range_test.json"));
         assertThat(j.get("status").asText()).isEqualTo("completed");
-        assertTrainedWith(results, j.get("suggested_lr").asDouble(), test, "valley");
+        assertTrainedWith(results, j.get("suggested_lr").asDouble(), test, "steepest");
     }
 
     @Test

@@ -159,15 +159,15 @@ class LrRangeTestTest {
         assertThat(n.get("suggestions").has("steepest")).isTrue();
         assertThat(n.get("suggestions").has("min_div_10")).isTrue();
         assertThat(n.get("suggestions").has("valley")).isTrue();
-        assertThat(n.get("default").asText()).isEqualTo("valley");
+        assertThat(n.get("default").asText()).isEqualTo("steepest");
         assertThat(n.get("suggested_lr").asDouble()).isEqualTo(r.chosen().lr())
-                .isEqualTo(n.get("suggestions").get("valley").get("lr").asDouble());
+                .isEqualTo(n.get("suggestions").get("steepest").get("lr").asDouble());
         assertThat(Files.readString(r.folder().resolve("log.txt"))).contains("Suggested learning rate: ");
 
         LrRangeTest.Found found = LrRangeTest.newestCompleted(root, "tiny_lrfind").orElseThrow();
         assertThat(found.folder()).isEqualTo(r.folder());
         assertThat(found.lr()).isEqualTo(r.chosen().lr());
-        assertThat(found.suggestion()).isEqualTo("valley");
+        assertThat(found.suggestion()).isEqualTo("steepest");
     }
 
     static void fakeRun(Path dir, String status, Double lr) throws Exception {
