@@ -126,7 +126,7 @@ public final class Report {
             sb.append('\n');
         }
         if (r.summary() != null && !r.summary().isBlank()) {
-            sb.append("Network (summary.txt):\n\n```text\n").append(r.summary().stripTrailing()).append("\n```\n\n");
+            sb.append("Network (summary.txt):\n\n```text\n").append(networkTable(r.summary())).append("\n```\n\n");
         }
     }
 
@@ -398,5 +398,16 @@ public final class Report {
         for (String n : d.notes()) {
             sb.append("> **Note:** ").append(Diff.md(n)).append("\n\n");
         }
+    }
+
+    /** The network table of a summary.txt, without the accuracy lines a finished run appends below it. */
+    static String networkTable(String summary) {
+        String text = summary.stripTrailing();
+        int total = text.indexOf("total trainable parameters");
+        if (total < 0) {
+            return text;
+        }
+        int end = text.indexOf('\n', total);
+        return end < 0 ? text : text.substring(0, end);
     }
 }

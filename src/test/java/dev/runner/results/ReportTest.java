@@ -199,4 +199,13 @@ class ReportTest {
         assertThat(Report.percent(0.29)).isEqualTo(29);
         assertThat(Report.percent(0.57)).isEqualTo(57);
     }
+
+    @Test
+    void theNetworkSectionShowsTheTableWithoutTheAccuracyLinesAFinishedRunAppends() {
+        String summary = "name  type  params\nconv1 conv  456\n----\ntotal trainable parameters (1 layers)  456\n\n"
+                + "Accuracy of the network on the 10000 test images: 53 %\nAccuracy of   cat : 28 %\n";
+        assertThat(Report.networkTable(summary))
+                .isEqualTo("name  type  params\nconv1 conv  456\n----\ntotal trainable parameters (1 layers)  456");
+        assertThat(Report.networkTable("no table here\n")).isEqualTo("no table here");
+    }
 }
