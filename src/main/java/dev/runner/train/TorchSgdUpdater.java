@@ -80,7 +80,12 @@ public class TorchSgdUpdater implements GradientUpdater<TorchSgd> {
         if (iteration == 0) {
             v.assign(g);                                   // torch: buf = clone(g) on the first step
         } else {
-            v.muli(mu).addi(g.mul(1.0 - config.getDampening()));
+            double dampening = config.getDampening();
+            if (dampening == 0) {
+                v.muli(mu).addi(g);                        // the usual case: no temporary array per step
+            } else {
+                v.muli(mu).addi(g.mul(1.0 - dampening));
+            }
         }
         if (config.isNesterov()) {
             g.addi(v.mul(mu)).muli(lr);                    // g + mu*v
