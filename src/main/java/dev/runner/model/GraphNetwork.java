@@ -35,6 +35,7 @@ final class GraphNetwork implements Network {
     GraphNetwork(ComputationGraph graph, String layout, int[] input, String inputName, String outputName,
                  List<GraphCompiler.Row> specRows, boolean regularized, double macsPerSample) {
         this.graph = graph;
+        FastBatchNormHelper.install(graph);
         this.macsPerSample = macsPerSample;
         this.input = input.clone();
         this.layout = layout;
