@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
@@ -49,6 +50,12 @@ final class FastBatchNormHelper extends MKLDNNBatchNormHelper {
         HELPER_FIELD = f;
     }
 
+    private INDArray ones;
+    private INDArray batchMean;
+    private INDArray batchVar;
+    /** Whether the last training forward pass computed the batch statistics here (NHWC) or in the stock helper. */
+    private boolean ownStats;
+
     FastBatchNormHelper(DataType dataType) {
         super(dataType);
     }
@@ -75,6 +82,59 @@ final class FastBatchNormHelper extends MKLDNNBatchNormHelper {
         return n;
     }
 
+    /** Per-channel sums of an [M, C] matrix: a matrix-vector product (a reduction over dimension 0 is slow). */
+    private INDArray columnSums(INDArray mc) {
+        long m = mc.size(0);
+        if (ones == null || ones.length() != m) {
+            try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                ones = Nd4j.ones(DataType.FLOAT, 1, m);
+            }
+        }
+        return ones.mmul(mc).reshape(mc.size(1));
+    }
+
+    private boolean nhwcFloat(INDArray x, CNN2DFormat format) {
+        return x.rank() == 4 && format == CNN2DFormat.NHWC && x.dataType() == DataType.FLOAT
+                && Shape.hasDefaultStridesForShape(x);
+    }
+
+    @Override
+    public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
+                              INDArray mean, INDArray var, double decay, double eps, CNN2DFormat format,
+                              LayerWorkspaceMgr workspaceMgr) {
+        if (!training || !nhwcFloat(x, format)) {
+            ownStats = false;
+            return super.preOutput(x, training, shape, gamma, beta, mean, var, decay, eps, format, workspaceMgr);
+        }
+        long c = x.size(3);
+        long m = x.length() / c;
+        INDArray x2 = x.reshape('c', m, c);
+        if (batchMean == null || batchMean.length() != c) {
+            try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                batchMean = Nd4j.createUninitialized(DataType.FLOAT, c);
+                batchVar = Nd4j.createUninitialized(DataType.FLOAT, c);
+            }
+        }
+        batchMean.assign(columnSums(x2).muli(1.0 / m));
+        INDArray xc = workspaceMgr.createUninitialized(ArrayType.FF_WORKING_MEM, DataType.FLOAT, m, c);
+        Nd4j.exec(new BroadcastSubOp(x2, batchMean, xc, 1));
+        xc.muli(xc);
+        batchVar.assign(columnSums(xc).muli(1.0 / m));       // biased, as DL4J's helper
+        ownStats = true;
+        // the stock op with the batch statistics given: normalises exactly as in training mode
+        return super.preOutput(x, false, shape, gamma, beta, batchMean, batchVar, decay, eps, format, workspaceMgr);
+    }
+
+    @Override
+    public INDArray getMeanCache(DataType dataType) {
+        return ownStats ? batchMean : super.getMeanCache(dataType);
+    }
+
+    @Override
+    public INDArray getVarCache(DataType dataType) {
+        return ownStats ? batchVar : super.getVarCache(dataType);
+    }
+
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
                                                      INDArray beta, INDArray dGammaView, INDArray dBetaView,
@@ -99,8 +159,8 @@ final class FastBatchNormHelper extends MKLDNNBatchNormHelper {
 
         Nd4j.exec(new BroadcastSubOp(x, mean, xc, 1));          // xc = x - mean
         Nd4j.exec(new MulOp(xc, g, dx));                         // dx (scratch) = g * xc
-        INDArray sumGXc = dx.sum(0);
-        INDArray sumG = g.sum(0);
+        INDArray sumGXc = columnSums(dx);
+        INDArray sumG = columnSums(g);
 
         INDArray invStd = Transforms.pow(var.add(eps), -0.5, false);
         INDArray gam = gamma.reshape(gamma.length());
