@@ -28,7 +28,7 @@ class FastBatchNormHelperTest {
         }
     }
 
-    /** The NHWC backward pass against DL4J's own oneDNN helper, on inputs whose mean is far from zero. */
+    /** The NHWC training forward and backward passes against DL4J's own oneDNN helper, on inputs whose mean is far from zero. */
     @Test
     void nhwcBackwardEqualsTheStockOneDnnHelper() {
         assumeTrue(Backend.oneDnnCompiledIn(), "native build without oneDNN");
@@ -41,8 +41,17 @@ class FastBatchNormHelperTest {
         INDArray beta = Nd4j.randn(DataType.FLOAT, 1, 8);
         double eps = 1e-5;
 
-        Pair<Gradient, INDArray> fast = run(new FastBatchNormHelper(DataType.FLOAT), x, g, gamma, beta, eps);
-        Pair<Gradient, INDArray> stock = run(new MKLDNNBatchNormHelper(DataType.FLOAT), x, g, gamma, beta, eps);
+        FastBatchNormHelper fastHelper = new FastBatchNormHelper(DataType.FLOAT);
+        MKLDNNBatchNormHelper stockHelper = new MKLDNNBatchNormHelper(DataType.FLOAT);
+        INDArray fastOut = forward(fastHelper, x, gamma, beta, eps);
+        INDArray stockOut = forward(stockHelper, x, gamma, beta, eps);
+        assertClose(fastOut, stockOut, 1e-4, "training forward");
+        assertClose(fastHelper.getMeanCache(DataType.FLOAT), stockHelper.getMeanCache(DataType.FLOAT), 1e-5, "mean");
+        assertClose(fastHelper.getVarCache(DataType.FLOAT), stockHelper.getVarCache(DataType.FLOAT), 1e-5, "var");
+        assertThat(fastHelper.getMeanCache(DataType.FLOAT).meanNumber().doubleValue()).isBetween(2.5, 3.5);
+
+        Pair<Gradient, INDArray> fast = run(fastHelper, x, g, gamma, beta, eps);
+        Pair<Gradient, INDArray> stock = run(stockHelper, x, g, gamma, beta, eps);
 
         assertClose(fast.getSecond(), stock.getSecond(), 1e-4, "dL/dx");
         for (String p : List.of("gamma", "beta")) {
@@ -53,12 +62,19 @@ class FastBatchNormHelperTest {
         assertThat(fast.getFirst().getGradientFor("gamma").amaxNumber().doubleValue()).isGreaterThan(0.01);
     }
 
+    private static INDArray forward(MKLDNNBatchNormHelper helper, INDArray x, INDArray gamma, INDArray beta,
+                                    double eps) {
+        long c = x.size(3);
+        return helper.preOutput(x, true, x.shape(), gamma, beta, Nd4j.zeros(DataType.FLOAT, 1, c),
+                Nd4j.ones(DataType.FLOAT, 1, c), 0.9, eps, CNN2DFormat.NHWC, LayerWorkspaceMgr.noWorkspaces()).dup();
+    }
+
+    /** Backward after the helper's own training forward pass (which caches the batch statistics). */
     private static Pair<Gradient, INDArray> run(MKLDNNBatchNormHelper helper, INDArray x, INDArray g, INDArray gamma,
                                                 INDArray beta, double eps) {
         LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
         long c = x.size(3);
-        helper.preOutput(x, true, x.shape(), gamma, beta, Nd4j.zeros(DataType.FLOAT, 1, c),
-                Nd4j.ones(DataType.FLOAT, 1, c), 0.9, eps, CNN2DFormat.NHWC, ws);
+        forward(helper, x, gamma, beta, eps);
         INDArray dGamma = Nd4j.zeros(DataType.FLOAT, 1, c);
         INDArray dBeta = Nd4j.zeros(DataType.FLOAT, 1, c);
         Pair<Gradient, INDArray> r = helper.backpropGradient(x, g.dup(), x.shape(), gamma, beta, dGamma, dBeta, eps,
