@@ -11,17 +11,26 @@ import java.util.Set;
 
 import javax.imageio.ImageIO;
 
-final class PngAssert {
+public final class PngAssert {
     private PngAssert() {
     }
 
     /** Decodes {@code png}, checks its size, and that it is not blank: many colours, a real share of ink. */
     static BufferedImage assertChart(Path png, int width, int height) throws IOException {
+        BufferedImage img = assertPicture(png, 20, 1.0 / 50);
+        assertThat(img.getWidth()).isEqualTo(width);
+        assertThat(img.getHeight()).isEqualTo(height);
+        return img;
+    }
+
+    /**
+     * Decodes {@code png} and checks it is a real picture: more than {@code minColours} distinct colours and more
+     * than {@code minInk} of its pixels not white.
+     */
+    public static BufferedImage assertPicture(Path png, int minColours, double minInk) throws IOException {
         assertThat(png).isRegularFile();
         BufferedImage img = ImageIO.read(png.toFile());
         assertThat(img).as("decodes: %s", png).isNotNull();
-        assertThat(img.getWidth()).isEqualTo(width);
-        assertThat(img.getHeight()).isEqualTo(height);
         Set<Integer> colours = new HashSet<>();
         long ink = 0;
         for (int y = 0; y < img.getHeight(); y++) {
@@ -33,8 +42,9 @@ final class PngAssert {
                 }
             }
         }
-        assertThat(colours.size()).as("distinct colours in %s", png).isGreaterThan(20);
-        assertThat(ink).as("non-white pixels in %s", png).isGreaterThan((long) width * height / 50);
+        assertThat(colours.size()).as("distinct colours in %s", png).isGreaterThan(minColours);
+        assertThat(ink).as("non-white pixels in %s", png)
+                .isGreaterThan((long) (img.getWidth() * (long) img.getHeight() * minInk));
         return img;
     }
 
