@@ -54,6 +54,11 @@ final class BenchCommand implements Callable<Integer> {
             line.put("data_images_per_s", Math.round(DataBench.imagesPerSecond(data.train(), exp.data(),
                     Math.max(steps, 200))));
         }
+        if (Double.isNaN(exp.optimizer().lr())) {
+            throw new dev.runner.UserError("bench needs a numeric learning rate; " + file + " takes it from_range_test "
+                    + exp.optimizer().lrFromRangeTest() + ": try --set optimizer." + exp.optimizer().type() + ".lr=0.01",
+                    2, null);
+        }
         Network net = Pipeline.compile(exp, Trainer.plan(exp, 100));
         line.putAll(NetworkBench.measure(net, b, evalBatch, steps, 3).toMap());
         Map<String, Object> backend = Backend.describe();

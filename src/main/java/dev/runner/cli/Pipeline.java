@@ -39,10 +39,12 @@ final class Pipeline {
     }
 
     static Network compile(Experiment exp, Optimizers.Plan plan) {
-        Backend.init();
-        return ModelCompiler.computationGraph().compile(exp.model(),
-                new CompileOptions(exp.seed(), plan.updater(), plan.coupledWeightDecay(),
-                        CompileOptions.DEFAULT_LAYOUT));
+        return ModelCompiler.computationGraph().compile(exp.model(), compileOptions(exp, plan));
+    }
+
+    /** How every network of a run is compiled (and a checkpoint restored): the plan's updater and weight decay. */
+    static CompileOptions compileOptions(Experiment exp, Optimizers.Plan plan) {
+        return new CompileOptions(exp.seed(), plan.updater(), plan.coupledWeightDecay(), CompileOptions.DEFAULT_LAYOUT);
     }
 
     static String table(Network net) {

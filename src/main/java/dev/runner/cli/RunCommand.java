@@ -3,7 +3,6 @@ package dev.runner.cli;
 import dev.runner.UserError;
 import dev.runner.data.LoadedData;
 import dev.runner.model.CompileOptions;
-import dev.runner.model.ModelCompiler;
 import dev.runner.model.Network;
 import dev.runner.model.Networks;
 import dev.runner.results.Charts;
@@ -151,7 +150,6 @@ final class RunCommand implements Callable<Integer> {
         }
         Experiment exp = Pipeline.load(folder.resolve(RunFolder.EXPERIMENT), List.of());
         LoadedData data = Pipeline.data(exp, o.experiment.dataRoot, out);
-        Map<String, Object> prov = new LinkedHashMap<>();
         if (exp.optimizer().lrFromRangeTest() != null) {
             double lr = Provenance.read(folder).path("lr_from_range_test").path("lr").asDouble(Double.NaN);
             if (Double.isNaN(lr)) {
@@ -162,10 +160,8 @@ final class RunCommand implements Callable<Integer> {
         }
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
-        CompileOptions co = new CompileOptions(exp.seed(), plan.updater(), plan.coupledWeightDecay(),
-                CompileOptions.DEFAULT_LAYOUT);
-        dev.runner.model.Backend.init();
-        Network net = Networks.restore(exp.model(), co, Checkpoint.restoreGraph(folder));
+        Network net = Networks.load(exp.model(), Pipeline.compileOptions(exp, plan), Checkpoint.modelFile(folder),
+                true);
         Trainer.Result r = Trainer.resume(folder, exp, net, td, options(exp, net, data, o, out));
         finish(exp, net, data, r.folder(), r.status(), out);
         return r.exitCode();
