@@ -110,9 +110,16 @@ public final class RunReader {
         String expName = experiment != null && experiment.get("name") != null
                 ? experiment.get("name").toString() : null;
         if (!Files.isRegularFile(metricsFile)) {
+            // an LR range test: its status is in lr_range_test.json
             String name = expName != null ? expName : parentName(folder);
-            return new Run(folder, runId, name, "completed", null, false, 0, 0, List.of(), List.of(),
-                    new double[0], new double[0], null, experiment, summary);
+            JsonNode rt;
+            try {
+                rt = JSON.readTree(folder.resolve("lr_range_test.json").toFile());
+            } catch (IOException e) {
+                throw new UserError("cannot read " + folder.resolve("lr_range_test.json") + ": " + e.getMessage(), e);
+            }
+            return new Run(folder, runId, name, rt.path("status").asText("unknown"), text(rt, "error"), false, 0, 0,
+                    List.of(), List.of(), new double[0], new double[0], null, experiment, summary);
         }
         JsonNode m;
         try {

@@ -240,11 +240,7 @@ public final class LrRangeTest {
         if (spec == null) {
             throw new IllegalArgumentException("experiment " + exp.name() + " has no lr_range_test section");
         }
-        Path folder = RunFolder.create(o.resultsRoot, exp.name());
-        AtomicFiles.writeString(folder.resolve(RunFolder.EXPERIMENT), o.experimentYaml);
-        AtomicFiles.writeString(folder.resolve(RunFolder.SUMMARY), o.summaryText);
-        Provenance.start(folder, o.provenance != null ? o.provenance
-                : new Provenance.Input(exp.seed(), null, List.of(), List.of(), null), Instant.now());
+        Path folder = Trainer.newRunFolder(exp, o);
         Recorder rec = new Recorder(spec.smooth(), spec.diverge());
         writeJson(folder, exp, spec, "running", null, rec, Map.of());
         Schedules.Range schedule = schedule(spec);

@@ -111,16 +111,24 @@ public final class Trainer {
         return Optimizers.plan(exp.optimizer(), schedule(exp, itersPerEpoch));
     }
 
-    /** Trains {@code net} (freshly compiled with {@link #plan}'s updater) in a new results folder. */
-    public static Result run(Experiment exp, Network net, TrainingData data, Options o) {
+    /**
+     * A new results folder for {@code exp} with what every run writes first: experiment.yaml, summary.txt and
+     * provenance.json (with the caller's extra entries). Used by training runs and range tests alike.
+     */
+    static Path newRunFolder(Experiment exp, Options o) {
         Path folder = RunFolder.create(o.resultsRoot, exp.name());
-        Instant start = Instant.now();
         AtomicFiles.writeString(folder.resolve(RunFolder.EXPERIMENT), o.experimentYaml);
         AtomicFiles.writeString(folder.resolve(RunFolder.SUMMARY), o.summaryText);
         Provenance.Input pin = o.provenance != null ? o.provenance
                 : new Provenance.Input(exp.seed(), null, List.of(), List.of(), null);
-        Provenance.start(folder, pin, start);
+        Provenance.start(folder, pin, Instant.now());
         o.provenanceEntries.forEach((k, v) -> Provenance.put(folder, k, v));
+        return folder;
+    }
+
+    /** Trains {@code net} (freshly compiled with {@link #plan}'s updater) in a new results folder. */
+    public static Result run(Experiment exp, Network net, TrainingData data, Options o) {
+        Path folder = newRunFolder(exp, o);
         Metrics metrics = new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
         metrics.write(folder);
         try (RunLog log = new RunLog(o.terminal, folder.resolve(RunFolder.LOG))) {
