@@ -272,13 +272,14 @@ public final class Trainer {
                 int epochStart = metrics.iterationLoss.size() - done;
                 long t0 = System.nanoTime();
                 long images = 0;
-                DataSetIterator it = data.train(e);
-                ProgressBar bar = interactive ? bar(e, epochs, ipe, done) : null;
+                // a run stopped during evaluation has trained the whole epoch: no batches to replay
+                DataSetIterator it = done >= ipe ? null : data.train(e);
+                ProgressBar bar = interactive && it != null ? bar(e, epochs, ipe, done) : null;
                 try {
-                    for (int s = 0; s < done && it.hasNext(); s++) {
+                    for (int s = 0; it != null && s < done && it.hasNext(); s++) {
                         it.next();
                     }
-                    while (it.hasNext()) {
+                    while (it != null && it.hasNext()) {
                         DataSet b = it.next();
                         int iter = graph.getIterationCount();
                         double lr = schedule.valueAt(iter, e);
