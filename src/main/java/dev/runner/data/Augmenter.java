@@ -3,7 +3,6 @@ package dev.runner.data;
 import dev.runner.UserError;
 import dev.runner.spec.TransformSpec;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -389,19 +388,4 @@ final class Augmenter {
         }
     }
 
-    /** Human-readable summary, e.g. for logs: "pad 4 zero, random_crop 32, horizontal_flip 0.5". */
-    String describe() {
-        List<String> parts = new ArrayList<>();
-        for (int k = 0; k < kind.length; k++) {
-            parts.add(switch (kind[k]) {
-                case PAD_ZERO -> "pad " + arg[k] + " zero";
-                case PAD_REFLECT -> "pad " + arg[k] + " reflect";
-                case CROP -> "random_crop " + arg[k];
-                case FLIP -> "horizontal_flip " + prob[k];
-                case CUTOUT -> "cutout " + arg[k];
-                default -> "?";
-            });
-        }
-        return parts.isEmpty() ? "none" : String.join(", ", parts);
-    }
 }

@@ -49,12 +49,6 @@ public final class Batches {
                 Math.max(DEFAULT_PREFETCH, 2 * workers), "eval");
     }
 
-    /** Output image shape {c, h, w} of the training transforms for images of the given shape. */
-    public static int[] trainOutputShape(DataSpec spec, int channels, int height, int width) {
-        Augmenter aug = Augmenter.training(spec.augment(), spec.normalize(), channels, height, width);
-        return new int[] {channels, aug.outH, aug.outW};
-    }
-
     static boolean isNhwc(String layout) {
         String l = layout == null ? "NCHW" : layout.toUpperCase(Locale.ROOT);
         return switch (l) {

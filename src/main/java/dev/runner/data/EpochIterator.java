@@ -92,16 +92,6 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
         return batches;
     }
 
-    /** Number of images in this pass. */
-    public int imageCount() {
-        return order.length;
-    }
-
-    /** Worker threads assembling batches. */
-    public int workers() {
-        return workers;
-    }
-
     private void start() {
         lock.lock();
         try {
@@ -305,12 +295,6 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
         if (p != null) {
             p.shutdownNow();
         }
-    }
-
-    /** True once no worker thread of this pass is alive (for tests and diagnostics). */
-    public boolean threadsFinished() {
-        ExecutorService p = pool;
-        return p == null || p.isTerminated();
     }
 
     /** Waits up to {@code millis} for the worker threads to end. */

@@ -40,14 +40,6 @@ public record CompileOptions(long seed, IUpdater updater, double weightDecay, St
         return new CompileOptions(seed, updater, 0.0, DEFAULT_LAYOUT, true);
     }
 
-    public CompileOptions withWeightDecay(double wd) {
-        return new CompileOptions(seed, updater, wd, layout, helpers);
-    }
-
-    public CompileOptions withLayout(String newLayout) {
-        return new CompileOptions(seed, updater, weightDecay, newLayout, helpers);
-    }
-
     public CompileOptions withHelpers(boolean on) {
         return new CompileOptions(seed, updater, weightDecay, layout, on);
     }

@@ -298,7 +298,7 @@ final class GraphCompiler implements ModelCompiler {
             throw new SpecException(null, "model", "cannot build the network: " + e.getMessage());
         }
         if (init.equals("pytorch")) pytorchInit(graph, fanIn, options.seed());
-        return new GraphNetwork(graph, options.layout(), in, inputName, graphOutput, rows, wd > 0, macs);
+        return new GraphNetwork(graph, options.layout(), in, rows, wd > 0, macs);
     }
 
     /** A summary row before parameter counting (the counts are read from the built graph). */

@@ -21,8 +21,6 @@ final class GraphNetwork implements Network {
 
     private final ComputationGraph graph;
     private final String layout;
-    private final String inputName;
-    private final String outputName;
     private final int[] input;
     private final List<LayerRow> rows;
     private final Set<String> nodeNames;
@@ -32,15 +30,13 @@ final class GraphNetwork implements Network {
     private final double macsPerSample;
     private double score = Double.NaN;
 
-    GraphNetwork(ComputationGraph graph, String layout, int[] input, String inputName, String outputName,
-                 List<GraphCompiler.Row> specRows, boolean regularized, double macsPerSample) {
+    GraphNetwork(ComputationGraph graph, String layout, int[] input, List<GraphCompiler.Row> specRows,
+                 boolean regularized, double macsPerSample) {
         this.graph = graph;
         FastBatchNormHelper.install(graph);
         this.macsPerSample = macsPerSample;
         this.input = input.clone();
         this.layout = layout;
-        this.inputName = inputName;
-        this.outputName = outputName;
         this.regularized = regularized;
         List<LayerRow> r = new ArrayList<>();
         long total = 0;
@@ -183,16 +179,6 @@ final class GraphNetwork implements Network {
         }
         List<GraphCompiler.Row> specRows = new ArrayList<>();
         for (LayerRow r : rows) specRows.add(new GraphCompiler.Row(r.name(), r.type(), r.outputShape()));
-        return new GraphNetwork(other, layout, input, inputName, outputName, specRows, regularized, macsPerSample);
-    }
-
-    /** The graph's input vertex name. */
-    String inputName() {
-        return inputName;
-    }
-
-    /** The vertex that computes the class probabilities (the last dense layer, or a softmax loss layer). */
-    String outputName() {
-        return outputName;
+        return new GraphNetwork(other, layout, input, specRows, regularized, macsPerSample);
     }
 }
