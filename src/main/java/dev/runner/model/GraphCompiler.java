@@ -155,7 +155,7 @@ final class GraphCompiler implements ModelCompiler {
                     b.convolutionMode(ConvolutionMode.Truncate).padding(c.padding());
                 }
                 if (wd > 0) b.l2(wd).l2Bias(wd);
-                gb.addLayer(node.name(), b.build(), ins);
+                gb.addLayer(node.name(), OneDnnConvolution.of(b), ins);
                 fanIn.put(node.name(), (long) x[0] * c.kernel()[0] * c.kernel()[1]);
                 macs += (double) oh * ow * c.filters() * x[0] * c.kernel()[0] * c.kernel()[1];
             } else if (node.layer() instanceof LayerSpec.BatchNorm bn) {

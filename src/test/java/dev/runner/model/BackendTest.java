@@ -95,6 +95,7 @@ class BackendTest {
         for (String layout : List.of("NCHW", "NHWC")) {
             ComputationGraph g = compile(layout, true).graph();
             assertThat(g.getLayer("conv1").getHelper()).isInstanceOf(MKLDNNConvHelper.class);
+            assertThat(g.getLayer("conv1")).isInstanceOf(OneDnnConvolutionLayer.class);
             assertThat(g.getLayer("bn1").getHelper()).isInstanceOf(MKLDNNBatchNormHelper.class);
             assertThat(g.getLayer("pool1").getHelper()).isInstanceOf(MKLDNNSubsamplingHelper.class);
             ComputationGraph plain = compile(layout, false).graph();
@@ -105,19 +106,49 @@ class BackendTest {
         assertThat(compile("NHWC", true).graph().getLayer("conv2").getHelper()).isNotNull();
     }
 
+    /**
+     * Convolutions the oneDNN layer handles itself (strided, "same" padding, 1x1, no bias, an activation of its own,
+     * which the stock layer gets wrong in NHWC) and one that does not use oneDNN (dilated), in a residual block
+     * with a 1x1 shortcut.
+     */
+    static ModelSpec convolutions() {
+        TestSpecs t = create()
+                .add("conv1", new dev.runner.spec.LayerSpec.Conv(8, new int[] {3, 3}, new int[] {2, 2}, null,
+                        new int[] {1, 1}, false, null))
+                .add("bn1", bn())
+                .add("conv2", new dev.runner.spec.LayerSpec.Conv(8, new int[] {3, 3}, new int[] {1, 1},
+                        new int[] {1, 1}, new int[] {1, 1}, true, "relu"))
+                .add("conv2d", new dev.runner.spec.LayerSpec.Conv(8, new int[] {3, 3}, new int[] {1, 1},
+                        new int[] {2, 2}, new int[] {2, 2}, false, null));
+        String in = t.last();
+        t.add("conv3", conv(16, 3, 2, 1, false)).add("bn3", bn())
+                .addFrom("short", conv(16, 1, 2, 0, false), in)
+                .addFrom("add", add(), "bn3", "short").add("relu3", relu()).add("gap", gap()).add("fc", dense(5));
+        return t.build(3, 13, 13);
+    }
+
     @Test
     void oneDnnPathComputesWhatThePlainPathComputes() {
+        check(BackendTest::compile, new long[] {4, 3, 12, 12}, List.of("relu1", "pool1", "add", "pool2"));
+        check((layout, helpers) -> ModelCompiler.computationGraph().compile(convolutions(),
+                new CompileOptions(5, new Sgd(0.1), 0.01, layout, helpers)),
+                new long[] {4, 3, 13, 13}, List.of("conv1", "conv2", "conv2d", "short", "add"));
+    }
+
+    private static void check(java.util.function.BiFunction<String, Boolean, Network> compile, long[] inShape,
+                              List<String> inner) {
         for (String layout : List.of("NCHW", "NHWC")) {
-            Network fast = compile(layout, true);
-            Network plain = compile(layout, false);
+            Network fast = compile.apply(layout, true);
+            Network plain = compile.apply(layout, false);
             assertThat(fast.graph().params()).isEqualTo(plain.graph().params());
-            INDArray x = GraphCompilerTest.random(21, 4, 3, 12, 12);
+            INDArray x = GraphCompilerTest.random(21, inShape);
             if (layout.equals("NHWC")) x = GraphCompilerTest.nhwc(x);
-            INDArray y = GraphCompilerTest.oneHot(4, 5);
+            INDArray y = GraphCompilerTest.oneHot((int) inShape[0], 5);
 
             assertClose(fast.output(x), plain.output(x), 1e-4, layout + " output");
-            Map<String, INDArray> fa = fast.activations(List.of("relu1", "pool1", "add", "pool2"), x);
-            Map<String, INDArray> pa = plain.activations(List.of("relu1", "pool1", "add", "pool2"), x);
+            Map<String, INDArray> fa = fast.activations(inner, x);
+            Map<String, INDArray> pa = plain.activations(inner, x);
+            assertThat(fa.keySet()).containsExactlyInAnyOrderElementsOf(inner);
             for (String k : fa.keySet()) assertClose(fa.get(k), pa.get(k), 1e-4, layout + " " + k);
 
             Map<String, INDArray> gf = gradients(fast.graph(), x, y);

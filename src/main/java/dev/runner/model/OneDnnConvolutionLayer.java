@@ -1,0 +1,103 @@
+package dev.runner.model;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
+import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * DL4J M2.1's convolution layer without two pieces of wasted work on the oneDNN path in NHWC:
+ * <ul>
+ *   <li>the stock {@code preOutput} copies an NHWC input into a new NCHW array on every call, then hands the
+ *       original NHWC input to the oneDNN helper and never reads the copy;</li>
+ *   <li>the stock {@code backpropGradient} runs the whole forward convolution again (to get the pre-activation
+ *       for the activation's derivative) even when the activation is the identity, as it is for every
+ *       convolution the compiler emits unless the experiment puts an {@code activation:} on it.</li>
+ * </ul>
+ * It also fixes a stock bug: with an activation of its own (a conv with {@code activation: relu}), NHWC and the
+ * oneDNN helper, the stock layer's gradients are wrong (weights and the layers below off by up to 0.6 on a small
+ * network; {@code BackendTest} compares against the plain path). Where none of this applies (no oneDNN helper,
+ * NCHW, a non-float type, weight noise, a helper that declines) the stock code runs; dilated convolutions never
+ * use the helper.
+ */
+final class OneDnnConvolutionLayer extends ConvolutionLayer {
+
+    OneDnnConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+        int[] d = layerConf().getDilation();
+        if (d[0] != 1 || d[1] != 1) {
+            // libnd4j's oneDNN convolution refuses dilated kernels ("could not create a descriptor for a dilated
+            // convolution"); the stock layer would try, log a warning with a stack trace, and fall back. Go
+            // straight to DL4J's own implementation.
+            helperCountFail = 1;
+        }
+    }
+
+    private boolean onednnNhwc() {
+        return helper instanceof MKLDNNConvHelper && helperCountFail == 0
+                && layerConf().getCnn2dDataFormat() == CNN2DFormat.NHWC
+                && input != null && input.dataType() == DataType.FLOAT && dataType == DataType.FLOAT
+                && layerConf().getWeightNoise() == null;
+    }
+
+    @Override
+    protected Pair<INDArray, INDArray> preOutput(boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
+        if (!onednnNhwc()) return super.preOutput(training, forBackprop, workspaceMgr);
+        assertInputSet(false);
+        validateInputRank();
+        INDArray weights = getParam(ConvolutionParamInitializer.WEIGHT_KEY);
+        validateInputDepth(weights.size(1));
+        INDArray bias = hasBias() ? getParam(ConvolutionParamInitializer.BIAS_KEY) : noBias();
+        var c = layerConf();
+        INDArray out = helper.preOutput(input, weights, bias, c.getKernelSize(), c.getStride(), c.getPadding(),
+                c.getCudnnAlgoMode(), c.getCudnnFwdAlgo(), convolutionMode, c.getDilation(), CNN2DFormat.NHWC,
+                workspaceMgr);
+        return out == null ? super.preOutput(training, forBackprop, workspaceMgr) : new Pair<>(out, null);
+    }
+
+    /** The zero bias the oneDNN op is given for a convolution without one, as the stock layer does. */
+    private INDArray noBias() {
+        if (dummyBias == null) {
+            try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                dummyBias = Nd4j.create(DataType.FLOAT, 1, layerConf().getNOut());
+            }
+        }
+        return dummyBias;
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        if (!onednnNhwc() || epsilon.dataType() != DataType.FLOAT) {
+            return super.backpropGradient(epsilon, workspaceMgr);
+        }
+        assertInputSet(true);
+        var c = layerConf();
+        INDArray delta = epsilon;
+        if (!(c.getActivationFn() instanceof ActivationIdentity)) {
+            // The pre-activation, recomputed as the stock layer does, but kept in NHWC: the stock code takes the
+            // activation's derivative on NCHW-permuted views of z and epsilon, which gives wrong gradients here.
+            INDArray z = preOutput(true, true, workspaceMgr).getFirst();
+            delta = c.getActivationFn().backprop(z, epsilon).getFirst();
+        }
+        INDArray weights = getParam(ConvolutionParamInitializer.WEIGHT_KEY);
+        INDArray bias = hasBias() ? getParam(ConvolutionParamInitializer.BIAS_KEY) : null;
+        INDArray biasGrad = hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
+        INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
+        Pair<Gradient, INDArray> ret = helper.backpropGradient(input, weights, bias, delta, c.getKernelSize(),
+                c.getStride(), c.getPadding(), biasGrad, weightGrad, c.getActivationFn(), c.getCudnnAlgoMode(),
+                c.getCudnnBwdFilterAlgo(), c.getCudnnBwdDataAlgo(), convolutionMode, c.getDilation(),
+                CNN2DFormat.NHWC, workspaceMgr);
+        if (ret == null) return super.backpropGradient(epsilon, workspaceMgr);
+        ret.setSecond(backpropDropOutIfPresent(ret.getSecond()));
+        return ret;
+    }
+}
