@@ -154,7 +154,7 @@ final class GraphCompiler implements ModelCompiler {
                 } else {
                     b.convolutionMode(ConvolutionMode.Truncate).padding(c.padding());
                 }
-                if (wd > 0) b.l2(wd).l2Bias(wd);
+                TorchWeightDecay.apply(b, wd);
                 gb.addLayer(node.name(), OneDnnConvolution.of(b), ins);
                 fanIn.put(node.name(), (long) x[0] * c.kernel()[0] * c.kernel()[1]);
                 macs += (double) oh * ow * c.filters() * x[0] * c.kernel()[0] * c.kernel()[1];
@@ -225,13 +225,13 @@ final class GraphCompiler implements ModelCompiler {
                 if (head) {
                     OutputLayer.Builder b = new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
                             .nIn(x[0]).nOut(d.units()).hasBias(d.bias()).activation(Activation.SOFTMAX);
-                    if (wd > 0) b.l2(wd).l2Bias(wd);
+                    TorchWeightDecay.apply(b, wd);
                     gb.addLayer(node.name(), b.build(), ins);
                     graphOutput = node.name();
                 } else {
                     DenseLayer.Builder b = new DenseLayer.Builder().nIn(x[0]).nOut(d.units()).hasBias(d.bias())
                             .activation(activation(node, d.activation()));
-                    if (wd > 0) b.l2(wd).l2Bias(wd);
+                    TorchWeightDecay.apply(b, wd);
                     gb.addLayer(node.name(), b.build(), ins);
                 }
                 fanIn.put(node.name(), (long) x[0]);
@@ -298,7 +298,7 @@ final class GraphCompiler implements ModelCompiler {
             throw new SpecException(null, "model", "cannot build the network: " + e.getMessage());
         }
         if (init.equals("pytorch")) pytorchInit(graph, fanIn, options.seed());
-        return new GraphNetwork(graph, options.layout(), in, rows, wd > 0, macs);
+        return new GraphNetwork(graph, options.layout(), in, rows, macs);
     }
 
     /** A summary row before parameter counting (the counts are read from the built graph). */

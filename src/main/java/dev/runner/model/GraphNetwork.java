@@ -31,13 +31,13 @@ final class GraphNetwork implements Network {
     private double score = Double.NaN;
 
     GraphNetwork(ComputationGraph graph, String layout, int[] input, List<GraphCompiler.Row> specRows,
-                 boolean regularized, double macsPerSample) {
+                 double macsPerSample) {
         this.graph = graph;
         FastBatchNormHelper.install(graph);
         this.macsPerSample = macsPerSample;
         this.input = input.clone();
         this.layout = layout;
-        this.regularized = regularized;
+        this.regularized = scoresPenalty(graph);
         List<LayerRow> r = new ArrayList<>();
         long total = 0;
         for (GraphCompiler.Row row : specRows) {
@@ -49,6 +49,23 @@ final class GraphNetwork implements Network {
         this.trainable = total;
         this.nodeNames = new java.util.LinkedHashSet<>();
         for (LayerRow row : r) nodeNames.add(row.name());
+    }
+
+    /**
+     * Whether DL4J's score of {@code graph} includes a weight penalty: networks compiled now decay weights with
+     * {@link TorchWeightDecay}, which scores nothing; checkpoints written before that used DL4J's L2, whose
+     * penalty {@link #fit} subtracts so the reported loss stays torch's.
+     */
+    static boolean scoresPenalty(ComputationGraph graph) {
+        for (Layer l : graph.getLayers()) {
+            if (!(l.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b)) continue;
+            for (String p : l.paramTable().keySet()) {
+                List<org.nd4j.linalg.learning.regularization.Regularization> rs = b.getRegularizationByParam(p);
+                if (rs == null) continue;
+                for (var r : rs) if (!(r instanceof TorchWeightDecay)) return true;
+            }
+        }
+        return false;
     }
 
     static long trainableParams(Layer layer) {
@@ -67,8 +84,8 @@ final class GraphNetwork implements Network {
 
     @Override
     public void fit(DataSet batch) {
-        // DL4J's score adds the L2 penalty (0.5 * wd * |p|^2) to the loss; torch reports the loss alone. The
-        // penalty is computed from the parameters before the update, as DL4J does.
+        // Torch reports the loss alone. A graph whose score includes an L2 penalty (0.5 * wd * |p|^2; see
+        // scoresPenalty) has it subtracted, computed from the parameters before the update as DL4J does.
         // forward + backward is about three forward passes of work
         Backend.configureThread(Backend.threadsFor(3 * macsPerSample * batch.getFeatures().size(0)));
         double penalty = regularized ? graph.calcRegularizationScore(true) : 0.0;
@@ -179,6 +196,6 @@ final class GraphNetwork implements Network {
         }
         List<GraphCompiler.Row> specRows = new ArrayList<>();
         for (LayerRow r : rows) specRows.add(new GraphCompiler.Row(r.name(), r.type(), r.outputShape()));
-        return new GraphNetwork(other, layout, input, specRows, regularized, macsPerSample);
+        return new GraphNetwork(other, layout, input, specRows, macsPerSample);
     }
 }

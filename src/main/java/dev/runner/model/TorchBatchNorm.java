@@ -3,7 +3,6 @@ package dev.runner.model;
 import java.util.List;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
-import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.learning.regularization.Regularization;
 
 /**
@@ -32,7 +31,7 @@ public class TorchBatchNorm extends BatchNormalization {
     public List<Regularization> getRegularizationByParam(String paramName) {
         if (torchWeightDecay > 0 && (BatchNormalizationParamInitializer.GAMMA.equals(paramName)
                 || BatchNormalizationParamInitializer.BETA.equals(paramName))) {
-            return List.of(new L2Regularization(torchWeightDecay));
+            return List.of(new TorchWeightDecay(torchWeightDecay));
         }
         return null;
     }

@@ -21,6 +21,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.linalg.learning.config.Sgd;
 
 class GraphCompilerTest {
@@ -234,7 +235,9 @@ class GraphCompilerTest {
         g.computeGradientAndScore();
         Map<String, INDArray> grads = new java.util.HashMap<>();
         g.gradient().gradientForVariable().forEach((k, v) -> grads.put(k, v.dup()));
-        double scoreWithPenalty = g.score();
+        // the data loss alone, from the training-mode probabilities
+        INDArray probs = g.feedForward(new INDArray[] {x}, true, false).get("fc");
+        double loss = -Transforms.log(probs.mul(y).sum(1)).meanNumber().doubleValue();
         Map<String, INDArray> before = new java.util.HashMap<>();
         double penalty = 0;
         String[][] trainable = {{"conv", "W"}, {"conv", "b"}, {"bn", "gamma"}, {"bn", "beta"}, {"fc", "W"}, {"fc", "b"}};
@@ -253,8 +256,35 @@ class GraphCompilerTest {
             INDArray actual = g.getLayer(p[0]).getParam(p[1]);
             assertThat(actual.equalsWithEps(expected, 1e-5)).as(key).isTrue();
         }
-        assertThat(net.score()).isCloseTo(scoreWithPenalty - penalty, within(1e-5));
+        // torch reports the loss without the penalty, and the penalty is not even computed
+        assertThat(net.score()).isCloseTo(loss, within(1e-5));
         assertThat(penalty).isGreaterThan(1e-3);
+        assertThat(g.calcRegularizationScore(true)).isZero();
+        assertThat(GraphNetwork.scoresPenalty(g)).isFalse();
+    }
+
+    @Test
+    void aCheckpointWithDl4jL2StillReportsTheLossWithoutThePenalty() {
+        // model.zip files written before TorchWeightDecay carry DL4J's L2, whose penalty DL4J adds to the score
+        ModelSpec spec = create().add("conv", conv(4, 3, 1, 1, true)).add("gap", gap()).add("fc", dense(3))
+                .build(2, 5, 5);
+        Network net = COMPILER.compile(spec, new CompileOptions(7, new Sgd(0.1), 0.05, "NHWC"));
+        ComputationGraph old = net.graph().clone();
+        for (org.deeplearning4j.nn.api.Layer l : old.getLayers()) {
+            if (l.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b) {
+                b.setRegularization(new java.util.ArrayList<>(List.of(
+                        new org.nd4j.linalg.learning.regularization.L2Regularization(0.05))));
+            }
+        }
+        assertThat(GraphNetwork.scoresPenalty(old)).isTrue();
+        Network restored = ((GraphNetwork) net).withGraph(old);
+        INDArray x = random(5, 6, 5, 5, 2);
+        INDArray y = oneHot(6, 3);
+        INDArray probs = old.feedForward(new INDArray[] {x}, true, false).get("fc");
+        double loss = -Transforms.log(probs.mul(y).sum(1)).meanNumber().doubleValue();
+        assertThat(old.calcRegularizationScore(true)).isGreaterThan(1e-3);
+        restored.fit(new DataSet(x, y));
+        assertThat(restored.score()).isCloseTo(loss, within(1e-5));
     }
 
     @Test
