@@ -17,6 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Backend {
     /** DL4J's switch for layer helpers (oneDNN on CPU, cuDNN on GPU); DL4J M2.1 defaults it to "true". */
     public static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
+    public static final String MAX_PHYSICAL_BYTES_PROPERTY = "org.bytedeco.javacpp.maxPhysicalBytes";
 
     /** System property fixing the number of native threads (OpenMP, oneDNN), instead of the adaptive choice. */
     public static final String THREADS_PROPERTY = "runner.threads";
@@ -47,12 +48,20 @@ public final class Backend {
      *   <li>sets {@code OMP_WAIT_POLICY=PASSIVE} in the process environment unless the user set it, when the native
      *   library is not loaded yet: idle OpenMP threads then sleep instead of spinning, which measured 2-5x faster
      *   with two threads on a busy two-core machine and no slower on a quiet one;</li>
+     *   <li>turns off JavaCPP's physical-memory check ({@value #MAX_PHYSICAL_BYTES_PROPERTY}{@code =0}) unless the
+     *   user set it: with it on, every native pointer ND4J allocates reads the process's resident size from
+     *   {@code /proc}, which was 15 % of a batch-4 training step of the tutorial CNN (JFR). JavaCPP's other limit,
+     *   {@code maxBytes}, still applies;</li>
      *   <li>chooses the native thread count: {@value #THREADS_PROPERTY} or {@code OMP_NUM_THREADS} when set, else
      *   per call, all processors for large work and one thread for small work (see {@link #threadsFor}).</li>
      * </ul>
      */
     public static synchronized void init() {
         if (initialised) return;
+        if (System.getProperty(MAX_PHYSICAL_BYTES_PROPERTY) == null
+                && System.getProperty(MAX_PHYSICAL_BYTES_PROPERTY.toLowerCase(java.util.Locale.ROOT)) == null) {
+            System.setProperty(MAX_PHYSICAL_BYTES_PROPERTY, "0");
+        }
         if (System.getProperty(HELPERS_DISABLE_PROPERTY) == null) {
             System.setProperty(HELPERS_DISABLE_PROPERTY, "false");
         }
@@ -209,6 +218,7 @@ public final class Backend {
         m.put("omp_wait_policy", waitPolicy);
         m.put("blas_threads", blasThreads());
         m.put("omp_num_threads", System.getenv("OMP_NUM_THREADS"));
+        m.put("javacpp_max_physical_bytes", org.bytedeco.javacpp.Pointer.maxPhysicalBytes());
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("cpu", cpuModel());
         m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));

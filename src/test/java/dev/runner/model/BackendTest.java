@@ -38,13 +38,31 @@ class BackendTest {
         Backend.init(); // idempotent
         Map<String, Object> d = Backend.describe();
         assertThat(d).containsKeys("backend", "native_classifier", "nd4j_version", "onednn", "helpers_enabled",
-                "threads", "omp_wait_policy", "cpu", "build_info");
+                "threads", "omp_wait_policy", "javacpp_max_physical_bytes", "cpu", "build_info");
         assertThat(d.get("backend")).isEqualTo("CPU");
         assertThat(d.get("nd4j_version")).isEqualTo("1.0.0-M2.1");
         assertThat((String) d.get("native_classifier")).startsWith("linux-x86_64");
         assertThat(d.get("onednn")).isEqualTo(((String) d.get("build_info")).contains("HAVE_ONEDNN"));
         assertThat(d.get("onednn")).isEqualTo(((String) d.get("native_classifier")).contains("onednn"));
         assertThat(String.valueOf(d.get("threads"))).matches("adaptive 1\\.\\.\\d+|\\d+");
+    }
+
+    /** Prints what a fresh process gets from {@link Backend#init()} (other tests may load JavaCPP first). */
+    public static final class Probe {
+        public static void main(String[] args) {
+            Backend.init();
+            System.out.println("max_physical_bytes=" + Backend.describe().get("javacpp_max_physical_bytes"));
+        }
+    }
+
+    @Test
+    void javacppChecksNoResidentSizePerAllocation() throws Exception {
+        Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Probe.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out.lines().filter(l -> l.startsWith("max_physical_bytes=")).toList())
+                .as(out).containsExactly("max_physical_bytes=0");
     }
 
     @Test
