@@ -173,8 +173,7 @@ final class GraphCompiler implements ModelCompiler {
                 gb.addLayer(node.name(), b, ins);
             } else if (node.layer() instanceof LayerSpec.Activation a) {
                 out = x.clone();
-                gb.addLayer(node.name(), new ActivationLayer.Builder()
-                        .activation(activation(node, a.kind(), a.alpha())).build(), ins);
+                gb.addLayer(node.name(), new LeanActivation(activation(node, a.kind(), a.alpha())), ins);
             } else if (node.layer() instanceof LayerSpec.Pool p) {
                 need3d(node, x);
                 for (int d = 0; d < 2; d++) {
