@@ -112,7 +112,7 @@ final class CifarDownload {
                 + " or point --data-root (or RUNNER_DATA) at a folder holding " + CifarBinary.FOLDER + "/";
         Path part;
         try {
-            part = Files.createTempFile(dataRoot, "." + ARCHIVE + ".", ".part");
+            part = Files.createTempFile(dataRoot, "." + ARCHIVE + ".", ".part", readable(false));
         } catch (IOException e) {
             throw new UserError("cannot write into the data root " + dataRoot + " (" + e.getMessage()
                     + "); point --data-root (or RUNNER_DATA) at a writable folder");
@@ -199,7 +199,7 @@ final class CifarDownload {
         Path target = dataRoot.resolve(CifarBinary.FOLDER);
         Path tmp;
         try {
-            tmp = Files.createTempDirectory(dataRoot, "." + CifarBinary.FOLDER + ".extract-");
+            tmp = Files.createTempDirectory(dataRoot, "." + CifarBinary.FOLDER + ".extract-", readable(true));
         } catch (IOException e) {
             throw new UserError("cannot write into the data root " + dataRoot + " (" + message(e)
                     + "); point --data-root (or RUNNER_DATA) at a writable folder");
@@ -253,6 +253,18 @@ final class CifarDownload {
                 }
             }
         }
+    }
+
+    /**
+     * Ordinary permissions (rw-r--r--, rwxr-xr-x for a folder) for the temporary names that become the archive
+     * and the data folder: a temporary file or folder is owner-only, and the data root may be shared.
+     */
+    private static java.nio.file.attribute.FileAttribute<?>[] readable(boolean folder) {
+        if (!java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return new java.nio.file.attribute.FileAttribute<?>[0];
+        }
+        return new java.nio.file.attribute.FileAttribute<?>[] {java.nio.file.attribute.PosixFilePermissions
+                .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString(folder ? "rwxr-xr-x" : "rw-r--r--"))};
     }
 
     private static void move(Path from, Path to) throws IOException {

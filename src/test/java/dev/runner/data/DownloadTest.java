@@ -114,6 +114,15 @@ class DownloadTest {
                 "cifar-10-batches-bin/data_batch_5.bin", "cifar-10-batches-bin/readme.html",
                 "cifar-10-batches-bin/test_batch.bin", "cifar-10-binary.tar.gz");
         assertThat(log).anyMatch(s -> s.contains("downloading"));
+        // readable by others sharing the data root, not owner-only like a temporary name
+        if (java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(root.resolve("cifar-10-binary.tar.gz"))))
+                    .isEqualTo("rw-r--r--");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(root.resolve("cifar-10-batches-bin"))))
+                    .isEqualTo("rwxr-xr-x");
+        }
         // a second load reads the folder and does not download again
         Datasets.load(spec(url("/ok.tar.gz"), md5), root, s -> { }, RECORDS);
         assertThat(requests.get()).isEqualTo(1);
