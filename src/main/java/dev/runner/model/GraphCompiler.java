@@ -289,7 +289,7 @@ final class GraphCompiler implements ModelCompiler {
         ComputationGraph graph;
         try {
             ComputationGraphConfiguration conf = gb.build();
-            graph = new ComputationGraph(conf);
+            graph = new LeanGraph(conf);
             Backend.withHelpers(options.helpers(), () -> graph.init());
         } catch (SpecException e) {
             throw e;

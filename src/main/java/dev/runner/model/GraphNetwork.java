@@ -32,16 +32,16 @@ final class GraphNetwork implements Network {
 
     GraphNetwork(ComputationGraph graph, String layout, int[] input, List<GraphCompiler.Row> specRows,
                  double macsPerSample) {
-        this.graph = graph;
-        FastBatchNormHelper.install(graph);
+        this.graph = LeanGraph.of(graph);
+        FastBatchNormHelper.install(this.graph);
         this.macsPerSample = macsPerSample;
         this.input = input.clone();
         this.layout = layout;
-        this.regularized = scoresPenalty(graph);
+        this.regularized = scoresPenalty(this.graph);
         List<LayerRow> r = new ArrayList<>();
         long total = 0;
         for (GraphCompiler.Row row : specRows) {
-            long p = trainableParams(graph.getLayer(row.name()));
+            long p = trainableParams(this.graph.getLayer(row.name()));
             total += p;
             r.add(new LayerRow(row.name(), row.type(), row.shape().clone(), p));
         }

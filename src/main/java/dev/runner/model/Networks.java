@@ -13,7 +13,8 @@ public final class Networks {
 
     /**
      * A {@link Network} around a restored graph (a checkpoint or model.zip written from a network compiled from
-     * the same spec and options): summary, layout and names come from compiling the spec again.
+     * the same spec and options): summary, layout and names come from compiling the spec again. The network's
+     * graph holds the restored parameters and updater state; it is not {@code restored} itself (see {@link LeanGraph}).
      *
      * @throws IllegalArgumentException when the graph's architecture does not match the spec's
      */

@@ -264,6 +264,32 @@ class GraphCompilerTest {
     }
 
     @Test
+    void theLeanGraphTakesTheUpdatersOwnViewsAndUpdatesLikeAPlainGraph() {
+        ModelSpec spec = create().add("conv", conv(4, 3, 1, 1, true)).add("bn", bn()).add("relu", relu())
+                .add("gap", gap()).add("fc", dense(3)).build(2, 5, 5);
+        Network net = COMPILER.compile(spec, new CompileOptions(7, new org.nd4j.linalg.learning.config.Nesterovs(0.1, 0.9),
+                0.05, "NHWC"));
+        ComputationGraph lean = net.graph();
+        assertThat(lean).isInstanceOf(LeanGraph.class);
+        ComputationGraph plain = new ComputationGraph(lean.getConfiguration().clone());
+        plain.init(lean.params().dup(), false);
+        INDArray x = random(5, 6, 5, 5, 2);
+        INDArray y = oneHot(6, 3);
+        lean.setInputs(x);
+        lean.setLabels(y);
+        lean.computeGradientAndScore();
+        assertThat(lean.gradientAndScore().getFirst().gradient()).isSameAs(lean.getFlattenedGradients());
+        lean.clear();
+        for (int step = 0; step < 3; step++) {
+            lean.fit(new DataSet(x, y));
+            plain.fit(new DataSet(x, y));
+            assertThat(lean.params().equalsWithEps(plain.params(), 1e-6)).as("step " + step).isTrue();
+        }
+        assertThat(lean.getUpdater().getStateViewArray().equalsWithEps(plain.getUpdater().getStateViewArray(), 1e-6))
+                .isTrue();
+    }
+
+    @Test
     void aCheckpointWithDl4jL2StillReportsTheLossWithoutThePenalty() {
         // model.zip files written before TorchWeightDecay carry DL4J's L2, whose penalty DL4J adds to the score
         ModelSpec spec = create().add("conv", conv(4, 3, 1, 1, true)).add("gap", gap()).add("fc", dense(3))
@@ -300,7 +326,9 @@ class GraphCompilerTest {
         INDArray x = random(6, 2, 4, 4, 2);
         assertThat(back.output(false, x)[0].equalsWithEps(net.output(x), 1e-6)).isTrue();
         Network restored = Networks.restore(spec, new CompileOptions(3, new Sgd(0.1), 0.01, "NHWC"), back);
-        assertThat(restored.graph()).isSameAs(back);
+        // the restored parameters, in a graph whose updater takes the cheap path
+        assertThat(restored.graph()).isInstanceOf(LeanGraph.class);
+        assertThat(restored.graph().params()).isEqualTo(back.params());
         assertThat(restored.trainableParams()).isEqualTo(net.trainableParams());
         assertThat(restored.activations(List.of("flatten"), x).get("flatten").equalsWithEps(
                 net.activations(List.of("flatten"), x).get("flatten"), 1e-6)).isTrue();
