@@ -58,10 +58,25 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         validateInputDepth(weights.size(1));
         INDArray bias = hasBias() ? getParam(ConvolutionParamInitializer.BIAS_KEY) : noBias();
         var c = layerConf();
-        INDArray out = helper.preOutput(input, weights, bias, c.getKernelSize(), c.getStride(), c.getPadding(),
-                c.getCudnnAlgoMode(), c.getCudnnFwdAlgo(), convolutionMode, c.getDilation(), CNN2DFormat.NHWC,
-                workspaceMgr);
+        INDArray out;
+        try {
+            out = helper.preOutput(input, weights, bias, c.getKernelSize(), c.getStride(), c.getPadding(),
+                    c.getCudnnAlgoMode(), c.getCudnnFwdAlgo(), convolutionMode, c.getDilation(), CNN2DFormat.NHWC,
+                    workspaceMgr);
+        } catch (RuntimeException e) {
+            out = declined(e);
+        }
         return out == null ? super.preOutput(training, forBackprop, workspaceMgr) : new Pair<>(out, null);
+    }
+
+    /**
+     * As the stock layer does when oneDNN fails (other than for memory): from now on this layer uses DL4J's own
+     * implementation. Returns null, the helper's "not done".
+     */
+    private <T> T declined(RuntimeException e) {
+        if (e.getMessage() != null && e.getMessage().contains("Failed to allocate")) throw e;
+        helperCountFail++;
+        return null;
     }
 
     /** The zero bias the oneDNN op is given for a convolution without one, as the stock layer does. */
@@ -92,10 +107,15 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         INDArray bias = hasBias() ? getParam(ConvolutionParamInitializer.BIAS_KEY) : null;
         INDArray biasGrad = hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
         INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
-        Pair<Gradient, INDArray> ret = helper.backpropGradient(input, weights, bias, delta, c.getKernelSize(),
-                c.getStride(), c.getPadding(), biasGrad, weightGrad, c.getActivationFn(), c.getCudnnAlgoMode(),
-                c.getCudnnBwdFilterAlgo(), c.getCudnnBwdDataAlgo(), convolutionMode, c.getDilation(),
-                CNN2DFormat.NHWC, workspaceMgr);
+        Pair<Gradient, INDArray> ret;
+        try {
+            ret = helper.backpropGradient(input, weights, bias, delta, c.getKernelSize(),
+                    c.getStride(), c.getPadding(), biasGrad, weightGrad, c.getActivationFn(), c.getCudnnAlgoMode(),
+                    c.getCudnnBwdFilterAlgo(), c.getCudnnBwdDataAlgo(), convolutionMode, c.getDilation(),
+                    CNN2DFormat.NHWC, workspaceMgr);
+        } catch (RuntimeException e) {
+            ret = declined(e);
+        }
         if (ret == null) return super.backpropGradient(epsilon, workspaceMgr);
         ret.setSecond(backpropDropOutIfPresent(ret.getSecond()));
         return ret;
