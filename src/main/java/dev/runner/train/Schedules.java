@@ -78,16 +78,7 @@ public final class Schedules {
     }
 
     /** A constant learning rate. */
-    public static final class Constant implements ISchedule {
-        public double lr;
-
-        public Constant() {
-        }
-
-        public Constant(double lr) {
-            this.lr = lr;
-        }
-
+    public record Constant(double lr) implements ISchedule {
         @Override
         public double valueAt(int iteration, int epoch) {
             return lr;
@@ -95,40 +86,12 @@ public final class Schedules {
 
         @Override
         public ISchedule clone() {
-            return new Constant(lr);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Constant c && c.lr == lr;
-        }
-
-        @Override
-        public int hashCode() {
-            return Double.hashCode(lr);
-        }
-
-        @Override
-        public String toString() {
-            return "Constant(" + lr + ")";
+            return this;
         }
     }
 
     /** CosineAnnealingLR's closed form: {@code etaMin + (base - etaMin) * (1 + cos(pi * t / tMax)) / 2}. */
-    public static final class Cosine implements ISchedule {
-        public double base;
-        public double etaMin;
-        public double tMax;
-
-        public Cosine() {
-        }
-
-        public Cosine(double base, double etaMin, double tMax) {
-            this.base = base;
-            this.etaMin = etaMin;
-            this.tMax = tMax;
-        }
-
+    public record Cosine(double base, double etaMin, double tMax) implements ISchedule {
         @Override
         public double valueAt(int iteration, int epoch) {
             return etaMin + (base - etaMin) * (1 + Math.cos(Math.PI * iteration / tMax)) / 2;
@@ -136,40 +99,12 @@ public final class Schedules {
 
         @Override
         public ISchedule clone() {
-            return new Cosine(base, etaMin, tMax);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Cosine c && c.base == base && c.etaMin == etaMin && c.tMax == tMax;
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(base, etaMin, tMax);
-        }
-
-        @Override
-        public String toString() {
-            return "Cosine(base=" + base + ", etaMin=" + etaMin + ", tMax=" + tMax + ")";
+            return this;
         }
     }
 
     /** {@code base * gamma^floor(t / stepIters)}. */
-    public static final class Step implements ISchedule {
-        public double base;
-        public double gamma;
-        public double stepIters;
-
-        public Step() {
-        }
-
-        public Step(double base, double gamma, double stepIters) {
-            this.base = base;
-            this.gamma = gamma;
-            this.stepIters = stepIters;
-        }
-
+    public record Step(double base, double gamma, double stepIters) implements ISchedule {
         @Override
         public double valueAt(int iteration, int epoch) {
             return base * Math.pow(gamma, Math.floor(iteration / stepIters + 1e-9));
@@ -177,22 +112,7 @@ public final class Schedules {
 
         @Override
         public ISchedule clone() {
-            return new Step(base, gamma, stepIters);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Step s && s.base == base && s.gamma == gamma && s.stepIters == stepIters;
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(base, gamma, stepIters);
-        }
-
-        @Override
-        public String toString() {
-            return "Step(base=" + base + ", gamma=" + gamma + ", stepIters=" + stepIters + ")";
+            return this;
         }
     }
 
@@ -245,20 +165,7 @@ public final class Schedules {
     }
 
     /** {@code base * gamma^(t / itersPerEpoch)}: gamma per epoch, smooth per iteration. */
-    public static final class Exponential implements ISchedule {
-        public double base;
-        public double gamma;
-        public int itersPerEpoch;
-
-        public Exponential() {
-        }
-
-        public Exponential(double base, double gamma, int itersPerEpoch) {
-            this.base = base;
-            this.gamma = gamma;
-            this.itersPerEpoch = itersPerEpoch;
-        }
-
+    public record Exponential(double base, double gamma, int itersPerEpoch) implements ISchedule {
         @Override
         public double valueAt(int iteration, int epoch) {
             return base * Math.pow(gamma, (double) iteration / itersPerEpoch);
@@ -266,23 +173,7 @@ public final class Schedules {
 
         @Override
         public ISchedule clone() {
-            return new Exponential(base, gamma, itersPerEpoch);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Exponential e && e.base == base && e.gamma == gamma
-                    && e.itersPerEpoch == itersPerEpoch;
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(base, gamma, itersPerEpoch);
-        }
-
-        @Override
-        public String toString() {
-            return "Exponential(base=" + base + ", gamma=" + gamma + ", itersPerEpoch=" + itersPerEpoch + ")";
+            return this;
         }
     }
 
@@ -341,22 +232,7 @@ public final class Schedules {
      * {@code base * (startFactor + (1 - startFactor) * t / warmIters)} for {@code t < warmIters} (torch's LinearLR
      * stepped per iteration), then {@code then} shifted to start at 0.
      */
-    public static final class LinearWarmup implements ISchedule {
-        public double base;
-        public double startFactor;
-        public long warmIters;
-        public ISchedule then;
-
-        public LinearWarmup() {
-        }
-
-        public LinearWarmup(double base, double startFactor, long warmIters, ISchedule then) {
-            this.base = base;
-            this.startFactor = startFactor;
-            this.warmIters = warmIters;
-            this.then = then;
-        }
-
+    public record LinearWarmup(double base, double startFactor, long warmIters, ISchedule then) implements ISchedule {
         @Override
         public double valueAt(int iteration, int epoch) {
             if (iteration < warmIters) {
@@ -369,23 +245,6 @@ public final class Schedules {
         public ISchedule clone() {
             return new LinearWarmup(base, startFactor, warmIters, then.clone());
         }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof LinearWarmup w && w.base == base && w.startFactor == startFactor
-                    && w.warmIters == warmIters && Objects.equals(w.then, then);
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(base, startFactor, warmIters, then);
-        }
-
-        @Override
-        public String toString() {
-            return "LinearWarmup(base=" + base + ", startFactor=" + startFactor + ", warmIters=" + warmIters
-                    + ", then=" + then + ")";
-        }
     }
 
     /**
@@ -393,22 +252,7 @@ public final class Schedules {
      * {@code start * (end/start)^(t/(n-1))} ({@code exponential}) or {@code start + (end-start) * t/(n-1)};
      * {@code end} after the last step.
      */
-    public static final class Range implements ISchedule {
-        public double start;
-        public double end;
-        public int iterations;
-        public boolean exponential;
-
-        public Range() {
-        }
-
-        public Range(double start, double end, int iterations, boolean exponential) {
-            this.start = start;
-            this.end = end;
-            this.iterations = iterations;
-            this.exponential = exponential;
-        }
-
+    public record Range(double start, double end, int iterations, boolean exponential) implements ISchedule {
         @Override
         public double valueAt(int iteration, int epoch) {
             if (iterations <= 1) {
@@ -420,23 +264,7 @@ public final class Schedules {
 
         @Override
         public ISchedule clone() {
-            return new Range(start, end, iterations, exponential);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Range r && r.start == start && r.end == end && r.iterations == iterations
-                    && r.exponential == exponential;
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(start, end, iterations, exponential);
-        }
-
-        @Override
-        public String toString() {
-            return "Range(" + start + " -> " + end + ", " + iterations + (exponential ? ", exp)" : ", linear)");
+            return this;
         }
     }
 }
