@@ -16,10 +16,6 @@ class ErrorsTest {
         y = new Yamls(dir);
     }
 
-    static String model(String layers) {
-        return "model:\n  input: [3, 32, 32]\n  layers:\n" + layers + "optimizer: {sgd: {lr: 0.1}}\n";
-    }
-
     @Test
     void unknownKeyWithDidYouMean() {
         y.fails(Yamls.BASE.replace("lr: 0.1", "lr: 0.1, momentun: 0.9"), "2:28",
@@ -51,7 +47,7 @@ class ErrorsTest {
         y.fails(Yamls.BASE.replace("lr: 0.1", "lr: .inf"), "2:23", "optimizer.sgd.lr: must be a finite number, got .inf");
         y.fails(Yamls.BASE + "data: {normalize: {mean: [.nan, 0, 0], std: [1, 1, 1]}}\n", "3:27",
                 "data.normalize.mean[0]: must be a finite number, got .nan");
-        y.fails(model("    - conv: {filters: 0, kernel: 3}\n    - flatten\n    - dense: 10\n"), "4:23",
+        y.fails(Yamls.model("    - conv: {filters: 0, kernel: 3}\n    - flatten\n    - dense: 10\n"), "4:23",
                 "model.layers[0].conv.filters: must be between 1 and 65536, got 0");
     }
 
@@ -59,19 +55,19 @@ class ErrorsTest {
     void missingRequiredKey() {
         y.fails("model: {input: [3, 32, 32], layers: [flatten, {dense: 10}]}\n", "1:1",
                 "missing required key `optimizer`");
-        y.fails(model("    - conv: {filters: 8}\n    - flatten\n    - dense: 10\n"), "4:13",
+        y.fails(Yamls.model("    - conv: {filters: 8}\n    - flatten\n    - dense: 10\n"), "4:13",
                 "model.layers[0].conv: missing required key `kernel`");
-        y.fails(model("    - flatten\n    - dense\n"), "5:7", "model.layers[1].dense: missing required key `units`");
+        y.fails(Yamls.model("    - flatten\n    - dense\n"), "5:7", "model.layers[1].dense: missing required key `units`");
     }
 
     @Test
     void unknownLayerTypeAndValue() {
-        y.fails(model("    - convv: {filters: 8, kernel: 3}\n"), "4:7",
+        y.fails(Yamls.model("    - convv: {filters: 8, kernel: 3}\n"), "4:7",
                 "model.layers[0]: unknown layer type `convv`; did you mean `conv`?");
         y.fails(Yamls.BASE + "schedule: cosinus\n", "3:11",
                 "schedule: unknown kind `cosinus`; did you mean `cosine`?");
         y.fails(Yamls.BASE.replace("sgd:", "sdg:"), "2:13", "optimizer.sdg: unknown kind `sdg`; did you mean `sgd`?");
-        y.fails(model("    - conv: {filters: 8, kernel: 3, activation: rleu}\n    - flatten\n    - dense: 10\n"), "4:49",
+        y.fails(Yamls.model("    - conv: {filters: 8, kernel: 3, activation: rleu}\n    - flatten\n    - dense: 10\n"), "4:49",
                 "model.layers[0].conv.activation: unknown value `rleu`; did you mean `relu`?");
     }
 
@@ -94,7 +90,7 @@ class ErrorsTest {
                 "model.layers[0].unit: missing argument `channels` for block `unit`");
         y.fails(ok.replace("{unit: {channels: 8}}", "{unit: {channels: 8, strid: 2}}"), "7:33",
                 "model.layers[0].unit.strid: unknown argument `strid`; did you mean `stride`?");
-        y.fails(model("    - conv: {filters: $n, kernel: 3}\n"), "4:23",
+        y.fails(Yamls.model("    - conv: {filters: $n, kernel: 3}\n"), "4:23",
                 "model.layers[0].conv.filters: `$n`: parameters can only be used inside a block");
     }
 
@@ -115,7 +111,7 @@ class ErrorsTest {
 
     @Test
     void cycleInInputs() {
-        y.fails(model("""
+        y.fails(Yamls.model("""
                     - {conv: {filters: 4, kernel: 3}, name: a, inputs: [b]}
                     - {conv: {filters: 4, kernel: 3}, name: b, inputs: [a]}
                     - flatten
@@ -125,7 +121,7 @@ class ErrorsTest {
 
     @Test
     void unknownInput() {
-        y.fails(model("""
+        y.fails(Yamls.model("""
                     - {conv: {filters: 4, kernel: 3}, name: stem}
                     - {conv: {filters: 4, kernel: 3}, inputs: [stme]}
                     - flatten
@@ -135,24 +131,24 @@ class ErrorsTest {
 
     @Test
     void mergeLayersNeedInputsAndOthersTakeOne() {
-        y.fails(model("    - {conv: {filters: 4, kernel: 3}}\n    - add\n"), "5:7",
+        y.fails(Yamls.model("    - {conv: {filters: 4, kernel: 3}}\n    - add\n"), "5:7",
                 "model.layers[1]: add needs `inputs:` naming at least two layers");
-        y.fails(model("    - {conv: {filters: 4, kernel: 3}, name: a}\n    - {relu, inputs: [a, input]}\n"), "5:22",
+        y.fails(Yamls.model("    - {conv: {filters: 4, kernel: 3}, name: a}\n    - {relu, inputs: [a, input]}\n"), "5:22",
                 "model.layers[1].inputs: relu takes one input; merge several with add or concat");
-        y.fails(model("    - {conv: {filters: 4, kernel: 3, inputs: [input]}}\n"), "4:38",
+        y.fails(Yamls.model("    - {conv: {filters: 4, kernel: 3, inputs: [input]}}\n"), "4:38",
                 "model.layers[0].conv.inputs: `inputs` goes next to the layer type, not inside its arguments:"
                         + " - {conv: {...}, inputs: ...}");
     }
 
     @Test
     void duplicateAndUnusedNames() {
-        y.fails(model("""
+        y.fails(Yamls.model("""
                     - {conv: {filters: 4, kernel: 3}, name: a}
                     - {conv: {filters: 4, kernel: 3}, name: a}
                     - flatten
                     - dense: 10
                 """), "5:7", "model.layers[1]: the name `a` is already used by model.layers[0]");
-        y.fails(model("""
+        y.fails(Yamls.model("""
                     - {conv: {filters: 4, kernel: 3}, name: a}
                     - {conv: {filters: 4, kernel: 3}, inputs: [input]}
                     - flatten
@@ -172,9 +168,9 @@ class ErrorsTest {
                 optimizer: {sgd: {lr: 0.1}}
                 data: {dataset: {imagefolder: {path: imgs}}}
                 """, "4:7", "model.layers[0]: conv1: kernel 7x7 does not fit the 2x2 input");
-        y.fails(model("    - conv: {filters: 4, kernel: 3}\n    - dense: 10\n"), "5:7",
+        y.fails(Yamls.model("    - conv: {filters: 4, kernel: 3}\n    - dense: 10\n"), "5:7",
                 "model.layers[1]: fc1: dense needs a flat input, got [4, 30, 30]; put a flatten or a global pool before it");
-        y.fails(model("""
+        y.fails(Yamls.model("""
                     - {conv: {filters: 4, kernel: 3, padding: 1}, name: a}
                     - {conv: {filters: 8, kernel: 3, padding: 1}, name: b}
                     - {add, inputs: [a, b]}
@@ -182,15 +178,15 @@ class ErrorsTest {
                     - dense: 10
                 """), "6:7", "model.layers[2]: add1: add needs inputs of the same shape, got [4, 32, 32] from a"
                 + " and [8, 32, 32] from b");
-        y.fails(model("""
+        y.fails(Yamls.model("""
                     - {conv: {filters: 4, kernel: 3, padding: 1}, name: a}
                     - {conv: {filters: 8, kernel: 3, stride: 2, padding: 1}, inputs: [input], name: b}
                     - {concat, inputs: [a, b]}
                 """), "6:7", "model.layers[2]: concat1: concat needs inputs with the same height and width,"
                 + " got [4, 32, 32] from a and [8, 16, 16] from b");
-        y.fails(model("    - flatten\n    - conv: {filters: 4, kernel: 1}\n"), "5:7",
+        y.fails(Yamls.model("    - flatten\n    - conv: {filters: 4, kernel: 1}\n"), "5:7",
                 "model.layers[1]: conv1: conv needs a [channels, height, width] input, got [3072]");
-        y.fails(model("    - maxpool: {kernel: 2, padding: 2}\n"), "4:37",
+        y.fails(Yamls.model("    - maxpool: {kernel: 2, padding: 2}\n"), "4:37",
                 "model.layers[0].maxpool.padding: must be at most half the kernel (2x2), got 2x2");
     }
 
@@ -263,7 +259,7 @@ class ErrorsTest {
 
     @Test
     void structuralMistakesInTheModel() {
-        y.fails(model("    - conv: {filters: 4, kernel: 3}\n      relu:\n"), "5:7",
+        y.fails(Yamls.model("    - conv: {filters: 4, kernel: 3}\n      relu:\n"), "5:7",
                 "model.layers[0]: one layer per list item, found `conv` and `relu`; start each layer with its own -");
         y.fails("""
                 model:
@@ -293,9 +289,9 @@ class ErrorsTest {
                 """);
         org.assertj.core.api.Assertions.assertThat(projected.model().nodes()).extracting(LayerNode::name)
                 .containsExactly("res1.conv1", "res1.shortcut.conv", "res1.shortcut.bn", "res1.add", "flatten1", "fc1");
-        y.fails(model("    - {conv: {filters: 4, kernel: 3}, name: conv.1}\n"), "4:45",
+        y.fails(Yamls.model("    - {conv: {filters: 4, kernel: 3}, name: conv.1}\n"), "4:45",
                 "model.layers[0].name: names are letters, digits and _ (and not `input`), got \"conv.1\"");
-        y.fails(model("    - relu\n").replace("  layers:\n    - relu\n", "  blocks: {relu: {layers: [relu]}}\n  layers: [relu]\n"),
+        y.fails(Yamls.model("    - relu\n").replace("  layers:\n    - relu\n", "  blocks: {relu: {layers: [relu]}}\n  layers: [relu]\n"),
                 "3:12", "model.blocks.relu: `relu` is a layer type; choose another block name");
     }
 }

@@ -21,10 +21,6 @@ class LoaderTest {
         y = new Yamls(dir);
     }
 
-    static String layers(String layers) {
-        return "model:\n  input: [3, 32, 32]\n  layers:\n" + layers + "optimizer: {sgd: {lr: 0.1}}\n";
-    }
-
     static List<String> names(Experiment e) {
         return e.model().nodes().stream().map(LayerNode::name).toList();
     }
@@ -200,7 +196,7 @@ class LoaderTest {
 
     @Test
     void flatListNamesCountPerType() {
-        Experiment e = y.load(layers("""
+        Experiment e = y.load(Yamls.model("""
                     - conv: {filters: 8, kernel: 3, padding: same}
                     - batchnorm: {eps: 1e-3, momentum: 0.01}
                     - leaky_relu: 0.2
@@ -296,7 +292,7 @@ class LoaderTest {
 
     @Test
     void namedRepeatsCountFromZeroAndUnnamedOnesContinueTheCounters() {
-        Experiment e = y.load(layers("""
+        Experiment e = y.load(Yamls.model("""
                     - repeat: {times: 2, layers: [{conv: {filters: 4, kernel: 3, padding: 1}}, relu]}
                     - {repeat: {times: 2, layers: [{conv: {filters: 4, kernel: 3, padding: 1}}]}, name: layer1}
                     - {conv: {filters: 4, kernel: 1}, inputs: [layer1]}
@@ -310,7 +306,7 @@ class LoaderTest {
 
     @Test
     void generalGraphsWithNamesAndForwardReferences() {
-        Experiment e = y.load(layers("""
+        Experiment e = y.load(Yamls.model("""
                     - {conv: {filters: 4, kernel: 3, padding: 1}, name: stem}
                     - {concat, inputs: [left, right], name: both}
                     - flatten

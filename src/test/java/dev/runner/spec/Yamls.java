@@ -16,6 +16,11 @@ final class Yamls {
             optimizer: {sgd: {lr: 0.1}}
             """;
 
+    /** An experiment with these block-style layer lines (each "    - ...\n") and an SGD optimizer. */
+    static String model(String layers) {
+        return "model:\n  input: [3, 32, 32]\n  layers:\n" + layers + "optimizer: {sgd: {lr: 0.1}}\n";
+    }
+
     private final Path dir;
 
     Yamls(Path dir) {
