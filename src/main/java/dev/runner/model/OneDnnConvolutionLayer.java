@@ -1,6 +1,10 @@
 package dev.runner.model;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.util.ConvolutionUtils;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
@@ -27,9 +31,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * oneDNN helper, the stock layer's gradients are wrong (weights and the layers below off by up to 0.6 on a small
  * network; {@code BackendTest} compares against the plain path). Where none of this applies (no oneDNN helper,
  * NCHW, a non-float type, weight noise, a helper that declines) the stock code runs; dilated convolutions never
- * use the helper.
+ * use the helper. The backward pass of the small convolutions oneDNN is slow at is {@link GemmConvBackprop}'s.
  */
 final class OneDnnConvolutionLayer extends ConvolutionLayer {
+
+    /** The backward pass for the convolutions oneDNN is slow at; created on first use. */
+    private GemmConvBackprop gemm;
 
     OneDnnConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -108,6 +115,12 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         INDArray biasGrad = hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
         INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
         Pair<Gradient, INDArray> ret;
+        if (GemmConvBackprop.preferredFor(c.getKernelSize(), c.getStride(), c.getDilation(), delta.size(1),
+                delta.size(2))) {
+            ret = gemmBackprop(delta, weights, weightGrad, biasGrad, workspaceMgr);
+            ret.setSecond(backpropDropOutIfPresent(ret.getSecond()));
+            return ret;
+        }
         try {
             ret = helper.backpropGradient(input, weights, bias, delta, c.getKernelSize(),
                     c.getStride(), c.getPadding(), biasGrad, weightGrad, c.getActivationFn(), c.getCudnnAlgoMode(),
@@ -119,5 +132,28 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         if (ret == null) return super.backpropGradient(epsilon, workspaceMgr);
         ret.setSecond(backpropDropOutIfPresent(ret.getSecond()));
         return ret;
+    }
+
+    /** Whether a backward pass of this layer has gone through {@link GemmConvBackprop}. */
+    boolean usedGemmBackprop() {
+        return gemm != null;
+    }
+
+    /** The gradients by {@link GemmConvBackprop}, in the form the helper returns them. */
+    private Pair<Gradient, INDArray> gemmBackprop(INDArray delta, INDArray weights, INDArray weightGrad,
+                                                  INDArray biasGrad, LayerWorkspaceMgr workspaceMgr) {
+        var c = layerConf();
+        int[] pad = convolutionMode == ConvolutionMode.Same
+                ? ConvolutionUtils.getSameModeTopLeftPadding(new int[] {(int) delta.size(1), (int) delta.size(2)},
+                        new int[] {(int) input.size(1), (int) input.size(2)}, c.getKernelSize(), c.getStride(),
+                        c.getDilation())
+                : c.getPadding();
+        if (gemm == null) gemm = new GemmConvBackprop();
+        INDArray gradInput = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
+        gemm.backprop(input, weights, delta, c.getKernelSize(), c.getStride(), pad, weightGrad, biasGrad, gradInput);
+        Gradient g = new DefaultGradient();
+        if (biasGrad != null) g.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGrad);
+        g.gradientForVariable().put(ConvolutionParamInitializer.WEIGHT_KEY, weightGrad);
+        return new Pair<>(g, gradInput);
     }
 }

@@ -141,7 +141,10 @@ class BackendTest {
         String in = t.last();
         t.add("conv3", conv(16, 3, 2, 1, false)).add("bn3", bn())
                 .addFrom("short", conv(16, 1, 2, 0, false), in)
-                .addFrom("add", add(), "bn3", "short").add("relu3", relu()).add("gap", gap()).add("fc", dense(5));
+                .addFrom("add", add(), "bn3", "short").add("relu3", relu())
+                // 4x4 -> 2x2, then a 3x3 stride-1 convolution with a 2x2 output: its backward pass is GemmConvBackprop's
+                .add("pool4", maxpool(2, 2, 0)).add("conv4", conv(16, 3, 1, 1, true))
+                .add("gap", gap()).add("fc", dense(5));
         return t.build(3, 13, 13);
     }
 
@@ -150,7 +153,18 @@ class BackendTest {
         check(BackendTest::compile, new long[] {4, 3, 12, 12}, List.of("relu1", "pool1", "add", "pool2"));
         check((layout, helpers) -> ModelCompiler.computationGraph().compile(convolutions(),
                 new CompileOptions(5, new Sgd(0.1), 0.01, layout, helpers)),
-                new long[] {4, 3, 13, 13}, List.of("conv1", "conv2", "conv2d", "short", "add"));
+                new long[] {4, 3, 13, 13}, List.of("conv1", "conv2", "conv2d", "short", "add", "conv4"));
+    }
+
+    @Test
+    void theSmallConvolutionsBackwardPassIsTheGemmOne() {
+        assumeTrue(Backend.oneDnnCompiledIn(), "native build without oneDNN");
+        Network net = ModelCompiler.computationGraph().compile(convolutions(),
+                new CompileOptions(5, new Sgd(0.1), 0.01, "NHWC", true));
+        INDArray x = GraphCompilerTest.nhwc(GraphCompilerTest.random(21, 4, 3, 13, 13));
+        gradients(net.graph(), x, GraphCompilerTest.oneHot(4, 5));
+        assertThat(((OneDnnConvolutionLayer) net.graph().getLayer("conv4")).usedGemmBackprop()).isTrue();
+        assertThat(((OneDnnConvolutionLayer) net.graph().getLayer("conv3")).usedGemmBackprop()).isFalse();
     }
 
     private static void check(java.util.function.BiFunction<String, Boolean, Network> compile, long[] inShape,
