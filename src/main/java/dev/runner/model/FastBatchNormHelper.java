@@ -82,15 +82,20 @@ final class FastBatchNormHelper extends MKLDNNBatchNormHelper {
         return n;
     }
 
-    /** Per-channel sums of an [M, C] matrix: a matrix-vector product (a reduction over dimension 0 is slow). */
+    /**
+     * Per-channel sums of an [M, C] matrix as the matrix-vector product {@code mc^T . ones} (a reduction over
+     * dimension 0 is slow). Written this way round, BLAS reads {@code mc} row by row: on a [65536, 64] matrix
+     * (ResNet9's first batch norm at batch 64) 0.6 ms, against 5.2 ms for {@code ones^T . mc} and 12 ms for
+     * {@code sum(0)}.
+     */
     private INDArray columnSums(INDArray mc) {
         long m = mc.size(0);
         if (ones == null || ones.length() != m) {
             try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-                ones = Nd4j.ones(DataType.FLOAT, 1, m);
+                ones = Nd4j.ones(DataType.FLOAT, m, 1);
             }
         }
-        return ones.mmul(mc).reshape(mc.size(1));
+        return Nd4j.gemm(mc, ones, true, false).reshape(mc.size(1));
     }
 
     private boolean nhwcFloat(INDArray x, CNN2DFormat format) {
