@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -23,6 +25,7 @@ import dev.runner.model.Network;
 import dev.runner.results.AtomicFiles;
 import dev.runner.results.Metrics;
 import dev.runner.results.Provenance;
+import dev.runner.results.Report;
 import dev.runner.results.RunFolder;
 import dev.runner.results.RunLog;
 import dev.runner.spec.Experiment;
@@ -182,24 +185,21 @@ public final class Trainer {
     public static List<String> summaryLines(List<String> classes, long[][] confusion) {
         long total = 0;
         long correct = 0;
-        for (int i = 0; i < confusion.length; i++) {
-            for (int j = 0; j < confusion[i].length; j++) {
-                total += confusion[i][j];
-            }
-            correct += confusion[i][i];
-        }
-        List<String> lines = new ArrayList<>();
-        lines.add(String.format(Locale.ROOT, "Accuracy of the network on the %d test images: %d %%", total,
-                total == 0 ? 0 : 100 * correct / total));
-        for (int c = 0; c < classes.size(); c++) {
+        Map<String, Double> perClass = new LinkedHashMap<>();
+        for (int c = 0; c < confusion.length; c++) {
             long n = 0;
             for (long v : confusion[c]) {
                 n += v;
             }
-            lines.add(String.format(Locale.ROOT, "Accuracy of %5s : %2d %%", classes.get(c),
-                    n == 0 ? 0 : 100 * confusion[c][c] / n));
+            total += n;
+            correct += confusion[c][c];
+            if (c < classes.size()) perClass.put(classes.get(c), fraction(confusion[c][c], n));
         }
-        return lines;
+        return Report.accuracyLines(Math.toIntExact(total), "test", fraction(correct, total), classes, perClass);
+    }
+
+    private static double fraction(long part, long whole) {
+        return whole == 0 ? 0 : (double) part / whole;
     }
 
     static long rngSeed(long seed, long iteration) {
@@ -414,8 +414,8 @@ public final class Trainer {
                 lines.addAll(summaryLines(data.classes(), lastTest.confusion()));
             }
             if (lastTrain != null) {
-                lines.add(String.format(Locale.ROOT, "Accuracy of the network on the %d train images: %d %%",
-                        lastTrain.total(), lastTrain.total() == 0 ? 0 : 100 * lastTrain.correct() / lastTrain.total()));
+                lines.addAll(Report.accuracyLines(Math.toIntExact(lastTrain.total()), "train",
+                        fraction(lastTrain.correct(), lastTrain.total()), data.classes(), null));
             }
             lines.forEach(log::println);
             String summary = o.summaryText.isBlank() ? "" : o.summaryText.stripTrailing() + "\n\n";
