@@ -1,6 +1,5 @@
 package dev.runner.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runner.data.DataBench;
 import dev.runner.data.LoadedData;
 import dev.runner.model.Backend;
@@ -63,7 +62,7 @@ final class BenchCommand implements Callable<Integer> {
         line.putAll(NetworkBench.measure(net, b, evalBatch, steps, 3).toMap());
         Map<String, Object> backend = Backend.describe();
         line.put("backend", backend);
-        System.out.println(new ObjectMapper().writeValueAsString(line));
+        System.out.println(dev.runner.results.Json.ONE_LINE.writeValueAsString(line));
         return 0;
     }
 }

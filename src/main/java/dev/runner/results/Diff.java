@@ -16,7 +16,6 @@ import java.util.function.Function;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.runner.UserError;
 
 /**
@@ -493,7 +492,7 @@ public final class Diff {
         return md(s).isEmpty() ? "\"\"" : md(s);
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     static String json(Result r) {
         Map<String, Object> root = new LinkedHashMap<>();

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -174,7 +173,7 @@ public final class Metrics {
     public static Metrics parse(String json) {
         JsonNode n;
         try {
-            n = new ObjectMapper().readTree(json);
+            n = Json.MAPPER.readTree(json);
         } catch (IOException e) {
             throw new IllegalArgumentException("not a metrics.json: " + e.getMessage(), e);
         }

@@ -1,7 +1,6 @@
 package dev.runner.results;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -29,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * from, with {@code git_dirty} from {@code git status --porcelain}: null when that is not a git checkout.
  */
 public final class Provenance {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /**
      * What only the caller knows.

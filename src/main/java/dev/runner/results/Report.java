@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runner.UserError;
 
 /**
@@ -303,7 +302,7 @@ public final class Report {
         Path json = r.folder().resolve("lr_range_test.json");
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(json.toFile());
+            root = Json.MAPPER.readTree(json.toFile());
         } catch (IOException e) {
             throw new UserError("cannot read " + json + ": " + e.getMessage(), e);
         }

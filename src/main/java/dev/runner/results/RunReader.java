@@ -14,10 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.runner.UserError;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -30,9 +28,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * {@code lr_range_test.json} (an LR range test); anything else is a {@link UserError}.
  */
 public final class RunReader {
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .build();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private RunReader() {
     }

@@ -1,7 +1,6 @@
 package dev.runner.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,7 +26,7 @@ import dev.runner.results.RunFolder;
 public final class Checkpoint {
     public static final String MODEL = "model.zip";
     public static final String STATE = "state.json";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = dev.runner.results.Json.MAPPER;
 
     /**
      * Where training continues.

@@ -1,10 +1,7 @@
 package dev.runner.train;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -60,8 +57,7 @@ public final class LrRangeTest {
     public static final int STEEPEST_SKIP_START = 10;
     public static final int STEEPEST_SKIP_END = 5;
 
-    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build()).enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = dev.runner.results.Json.MAPPER;
 
     private LrRangeTest() {
     }
