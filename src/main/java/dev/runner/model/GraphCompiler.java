@@ -3,6 +3,7 @@ package dev.runner.model;
 import dev.runner.spec.LayerNode;
 import dev.runner.spec.LayerSpec;
 import dev.runner.spec.ModelSpec;
+import dev.runner.spec.Shapes;
 import dev.runner.spec.SpecException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -134,15 +135,14 @@ final class GraphCompiler implements ModelCompiler {
             }
             int[] x = inShapes.get(0);
             String[] ins = inputs.toArray(new String[0]);
-            int[] out;
+            int[] out; // PyTorch's shape arithmetic, the same the spec stage validated the file with
+            try {
+                out = Shapes.output(node.layer(), inShapes, inputs);
+            } catch (Shapes.ShapeException e) {
+                throw err(node, e.getMessage());
+            }
             boolean isOutput = node.name().equals(outName);
             if (node.layer() instanceof LayerSpec.Conv c) {
-                need3d(node, x);
-                int oh = convOut(node, x[1], c.kernel()[0], c.stride()[0], c.padding() == null ? -1 : c.padding()[0],
-                        c.dilation()[0], "height");
-                int ow = convOut(node, x[2], c.kernel()[1], c.stride()[1], c.padding() == null ? -1 : c.padding()[1],
-                        c.dilation()[1], "width");
-                out = new int[] {c.filters(), oh, ow};
                 ConvolutionLayer.Builder b = new ConvolutionLayer.Builder(c.kernel(), c.stride())
                         .nIn(x[0]).nOut(c.filters())
                         .dilation(c.dilation())
@@ -157,11 +157,10 @@ final class GraphCompiler implements ModelCompiler {
                 TorchWeightDecay.apply(b, wd);
                 gb.addLayer(node.name(), OneDnnConvolution.of(b), ins);
                 fanIn.put(node.name(), (long) x[0] * c.kernel()[0] * c.kernel()[1]);
-                macs += (double) oh * ow * c.filters() * x[0] * c.kernel()[0] * c.kernel()[1];
+                macs += (double) out[1] * out[2] * c.filters() * x[0] * c.kernel()[0] * c.kernel()[1];
             } else if (node.layer() instanceof LayerSpec.BatchNorm bn) {
                 if (x.length != 3 && x.length != 1) throw err(node, "batchnorm needs a feature map or a vector");
                 if (!(bn.momentum() >= 0 && bn.momentum() <= 1)) throw err(node, "momentum must be in [0, 1]");
-                out = x.clone();
                 TorchBatchNorm b = new TorchBatchNorm();
                 b.setNIn(x[0]);
                 b.setNOut(x[0]);
@@ -172,21 +171,14 @@ final class GraphCompiler implements ModelCompiler {
                 b.setTorchWeightDecay(wd);
                 gb.addLayer(node.name(), b, ins);
             } else if (node.layer() instanceof LayerSpec.Activation a) {
-                out = x.clone();
                 gb.addLayer(node.name(), new LeanActivation(activation(node, a.kind(), a.alpha())), ins);
             } else if (node.layer() instanceof LayerSpec.Pool p) {
-                need3d(node, x);
                 for (int d = 0; d < 2; d++) {
                     if (p.padding() != null && p.padding()[d] * 2 > p.kernel()[d]) {
                         throw err(node, "padding " + p.padding()[d] + " is more than half the kernel size "
                                 + p.kernel()[d]);
                     }
                 }
-                int oh = convOut(node, x[1], p.kernel()[0], p.stride()[0], p.padding() == null ? -1 : p.padding()[0],
-                        1, "height");
-                int ow = convOut(node, x[2], p.kernel()[1], p.stride()[1], p.padding() == null ? -1 : p.padding()[1],
-                        1, "width");
-                out = new int[] {x[0], oh, ow};
                 SubsamplingLayer.Builder b = new SubsamplingLayer.Builder(
                         p.kind().equals("max") ? SubsamplingLayer.PoolingType.MAX : SubsamplingLayer.PoolingType.AVG,
                         p.kernel(), p.stride())
@@ -199,27 +191,18 @@ final class GraphCompiler implements ModelCompiler {
                 }
                 gb.addLayer(node.name(), b.build(), ins);
             } else if (node.layer() instanceof LayerSpec.GlobalPool g) {
-                need3d(node, x);
-                out = new int[] {x[0]};
                 gb.addLayer(node.name(), new GlobalPoolingLayer.Builder(
                         g.kind().equals("max") ? PoolingType.MAX : PoolingType.AVG).build(), ins);
             } else if (node.layer() instanceof LayerSpec.Flatten f) {
                 if (x.length == 1) {
-                    out = x.clone();
                     gb.addLayer(node.name(), new ActivationLayer.Builder().activation(Activation.IDENTITY).build(),
                             ins);
                 } else {
-                    out = new int[] {x[0] * x[1] * x[2]};
                     gb.addVertex(node.name(), new PreprocessorVertex(fmt == CNN2DFormat.NCHW
                             ? new CnnToFeedForwardPreProcessor(x[1], x[2], x[0], CNN2DFormat.NCHW)
                             : new ChwFlattenPreProcessor(x[1], x[2], x[0])), ins);
                 }
             } else if (node.layer() instanceof LayerSpec.Dense d) {
-                if (x.length != 1) {
-                    throw err(node, "dense needs a flat input, got a " + shapeText(x)
-                            + " feature map: add flatten or a global pool before it");
-                }
-                out = new int[] {d.units()};
                 boolean head = isOutput && !consumed.contains(node.name()) && d.activation() == null;
                 if (head) {
                     OutputLayer.Builder b = new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
@@ -237,33 +220,14 @@ final class GraphCompiler implements ModelCompiler {
                 macs += (double) x[0] * d.units();
             } else if (node.layer() instanceof LayerSpec.Dropout d) {
                 if (!(d.p() >= 0 && d.p() < 1)) throw err(node, "dropout p must be in [0, 1), got " + d.p());
-                out = x.clone();
                 Layer l = d.p() == 0 ? new ActivationLayer.Builder().activation(Activation.IDENTITY).build()
                         : new DropoutLayer.Builder().dropOut(new Dropout(1.0 - d.p())).build();
                 gb.addLayer(node.name(), l, ins);
             } else if (node.layer() instanceof LayerSpec.Add a) {
                 if (inputs.size() < 2) throw err(node, "add needs at least two inputs");
-                for (int i = 1; i < inShapes.size(); i++) {
-                    if (!Arrays.equals(inShapes.get(i), x)) {
-                        throw err(node, "add needs inputs of the same shape, got " + shapeText(x) + " ("
-                                + inputs.get(0) + ") and " + shapeText(inShapes.get(i)) + " (" + inputs.get(i) + ")");
-                    }
-                }
-                out = x.clone();
                 gb.addVertex(node.name(), new ElementWiseVertex(ElementWiseVertex.Op.Add), ins);
             } else if (node.layer() instanceof LayerSpec.Concat cc) {
                 if (inputs.size() < 2) throw err(node, "concat needs at least two inputs");
-                int sum = 0;
-                for (int i = 0; i < inShapes.size(); i++) {
-                    int[] s = inShapes.get(i);
-                    if (s.length != x.length || (x.length == 3 && (s[1] != x[1] || s[2] != x[2]))) {
-                        throw err(node, "concat needs inputs of the same height and width, got " + shapeText(x)
-                                + " (" + inputs.get(0) + ") and " + shapeText(s) + " (" + inputs.get(i) + ")");
-                    }
-                    sum += s[0];
-                }
-                out = x.clone();
-                out[0] = sum;
                 gb.addVertex(node.name(), new MergeVertex(), ins);
             } else {
                 throw err(node, "unsupported layer " + node.layer());
@@ -320,24 +284,6 @@ final class GraphCompiler implements ModelCompiler {
                 for (int i = 0; i < v.length; i++) v[i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
                 p.assign(Nd4j.createFromArray(v).reshape(p.ordering(), p.shape()));
             }
-        }
-    }
-
-    private static int convOut(LayerNode node, int in, int k, int s, int pad, int dil, String dim) {
-        if (pad < 0) return (in + s - 1) / s; // same
-        int eff = dil * (k - 1) + 1;
-        int o = Math.floorDiv(in + 2 * pad - eff, s) + 1;
-        if (o <= 0) {
-            throw err(node, "kernel " + k + (dil > 1 ? " (dilation " + dil + ")" : "") + " with padding " + pad
-                    + " does not fit the input " + dim + " " + in);
-        }
-        return o;
-    }
-
-    private static void need3d(LayerNode node, int[] x) {
-        if (x.length != 3) {
-            throw err(node, kind(node.layer()) + " needs a feature map [channels, height, width], got a vector of "
-                    + x[0]);
         }
     }
 

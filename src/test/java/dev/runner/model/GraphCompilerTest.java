@@ -346,14 +346,14 @@ class GraphCompilerTest {
         ModelSpec tooSmall = create().add("conv1", conv(4, 7, 1, 0, true)).add("gap", gap()).add("fc", dense(2))
                 .build(3, 2, 2);
         assertThatThrownBy(() -> compile(tooSmall, "NCHW")).isInstanceOf(SpecException.class)
-                .hasMessage("test.yaml:1:5: model.layers[0]: conv1: kernel 7 with padding 0 does not fit the input height 2");
+                .hasMessage("test.yaml:1:5: model.layers[0]: conv1: kernel 7x7 does not fit the 2x2 input");
         ModelSpec denseOnMap = create().add("conv1", conv(4, 3, 1, 1, true)).add("fc", dense(2)).build(3, 8, 8);
         assertThatThrownBy(() -> compile(denseOnMap, "NCHW")).isInstanceOf(SpecException.class)
-                .hasMessageContaining("test.yaml:2:5").hasMessageContaining("dense needs a flat input, got a 4x8x8");
+                .hasMessageContaining("test.yaml:2:5").hasMessageContaining("dense needs a flat input, got [4, 8, 8]");
         ModelSpec badAdd = create().add("a", conv(4, 3, 1, 1, true)).addFrom("b", conv(8, 3, 1, 1, true))
                 .addFrom("sum", add(), "a", "b").add("gap", gap()).add("fc", dense(2)).build(3, 8, 8);
         assertThatThrownBy(() -> compile(badAdd, "NCHW")).isInstanceOf(SpecException.class)
-                .hasMessageContaining("sum: add needs inputs of the same shape, got 4x8x8 (a) and 8x8x8 (b)");
+                .hasMessageContaining("sum: add needs inputs of the same shape, got [4, 8, 8] from a and [8, 8, 8] from b");
     }
 
     @Test
