@@ -5,6 +5,7 @@ import dev.runner.data.LoadedData;
 import dev.runner.model.Backend;
 import dev.runner.model.Network;
 import dev.runner.model.NetworkBench;
+import dev.runner.results.Json;
 import dev.runner.spec.Experiment;
 import dev.runner.train.Trainer;
 import java.nio.file.Path;
@@ -62,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
         line.putAll(NetworkBench.measure(net, b, evalBatch, steps, 3).toMap());
         Map<String, Object> backend = Backend.describe();
         line.put("backend", backend);
-        System.out.println(dev.runner.results.Json.ONE_LINE.writeValueAsString(line));
+        System.out.println(Json.ONE_LINE.writeValueAsString(line));
         return 0;
     }
 }

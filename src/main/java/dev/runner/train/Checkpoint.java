@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import dev.runner.UserError;
 import dev.runner.results.AtomicFiles;
+import dev.runner.results.Json;
 import dev.runner.results.Metrics;
 import dev.runner.results.RunFolder;
 
@@ -26,7 +27,7 @@ import dev.runner.results.RunFolder;
 public final class Checkpoint {
     public static final String MODEL = "model.zip";
     public static final String STATE = "state.json";
-    private static final ObjectMapper JSON = dev.runner.results.Json.MAPPER;
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /**
      * Where training continues.

@@ -24,6 +24,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import dev.runner.model.Network;
 import dev.runner.results.AtomicFiles;
+import dev.runner.results.Json;
 import dev.runner.results.Provenance;
 import dev.runner.results.RunFolder;
 import dev.runner.results.RunLog;
@@ -57,7 +58,7 @@ public final class LrRangeTest {
     public static final int STEEPEST_SKIP_START = 10;
     public static final int STEEPEST_SKIP_END = 5;
 
-    private static final ObjectMapper JSON = dev.runner.results.Json.MAPPER;
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private LrRangeTest() {
     }
