@@ -4,6 +4,8 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -58,16 +60,15 @@ final class GemmConvBackprop {
                 rows, cols);
         INDArray col6 = col.reshape('c', n, oh, ow, ic, kh, kw);
         INDArray dcol6 = dcol.reshape('c', n, oh, ow, ic, kh, kw);
-        int[][] taps = new int[kh * kw][];
+        List<Tap> taps = new ArrayList<>();
         for (int a = 0; a < kh; a++) {
             for (int b = 0; b < kw; b++) {
                 long[] ri = range(a, stride[0], padTop[0], h, oh);
                 long[] rj = range(b, stride[1], padTop[1], w, ow);
                 if (ri == null || rj == null) continue; // this tap only ever sees padding: its columns stay zero
-                col6.get(all(), interval(ri[0], ri[1]), interval(rj[0], rj[1]), all(), point(a), point(b))
-                        .assign(input.get(all(), inputInterval(ri, a, stride[0], padTop[0]),
-                                inputInterval(rj, b, stride[1], padTop[1]), all()));
-                taps[a * kw + b] = new int[] {a, b};
+                Tap t = new Tap(a, b, ri, rj);
+                taps.add(t);
+                t.columns(col6).assign(t.inputs(input, stride, padTop));
             }
         }
         INDArray d2 = delta.reshape('c', rows, oc);
@@ -79,14 +80,20 @@ final class GemmConvBackprop {
         }
         if (biasGrad != null) biasGrad.assign(delta.sum(0, 1, 2).reshape(biasGrad.shape()));
         Nd4j.gemm(d2, w2, dcol, false, false, 1.0, 0.0);
-        for (int[] t : taps) {
-            if (t == null) continue;
-            long[] ri = range(t[0], stride[0], padTop[0], h, oh);
-            long[] rj = range(t[1], stride[1], padTop[1], w, ow);
-            gradInput.get(all(), inputInterval(ri, t[0], stride[0], padTop[0]),
-                            inputInterval(rj, t[1], stride[1], padTop[1]), all())
-                    .addi(dcol6.get(all(), interval(ri[0], ri[1]), interval(rj[0], rj[1]), all(), point(t[0]),
-                            point(t[1])));
+        for (Tap t : taps) t.inputs(gradInput, stride, padTop).addi(t.columns(dcol6));
+    }
+
+    /** A kernel tap (a, b) and the output rows [ri) and columns [rj) at which it lands inside the input. */
+    private record Tap(int a, int b, long[] ri, long[] rj) {
+        /** This tap's entries of an [N, oH, oW, iC, kH, kW] im2col view. */
+        INDArray columns(INDArray col6) {
+            return col6.get(all(), interval(ri[0], ri[1]), interval(rj[0], rj[1]), all(), point(a), point(b));
+        }
+
+        /** The input positions this tap reads, of an [N, H, W, iC] array. */
+        INDArray inputs(INDArray x, int[] stride, int[] padTop) {
+            return x.get(all(), inputInterval(ri, a, stride[0], padTop[0]), inputInterval(rj, b, stride[1],
+                    padTop[1]), all());
         }
     }
 

@@ -118,16 +118,15 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         if (GemmConvBackprop.preferredFor(c.getKernelSize(), c.getStride(), c.getDilation(), delta.size(1),
                 delta.size(2))) {
             ret = gemmBackprop(delta, weights, weightGrad, biasGrad, workspaceMgr);
-            ret.setSecond(backpropDropOutIfPresent(ret.getSecond()));
-            return ret;
-        }
-        try {
-            ret = helper.backpropGradient(input, weights, bias, delta, c.getKernelSize(),
-                    c.getStride(), c.getPadding(), biasGrad, weightGrad, c.getActivationFn(), c.getCudnnAlgoMode(),
-                    c.getCudnnBwdFilterAlgo(), c.getCudnnBwdDataAlgo(), convolutionMode, c.getDilation(),
-                    CNN2DFormat.NHWC, workspaceMgr);
-        } catch (RuntimeException e) {
-            ret = declined(e);
+        } else {
+            try {
+                ret = helper.backpropGradient(input, weights, bias, delta, c.getKernelSize(),
+                        c.getStride(), c.getPadding(), biasGrad, weightGrad, c.getActivationFn(),
+                        c.getCudnnAlgoMode(), c.getCudnnBwdFilterAlgo(), c.getCudnnBwdDataAlgo(), convolutionMode,
+                        c.getDilation(), CNN2DFormat.NHWC, workspaceMgr);
+            } catch (RuntimeException e) {
+                ret = declined(e);
+            }
         }
         if (ret == null) return super.backpropGradient(epsilon, workspaceMgr);
         ret.setSecond(backpropDropOutIfPresent(ret.getSecond()));
