@@ -34,6 +34,7 @@ final class GraphNetwork implements Network {
                  double macsPerSample) {
         this.graph = LeanGraph.of(graph);
         FastBatchNormHelper.install(this.graph);
+        OneDnnConvolutionLayer.markInputLayers(this.graph);
         this.macsPerSample = macsPerSample;
         this.input = input.clone();
         this.layout = layout;

@@ -5,6 +5,10 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.graph.vertex.VertexIndices;
+import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
@@ -31,12 +35,18 @@ import org.nd4j.linalg.factory.Nd4j;
  * oneDNN helper, the stock layer's gradients are wrong (weights and the layers below off by up to 0.6 on a small
  * network; {@code BackendTest} compares against the plain path). Where none of this applies (no oneDNN helper,
  * NCHW, a non-float type, weight noise, a helper that declines) the stock code runs; dilated convolutions never
- * use the helper. The backward pass of the small convolutions oneDNN is slow at is {@link GemmConvBackprop}'s.
+ * use the helper. The backward pass of the small convolutions oneDNN is slow at is {@link GemmConvBackprop}'s; a
+ * convolution that reads the network's input (its input gradient is thrown away) computes only its weight and
+ * bias gradients where {@link WeightOnlyConvBackprop} is faster, and then returns no input gradient.
  */
 final class OneDnnConvolutionLayer extends ConvolutionLayer {
 
     /** The backward pass for the convolutions oneDNN is slow at; created on first use. */
     private GemmConvBackprop gemm;
+    /** Set by {@link #markInputLayers}: nothing reads this layer's input gradient. */
+    private boolean inputGradientUnused;
+    /** The weight-only backward pass, for a layer whose input gradient is unused; created on first use. */
+    private WeightOnlyConvBackprop weightOnly;
 
     OneDnnConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -47,6 +57,30 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
             // straight to DL4J's own implementation.
             helperCountFail = 1;
         }
+    }
+
+    /**
+     * Marks the convolutions of {@code graph} that read only the network's inputs, without a preprocessor: their
+     * input gradient is discarded by the graph (it is the gradient with respect to the data), so they may skip
+     * it. Returns how many were marked.
+     */
+    static int markInputLayers(ComputationGraph graph) {
+        int n = 0;
+        for (GraphVertex v : graph.getVertices()) {
+            if (!(v instanceof LayerVertex lv) || !(lv.getLayer() instanceof OneDnnConvolutionLayer layer)
+                    || lv.getLayerPreProcessor() != null || v.getInputVertices() == null) {
+                continue;
+            }
+            boolean fromInput = true;
+            for (VertexIndices in : v.getInputVertices()) {
+                fromInput &= graph.getVertices()[in.getVertexIndex()].isInputVertex();
+            }
+            if (fromInput) {
+                layer.inputGradientUnused = true;
+                n++;
+            }
+        }
+        return n;
     }
 
     private boolean onednnNhwc() {
@@ -114,10 +148,17 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         INDArray bias = hasBias() ? getParam(ConvolutionParamInitializer.BIAS_KEY) : null;
         INDArray biasGrad = hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
         INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
+        int[] padTop = padTop(delta);
+        if (inputGradientUnused && WeightOnlyConvBackprop.preferredFor(c.getKernelSize(), c.getStride(),
+                c.getDilation(), padTop, padBottom(delta, padTop), delta.length())) {
+            if (weightOnly == null) weightOnly = new WeightOnlyConvBackprop();
+            weightOnly.backprop(input, delta, c.getKernelSize(), padTop, weightGrad, biasGrad);
+            return new Pair<>(gradient(weightGrad, biasGrad), null); // the graph discards a first layer's epsilon
+        }
         Pair<Gradient, INDArray> ret;
         if (GemmConvBackprop.preferredFor(c.getKernelSize(), c.getStride(), c.getDilation(), delta.size(1),
                 delta.size(2))) {
-            ret = gemmBackprop(delta, weights, weightGrad, biasGrad, workspaceMgr);
+            ret = gemmBackprop(delta, weights, weightGrad, biasGrad, padTop, workspaceMgr);
         } else {
             try {
                 ret = helper.backpropGradient(input, weights, bias, delta, c.getKernelSize(),
@@ -138,21 +179,47 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         return gemm != null;
     }
 
-    /** The gradients by {@link GemmConvBackprop}, in the form the helper returns them. */
-    private Pair<Gradient, INDArray> gemmBackprop(INDArray delta, INDArray weights, INDArray weightGrad,
-                                                  INDArray biasGrad, LayerWorkspaceMgr workspaceMgr) {
+    /** Whether a backward pass of this layer has gone through {@link WeightOnlyConvBackprop}. */
+    boolean usedWeightOnlyBackprop() {
+        return weightOnly != null;
+    }
+
+    /** The top and left padding for the output gradient {@code delta} (NHWC), as the op is given it. */
+    private int[] padTop(INDArray delta) {
         var c = layerConf();
-        int[] pad = convolutionMode == ConvolutionMode.Same
+        return convolutionMode == ConvolutionMode.Same
                 ? ConvolutionUtils.getSameModeTopLeftPadding(new int[] {(int) delta.size(1), (int) delta.size(2)},
                         new int[] {(int) input.size(1), (int) input.size(2)}, c.getKernelSize(), c.getStride(),
                         c.getDilation())
                 : c.getPadding();
+    }
+
+    /**
+     * The bottom and right padding the output size implies: what the kernel reaches past the input's end at the
+     * last output position (for dilation 1; the paths that use it have no dilation).
+     */
+    private int[] padBottom(INDArray delta, int[] padTop) {
+        var c = layerConf();
+        int[] k = c.getKernelSize(), s = c.getStride();
+        return new int[] {(int) ((delta.size(1) - 1) * s[0] + k[0] - input.size(1) - padTop[0]),
+                (int) ((delta.size(2) - 1) * s[1] + k[1] - input.size(2) - padTop[1])};
+    }
+
+    /** The gradients by {@link GemmConvBackprop}, in the form the helper returns them. */
+    private Pair<Gradient, INDArray> gemmBackprop(INDArray delta, INDArray weights, INDArray weightGrad,
+                                                  INDArray biasGrad, int[] padTop, LayerWorkspaceMgr workspaceMgr) {
+        var c = layerConf();
         if (gemm == null) gemm = new GemmConvBackprop();
         INDArray gradInput = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
-        gemm.backprop(input, weights, delta, c.getKernelSize(), c.getStride(), pad, weightGrad, biasGrad, gradInput);
+        gemm.backprop(input, weights, delta, c.getKernelSize(), c.getStride(), padTop, weightGrad, biasGrad,
+                gradInput);
+        return new Pair<>(gradient(weightGrad, biasGrad), gradInput);
+    }
+
+    private static Gradient gradient(INDArray weightGrad, INDArray biasGrad) {
         Gradient g = new DefaultGradient();
         if (biasGrad != null) g.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGrad);
         g.gradientForVariable().put(ConvolutionParamInitializer.WEIGHT_KEY, weightGrad);
-        return new Pair<>(g, gradInput);
+        return g;
     }
 }

@@ -148,12 +148,46 @@ class BackendTest {
         return t.build(3, 13, 13);
     }
 
+    /**
+     * Two 5x5 convolutions reading the network's input (their input gradient is unused: the weight-only backward
+     * pass), one with a bias; a later 5x5 convolution, whose input gradient is needed.
+     */
+    static ModelSpec firstConvolutions() {
+        TestSpecs t = create().add("conv1", conv(6, 5, 1, 2, true)).add("bn1", bn()).add("relu1", relu());
+        String a = t.last();
+        t.addFrom("side", conv(6, 5, 1, 2, false)).addFrom("add", add(), a, "side").add("pool", maxpool(2, 2, 0))
+                .add("conv2", conv(8, 5, 1, 0, true)).add("gap", gap()).add("fc", dense(5));
+        return t.build(3, 12, 12);
+    }
+
     @Test
     void oneDnnPathComputesWhatThePlainPathComputes() {
         check(BackendTest::compile, new long[] {4, 3, 12, 12}, List.of("relu1", "pool1", "add", "pool2"));
         check((layout, helpers) -> ModelCompiler.computationGraph().compile(convolutions(),
                 new CompileOptions(5, new Sgd(0.1), 0.01, layout, helpers)),
                 new long[] {4, 3, 13, 13}, List.of("conv1", "conv2", "conv2d", "short", "add", "conv4"));
+        check((layout, helpers) -> ModelCompiler.computationGraph().compile(firstConvolutions(),
+                new CompileOptions(5, new Sgd(0.1), 0.01, layout, helpers)),
+                new long[] {4, 3, 12, 12}, List.of("conv1", "side", "add", "conv2"));
+    }
+
+    @Test
+    void convolutionsOnTheInputComputeOnlyTheirWeightGradients() {
+        assumeTrue(Backend.oneDnnCompiledIn(), "native build without oneDNN");
+        Network net = ModelCompiler.computationGraph().compile(firstConvolutions(),
+                new CompileOptions(5, new Sgd(0.1), 0.01, "NHWC", true));
+        gradients(net.graph(), GraphCompilerTest.nhwc(GraphCompilerTest.random(21, 4, 3, 12, 12)),
+                GraphCompilerTest.oneHot(4, 5));
+        assertThat(((OneDnnConvolutionLayer) net.graph().getLayer("conv1")).usedWeightOnlyBackprop()).isTrue();
+        assertThat(((OneDnnConvolutionLayer) net.graph().getLayer("side")).usedWeightOnlyBackprop()).isTrue();
+        assertThat(((OneDnnConvolutionLayer) net.graph().getLayer("conv2")).usedWeightOnlyBackprop())
+                .as("its input gradient is needed").isFalse();
+        // a 3x3 first convolution (and a strided one) keeps conv2d_bp
+        Network other = ModelCompiler.computationGraph().compile(convolutions(),
+                new CompileOptions(5, new Sgd(0.1), 0.01, "NHWC", true));
+        gradients(other.graph(), GraphCompilerTest.nhwc(GraphCompilerTest.random(21, 4, 3, 13, 13)),
+                GraphCompilerTest.oneHot(4, 5));
+        assertThat(((OneDnnConvolutionLayer) other.graph().getLayer("conv1")).usedWeightOnlyBackprop()).isFalse();
     }
 
     @Test
