@@ -28,7 +28,11 @@ final class BenchCommand implements Callable<Integer> {
     ExperimentOptions experiment = new ExperimentOptions();
 
     @Option(names = "--steps", paramLabel = "N", description = "Timed steps per figure (default: ${DEFAULT-VALUE}).")
-    int steps = 30;
+    int steps = 50;
+
+    @Option(names = "--warmup", paramLabel = "N",
+            description = "Untimed steps before each figure (default: ${DEFAULT-VALUE}).")
+    int warmup = NetworkBench.DEFAULT_WARMUP;
 
     @Option(names = "--batch", paramLabel = "N", description = "Training batch size (default: the experiment's).")
     Integer batch;
@@ -44,6 +48,7 @@ final class BenchCommand implements Callable<Integer> {
         if (steps <= 0 || (batch != null && batch <= 0) || evalBatch <= 0) {
             throw new dev.runner.UserError("--steps, --batch and --eval-batch must be positive", 2, null);
         }
+        if (warmup < 0) throw new dev.runner.UserError("--warmup must be 0 or more", 2, null);
         Backend.init();
         Experiment exp = Pipeline.load(file, experiment.sets);
         int b = batch != null ? batch : exp.data().batchSize();
@@ -60,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
                     2, null);
         }
         Network net = Pipeline.compile(exp, Trainer.plan(exp, 100));
-        line.putAll(NetworkBench.measure(net, b, evalBatch, steps, 3).toMap());
+        line.putAll(NetworkBench.measure(net, b, evalBatch, steps, warmup).toMap());
         Map<String, Object> backend = Backend.describe();
         line.put("backend", backend);
         System.out.println(Json.ONE_LINE.writeValueAsString(line));

@@ -25,8 +25,8 @@ public final class NetworkBench {
      * @param evalImagesPerS  images per second through {@link Network#output}
      * @param peakRssBytes    the process's peak resident memory (VmHWM) after the run, or -1 when unknown
      */
-    public record Result(int trainBatch, int evalBatch, int steps, double trainImagesPerS, double evalImagesPerS,
-                         long params, long peakRssBytes) {
+    public record Result(int trainBatch, int evalBatch, int steps, int warmup, double trainImagesPerS,
+                         double evalImagesPerS, long params, long peakRssBytes) {
         /** The keys of {@code runner bench}'s JSON line, in order. */
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -36,6 +36,7 @@ public final class NetworkBench {
             m.put("train_batch", trainBatch);
             m.put("eval_batch", evalBatch);
             m.put("steps", steps);
+            m.put("warmup", warmup);
             m.put("peak_rss_mb", peakRssBytes < 0 ? null : peakRssBytes / (1024 * 1024));
             return m;
         }
@@ -45,9 +46,15 @@ public final class NetworkBench {
         }
     }
 
-    /** {@code steps} timed training steps at {@code batch} and as many inference passes at 256, 3 warm-ups each. */
+    /** The warm-up steps before each figure unless told otherwise: PyTorch's reference script's default. */
+    public static final int DEFAULT_WARMUP = 10;
+
+    /**
+     * {@code steps} timed training steps at {@code batch} and as many inference passes at 256, after
+     * {@link #DEFAULT_WARMUP} untimed ones each.
+     */
     public static Result measure(Network net, int batch, int steps) {
-        return measure(net, batch, 256, steps, 3);
+        return measure(net, batch, 256, steps, DEFAULT_WARMUP);
     }
 
     /** For a network from {@link ModelCompiler#computationGraph()}: its own input shape. */
@@ -92,7 +99,7 @@ public final class NetworkBench {
         double evalSeconds = (System.nanoTime() - t0) / 1e9;
         if (Double.isNaN(sink)) throw new IllegalStateException("inference produced NaN");
 
-        return new Result(trainBatch, evalBatch, steps, (double) trainBatch * steps / trainSeconds,
+        return new Result(trainBatch, evalBatch, steps, warmup, (double) trainBatch * steps / trainSeconds,
                 (double) evalBatch * steps / evalSeconds, net.trainableParams(), peakRssBytes());
     }
 

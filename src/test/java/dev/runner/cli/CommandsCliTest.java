@@ -164,8 +164,14 @@ class CommandsCliTest {
         }
         assertThat(j.get("params").asLong()).isEqualTo(223);
 
+        assertThat(j.get("steps").asInt()).isEqualTo(2);
+        assertThat(j.get("warmup").asInt()).isEqualTo(10);
+
         Cli.Out bad = Cli.run("bench", good.toString(), "--steps", "0");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(oneLine(bad)).contains("--steps");
+        Cli.Out badWarmup = Cli.run("bench", good.toString(), "--warmup", "-1");
+        assertThat(badWarmup.code()).isEqualTo(2);
+        assertThat(oneLine(badWarmup)).contains("--warmup");
     }
 }

@@ -22,6 +22,7 @@ class NetworkBenchTest {
             Map<String, Object> m = r.toMap();
             assertThat(m.keySet()).startsWith("train_images_per_s", "eval_images_per_s", "params");
             assertThat((Long) m.get("peak_rss_mb")).isPositive();
+            assertThat(m).containsEntry("steps", 5).containsEntry("warmup", 2);
         }
         Network net = ModelCompiler.computationGraph().compile(TestSpecs.tutorialCnn(),
                 CompileOptions.defaults(1, new Sgd(0.01)));
