@@ -208,13 +208,13 @@ final class GraphCompiler implements ModelCompiler {
                     OutputLayer.Builder b = new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
                             .nIn(x[0]).nOut(d.units()).hasBias(d.bias()).activation(Activation.SOFTMAX);
                     TorchWeightDecay.apply(b, wd);
-                    gb.addLayer(node.name(), b.build(), ins);
+                    gb.addLayer(node.name(), LeanOutput.of(b), ins);
                     graphOutput = node.name();
                 } else {
                     DenseLayer.Builder b = new DenseLayer.Builder().nIn(x[0]).nOut(d.units()).hasBias(d.bias())
                             .activation(activation(node, d.activation()));
                     TorchWeightDecay.apply(b, wd);
-                    gb.addLayer(node.name(), b.build(), ins);
+                    gb.addLayer(node.name(), LeanDense.of(b), ins);
                 }
                 fanIn.put(node.name(), (long) x[0]);
                 macs += (double) x[0] * d.units();

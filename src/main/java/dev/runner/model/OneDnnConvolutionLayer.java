@@ -62,7 +62,8 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
     /**
      * Marks the convolutions of {@code graph} that read only the network's inputs, without a preprocessor: their
      * input gradient is discarded by the graph (it is the gradient with respect to the data), so they may skip
-     * it. Returns how many were marked.
+     * it. Returns how many were marked. After this, {@code ComputationGraph.backpropGradient} no longer returns
+     * input gradients for such a layer; the runner never asks for them.
      */
     static int markInputLayers(ComputationGraph graph) {
         int n = 0;
