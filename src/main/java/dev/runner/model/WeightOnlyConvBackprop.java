@@ -8,7 +8,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -23,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * with the input channels as the batch and the batch as the channels, convolved with the output gradient as
  * the kernel (oH x oW, the batch as its input channels), gives a kH x kW output per (i, o). The two operands are
  * copied into that layout first (libnd4j's oneDNN convolution gives wrong results for permuted views); the
- * arrays are small where this path is chosen. The bias gradient is {@code delta[R, oC]^T . ones}.
+ * arrays are small where this path is chosen. The bias gradient is {@link ColumnSums} of {@code delta[R, oC]}.
  *
  * <p>Measured against {@code conv2d_bp} (weights, bias and the input gradient), the tutorial CNN's first
  * convolution (3 to 6 channels, 5x5, 32x32): 0.18 against 0.41 ms at batch 4, 0.77 against 1.48 ms at 16,
@@ -53,7 +52,7 @@ final class WeightOnlyConvBackprop {
     private INDArray inputT;
     private INDArray deltaT;
     private INDArray out;
-    private INDArray ones;
+    private final ColumnSums sums = new ColumnSums();
     private long[] shapedFor;
 
     /**
@@ -76,14 +75,7 @@ final class WeightOnlyConvBackprop {
                 .paddingMode(PaddingMode.VALID).dataFormat("NHWC").weightsFormat(WeightsFormat.OIYX).build();
         Nd4j.exec(new Conv2D(new INDArray[] {inputT, deltaT}, new INDArray[] {out}, conf));
         weightGrad.assign(out.permute(3, 0, 1, 2));  // [iC, kH, kW, oC] -> [oC, iC, kH, kW]
-        if (biasGrad != null) {
-            INDArray d2 = delta.reshape('c', n * oh * ow, oc);
-            if (Shape.hasDefaultStridesForShape(biasGrad)) {
-                Nd4j.gemm(d2, ones, biasGrad.reshape('c', oc, 1), true, false, 1.0, 0.0);
-            } else {
-                biasGrad.assign(Nd4j.gemm(d2, ones, true, false).reshape(biasGrad.shape()));
-            }
-        }
+        if (biasGrad != null) sums.into(delta.reshape('c', n * oh * ow, oc), biasGrad);
     }
 
     private void ensureBuffers(long[] shape) {
@@ -94,7 +86,6 @@ final class WeightOnlyConvBackprop {
             inputT = Nd4j.createUninitialized(DataType.FLOAT, ic, h, w, n);
             deltaT = Nd4j.createUninitialized(DataType.FLOAT, oc, n, oh, ow);
             out = Nd4j.createUninitialized(DataType.FLOAT, ic, shape[7], shape[8], oc);
-            ones = Nd4j.ones(DataType.FLOAT, n * oh * ow, 1);
         }
     }
 }
