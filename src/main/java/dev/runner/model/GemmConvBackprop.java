@@ -38,6 +38,7 @@ final class GemmConvBackprop {
                 && dilation[0] == 1 && dilation[1] == 1 && outH * outW <= 4;
     }
 
+    private final ColumnSums sums = new ColumnSums();
     private INDArray col;
     private INDArray dcol;
     /** The input and output shapes the buffers were filled for: the zeros of {@code col} depend on both. */
@@ -78,7 +79,7 @@ final class GemmConvBackprop {
         } else {
             weightGrad.assign(Nd4j.gemm(d2, col, true, false).reshape('c', weightGrad.shape()));
         }
-        if (biasGrad != null) biasGrad.assign(delta.sum(0, 1, 2).reshape(biasGrad.shape()));
+        if (biasGrad != null) sums.into(d2, biasGrad);
         Nd4j.gemm(d2, w2, dcol, false, false, 1.0, 0.0);
         for (Tap t : taps) t.inputs(gradInput, stride, padTop).addi(t.columns(dcol6));
     }
