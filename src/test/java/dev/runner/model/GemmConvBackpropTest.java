@@ -7,25 +7,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.OpContext;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2DDerivative;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 class GemmConvBackpropTest {
 
-    /** The gradients by libnd4j's conv2d_bp, NHWC, weights [oC, iC, kH, kW], without platform helpers. */
+    /** The gradients by libnd4j's conv2d_bp: input, weights, bias. */
     private static INDArray[] reference(INDArray x, INDArray w, INDArray b, INDArray delta, int k, int s, int p) {
-        INDArray gi = Nd4j.create(DataType.FLOAT, x.shape());
-        INDArray gw = Nd4j.create(DataType.FLOAT, w.shape());
-        INDArray gb = Nd4j.create(DataType.FLOAT, b.shape());
-        OpContext c = Nd4j.getExecutioner().buildContext();
-        c.setIArguments(k, k, s, s, p, p, 1, 1, 0, 1, 1);
-        c.allowHelpers(false);
-        c.setInputArrays(x, w, b, delta);
-        c.setOutputArrays(gi, gw, gb);
-        Nd4j.exec(new Conv2DDerivative(), c);
-        return new INDArray[] {gi, gw, gb};
+        return ConvReference.gradients(x, w, b, delta, k, k, s, s, p, p);
     }
 
     @ParameterizedTest(name = "{0}x{1}x{2} -> {3}, k{4} s{5} p{6}")

@@ -8,26 +8,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.OpContext;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2DDerivative;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 class WeightOnlyConvBackpropTest {
 
-    /** Weight and bias gradients by libnd4j's conv2d_bp, NHWC, weights [oC, iC, kH, kW], stride 1, no helpers. */
+    /** Weight and bias gradients by libnd4j's conv2d_bp, stride 1. */
     private static INDArray[] reference(INDArray x, INDArray w, INDArray b, INDArray delta, int kh, int kw, int ph,
                                         int pw) {
-        INDArray gi = Nd4j.create(DataType.FLOAT, x.shape());
-        INDArray gw = Nd4j.create(DataType.FLOAT, w.shape());
-        INDArray gb = Nd4j.create(DataType.FLOAT, b.shape());
-        OpContext c = Nd4j.getExecutioner().buildContext();
-        c.setIArguments(kh, kw, 1, 1, ph, pw, 1, 1, 0, 1, 1);
-        c.allowHelpers(false);
-        c.setInputArrays(x, w, b, delta);
-        c.setOutputArrays(gi, gw, gb);
-        Nd4j.exec(new Conv2DDerivative(), c);
-        return new INDArray[] {gw, gb};
+        INDArray[] all = ConvReference.gradients(x, w, b, delta, kh, kw, 1, 1, ph, pw);
+        return new INDArray[] {all[1], all[2]};
     }
 
     @ParameterizedTest(name = "n{0} {1}x{2}x{3} -> {4}, k{5}x{6} p{7},{8}")
