@@ -16,6 +16,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -25,6 +27,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * straight into the layer's output. In inference the stock layer also overwrote its input in place (the input
  * being another layer's activations); this one never does. Other activations are the stock layer's. A bean for
  * Jackson, like every DL4J layer configuration.
+ *
+ * <p>The backward pass of a large ReLU is two vectorised passes, {@code delta = step(x)} then
+ * {@code delta *= g}, instead of libnd4j's {@code relu_bp}, which calls a {@code std::function} per element:
+ * 11.3 against 3.1 ms for 4 M elements on one thread, 2.8 against 0.4 ms for 1 M (ResNet9's first and
+ * second-stage activations at batch 64). Below {@value #TWO_PASS_MIN_ELEMENTS} elements one native call costs
+ * more than the per-element difference, and {@code relu_bp} stays.
  */
 public class LeanActivation extends ActivationLayer {
     public LeanActivation() {
@@ -47,6 +55,9 @@ public class LeanActivation extends ActivationLayer {
     public LeanActivation clone() {
         return (LeanActivation) super.clone();
     }
+
+    /** Elements from which ReLU's backward pass is {@code step} and a product rather than {@code relu_bp}. */
+    static final long TWO_PASS_MIN_ELEMENTS = 4096;
 
     static final class Impl extends org.deeplearning4j.nn.layers.ActivationLayer {
         Impl(NeuralNetConfiguration conf, DataType dataType) {
@@ -72,8 +83,18 @@ public class LeanActivation extends ActivationLayer {
             if (!plainRelu()) return super.backpropGradient(epsilon, mgr);
             assertInputSet(true);
             INDArray delta = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
-            Nd4j.exec(new RectifiedLinearDerivative(input, epsilon, delta, 0.0));
+            reluBackward(input, epsilon, delta);
             return new Pair<>(new DefaultGradient(), delta);
+        }
+    }
+
+    /** {@code delta = g where x > 0, else 0}, into {@code delta} (same shape as {@code x} and {@code g}). */
+    static void reluBackward(INDArray x, INDArray g, INDArray delta) {
+        if (x.length() < TWO_PASS_MIN_ELEMENTS) {
+            Nd4j.exec(new RectifiedLinearDerivative(x, g, delta, 0.0));
+        } else {
+            Nd4j.getExecutioner().exec(new Step(x, delta, 0.0));
+            Nd4j.exec(new MulOp(delta, g, delta));
         }
     }
 }

@@ -3,7 +3,9 @@ package dev.runner.train;
 import java.util.Collections;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.GradientUpdater;
 
 /** The state and step of {@link TorchSgd}: turns the gradient, in place, into the update DL4J subtracts. */
@@ -82,7 +84,7 @@ public class TorchSgdUpdater implements GradientUpdater<TorchSgd> {
         } else {
             double dampening = config.getDampening();
             if (dampening == 0) {
-                v.muli(mu).addi(g);                        // the usual case: no temporary array per step
+                Nd4j.exec(new Axpy(v, g, v, mu));             // the usual case: v = mu*v + g, one pass
             } else {
                 v.muli(mu).addi(g.mul(1.0 - dampening));
             }
@@ -90,7 +92,7 @@ public class TorchSgdUpdater implements GradientUpdater<TorchSgd> {
         if (config.isNesterov()) {
             g.addi(v.mul(mu)).muli(lr);                    // g + mu*v
         } else {
-            g.assign(v).muli(lr);
+            v.mul(lr, g);                                  // g = lr*v, one pass
         }
         if (copied) {
             gradient.assign(g.reshape(gradient.shape()));

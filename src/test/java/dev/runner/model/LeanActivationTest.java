@@ -59,6 +59,26 @@ class LeanActivationTest {
     }
 
     @Test
+    void largeReluBackwardIsTwoPassesThatAgreeWithReluBp() {
+        // one side of the size threshold each, plus an output gradient that is a permuted view (NHWC epsilon)
+        for (long[] shape : new long[][] {{2, 3, 30, 30}, {1, 3, 4, 5}}) {
+            INDArray x = GraphCompilerTest.random(11, shape);
+            x.putScalar(0, 0f); // ReLU's kink: no gradient at exactly 0
+            INDArray g = GraphCompilerTest.random(12, shape[0], shape[2], shape[3], shape[1]).permute(0, 3, 1, 2);
+            INDArray expected = org.nd4j.linalg.factory.Nd4j.create(DataType.FLOAT, shape);
+            org.nd4j.linalg.factory.Nd4j.exec(
+                    new org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative(x, g, expected, 0.0));
+            INDArray delta = org.nd4j.linalg.factory.Nd4j.create(DataType.FLOAT, shape).assign(Float.NaN);
+            LeanActivation.reluBackward(x, g, delta);
+            assertThat(x.length() >= LeanActivation.TWO_PASS_MIN_ELEMENTS).isEqualTo(shape[0] == 2);
+            assertThat(delta).isEqualTo(expected);
+            assertThat(delta.getFloat(0)).isZero();
+            assertThat(delta.neq(0).castTo(DataType.INT32).sumNumber().intValue())
+                    .isEqualTo(x.gt(0).castTo(DataType.INT32).sumNumber().intValue());
+        }
+    }
+
+    @Test
     void otherActivationsAreTheStockLayers() {
         sameAsStock(new ActivationLReLU(0.1), false);
     }
