@@ -290,6 +290,45 @@ class GraphCompilerTest {
     }
 
     @Test
+    void theLeanGraphDoesNotCopyItsParametersOntoThemselvesAfterAStep() {
+        ModelSpec spec = create().add("conv", conv(4, 3, 1, 1, true)).add("gap", gap()).add("fc", dense(3))
+                .build(2, 5, 5);
+        ComputationGraph g = COMPILER.compile(spec, new CompileOptions(7, new Sgd(0.1), 0.0, "NHWC")).graph();
+        INDArray view = g.params();
+        assertThat(view).isNotSameAs(g.params()); // a fresh view each call: what the solver hands back
+        assertThat(LeanGraph.sameMemory(view, g.params())).isTrue();
+        var exec = org.nd4j.linalg.factory.Nd4j.getExecutioner();
+        var profiler = org.nd4j.linalg.profiler.OpProfiler.getInstance();
+        exec.setProfilingMode(org.nd4j.linalg.api.ops.executioner.OpExecutioner.ProfilingMode.OPERATIONS);
+        try {
+            profiler.reset();
+            g.setParams(view);
+            assertThat(profiler.getInvocationsCount()).as("ops run by setParams(params())").isZero();
+        } finally {
+            exec.setProfilingMode(org.nd4j.linalg.api.ops.executioner.OpExecutioner.ProfilingMode.DISABLED);
+            profiler.reset();
+        }
+        // any other array is still copied in: a shifted view, a copy with other values, a sub-range
+        INDArray before = g.params().dup();
+        INDArray other = before.add(1.0);
+        g.setParams(other);
+        assertThat(g.params()).isEqualTo(other);
+        assertThat(LeanGraph.sameMemory(g.params().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1,
+                g.params().length())), g.params())).isFalse();
+        assertThat(LeanGraph.sameMemory(before, g.params())).isFalse();
+        INDArray big = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 20);
+        INDArray first = big.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 10));
+        INDArray shifted = big.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 11));
+        assertThat(LeanGraph.sameMemory(first, shifted)).as("same length, other offset").isFalse();
+        assertThat(LeanGraph.sameMemory(first, big.reshape(20).get(
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 10)))).isTrue();
+        g.setParams(before);
+        assertThat(g.params()).isEqualTo(before);
+    }
+
+    @Test
     void aCheckpointWithDl4jL2StillReportsTheLossWithoutThePenalty() {
         // model.zip files written before TorchWeightDecay carry DL4J's L2, whose penalty DL4J adds to the score
         ModelSpec spec = create().add("conv", conv(4, 3, 1, 1, true)).add("gap", gap()).add("fc", dense(3))
