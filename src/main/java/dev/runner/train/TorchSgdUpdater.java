@@ -84,13 +84,14 @@ public class TorchSgdUpdater implements GradientUpdater<TorchSgd> {
         } else {
             double dampening = config.getDampening();
             if (dampening == 0) {
-                Nd4j.exec(new Axpy(v, g, v, mu));             // the usual case: v = mu*v + g, one pass
+                Nd4j.exec(new Axpy(v, g, v, mu));          // the usual case: v = mu*v + g, one pass
             } else {
                 v.muli(mu).addi(g.mul(1.0 - dampening));
             }
         }
         if (config.isNesterov()) {
-            g.addi(v.mul(mu)).muli(lr);                    // g + mu*v
+            Nd4j.exec(new Axpy(v, g, g, mu));              // g + mu*v, without a temporary array
+            g.muli(lr);
         } else {
             v.mul(lr, g);                                  // g = lr*v, one pass
         }
