@@ -149,17 +149,19 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         INDArray bias = hasBias() ? getParam(ConvolutionParamInitializer.BIAS_KEY) : null;
         INDArray biasGrad = hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
         INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
-        int[] padTop = padTop(delta);
-        if (inputGradientUnused && WeightOnlyConvBackprop.preferredFor(c.getKernelSize(), c.getStride(),
-                c.getDilation(), padTop, padBottom(delta, padTop), delta.length())) {
-            if (weightOnly == null) weightOnly = new WeightOnlyConvBackprop();
-            weightOnly.backprop(input, delta, c.getKernelSize(), padTop, weightGrad, biasGrad);
-            return new Pair<>(gradient(weightGrad, biasGrad), null); // the graph discards a first layer's epsilon
+        if (inputGradientUnused) {
+            int[] padTop = padTop(delta);
+            if (WeightOnlyConvBackprop.preferredFor(c.getKernelSize(), c.getStride(), c.getDilation(), padTop,
+                    padBottom(delta, padTop), delta.length())) {
+                if (weightOnly == null) weightOnly = new WeightOnlyConvBackprop();
+                weightOnly.backprop(input, delta, c.getKernelSize(), padTop, weightGrad, biasGrad);
+                return new Pair<>(gradient(weightGrad, biasGrad), null); // the graph discards a first layer's epsilon
+            }
         }
         Pair<Gradient, INDArray> ret;
         if (GemmConvBackprop.preferredFor(c.getKernelSize(), c.getStride(), c.getDilation(), delta.size(1),
                 delta.size(2))) {
-            ret = gemmBackprop(delta, weights, weightGrad, biasGrad, padTop, workspaceMgr);
+            ret = gemmBackprop(delta, weights, weightGrad, biasGrad, padTop(delta), workspaceMgr);
         } else {
             try {
                 ret = helper.backpropGradient(input, weights, bias, delta, c.getKernelSize(),
