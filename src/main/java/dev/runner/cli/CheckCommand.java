@@ -46,6 +46,7 @@ final class CheckCommand implements Callable<Integer> {
             }
             out.println(describe(exp));
             out.println(Pipeline.table(net));
+            out.println("training: " + net.trainingPath());
         }
         return 0;
     }

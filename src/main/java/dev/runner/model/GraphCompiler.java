@@ -261,7 +261,7 @@ final class GraphCompiler implements ModelCompiler {
             throw new SpecException(null, "model", "cannot build the network: " + e.getMessage());
         }
         if (init.equals("pytorch")) pytorchInit(graph, fanIn, options.seed());
-        return new GraphNetwork(graph, options.layout(), in, rows, macs);
+        return new GraphNetwork(graph, options.layout(), in, rows, macs, options.helpers() && Backend.helpersEnabled());
     }
 
     /** A summary row before parameter counting (the counts are read from the built graph). */

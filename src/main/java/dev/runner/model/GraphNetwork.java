@@ -19,7 +19,9 @@ final class GraphNetwork implements Network {
     static final Set<String> NOT_TRAINABLE = Set.of(BatchNormalizationParamInitializer.GLOBAL_MEAN,
             BatchNormalizationParamInitializer.GLOBAL_VAR, BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
 
-    private final ComputationGraph graph;
+    private final LeanGraph graph;
+    /** Whether the graph was compiled for oneDNN (its helpers on): then training runs as a DnnlTrainingStep. */
+    private final boolean oneDnn;
     private final String layout;
     private final int[] input;
     private final List<LayerRow> rows;
@@ -31,10 +33,14 @@ final class GraphNetwork implements Network {
     private double score = Double.NaN;
 
     GraphNetwork(ComputationGraph graph, String layout, int[] input, List<GraphCompiler.Row> specRows,
-                 double macsPerSample) {
+                 double macsPerSample, boolean oneDnn) {
         this.graph = LeanGraph.of(graph);
         FastBatchNormHelper.install(this.graph);
         OneDnnConvolutionLayer.markInputLayers(this.graph);
+        this.oneDnn = oneDnn;
+        if (oneDnn && DnnlTrainingStep.enabled()) {
+            this.graph.trainWith(DnnlTrainingStep.of(this.graph, layout, input));
+        }
         this.macsPerSample = macsPerSample;
         this.input = input.clone();
         this.layout = layout;
@@ -178,6 +184,22 @@ final class GraphNetwork implements Network {
         return graph;
     }
 
+    @Override
+    public String trainingPath() {
+        DnnlTrainingStep step = graph.trainingStep();
+        if (step != null) return step.unsupportedBy() == null ? "onednn" : "dl4j: " + step.unsupportedBy();
+        if (!oneDnn) return "dl4j: compiled without oneDNN helpers";
+        String off = DnnlTrainingStep.disabledBecause();
+        if (off != null) return "dl4j: " + off;
+        String why = DnnlTrainingStep.unsupported(graph);
+        return "dl4j: " + (why == null ? "the input is not an image" : why);
+    }
+
+    /** Whether training steps run as a {@link DnnlTrainingStep} (else through DL4J's layers). */
+    boolean trainsWithOneDnn() {
+        return graph.trainingStep() != null && graph.trainingStep().unsupportedBy() == null;
+    }
+
     /** Forward multiply-accumulates per sample (convolutions and dense layers). */
     double macsPerSample() {
         return macsPerSample;
@@ -197,6 +219,6 @@ final class GraphNetwork implements Network {
         }
         List<GraphCompiler.Row> specRows = new ArrayList<>();
         for (LayerRow r : rows) specRows.add(new GraphCompiler.Row(r.name(), r.type(), r.outputShape()));
-        return new GraphNetwork(other, layout, input, specRows, macsPerSample);
+        return new GraphNetwork(other, layout, input, specRows, macsPerSample, oneDnn);
     }
 }

@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -23,6 +24,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * parameter onto itself each step (19.6 MB for ResNet9). Here a view of exactly that memory is recognised.
  */
 final class LeanGraph extends ComputationGraph {
+    private DnnlTrainingStep fastStep;
+    /** The labels last set (ComputationGraph keeps its own private). */
+    private INDArray[] labelsSet;
+
     LeanGraph(ComputationGraphConfiguration configuration) {
         super(configuration);
     }
@@ -55,16 +60,64 @@ final class LeanGraph extends ComputationGraph {
                 && a.elementWiseStride() == 1 && b.elementWiseStride() == 1;
     }
 
+    /**
+     * Runs the training step's forward and backward passes on {@code step} from now on, where the inputs allow
+     * (one input, one label array, no masks); null for DL4J's own. Training listeners get every call but
+     * {@code onForwardPass}: the step has no DL4J activations to give them (the runner registers none).
+     */
+    void trainWith(DnnlTrainingStep step) {
+        this.fastStep = step;
+    }
+
+    /** The oneDNN training step in use, or null. */
+    DnnlTrainingStep trainingStep() {
+        return fastStep;
+    }
+
+    @Override
+    public void computeGradientAndScore() {
+        DnnlTrainingStep step = fastStep;
+        INDArray[] in = getInputs();
+        INDArray[] labels = labelsSet;
+        if (step == null || in == null || in.length != 1 || labels == null || labels.length != 1
+                || getInputMaskArrays() != null || getLabelMaskArrays() != null || !step.accepts(in[0])) {
+            super.computeGradientAndScore();
+            return;
+        }
+        double loss = step.run(in[0], labels[0]);
+        gradient = step.gradient();
+        score = loss + calcRegularizationScore(true);
+        for (TrainingListener l : getListeners()) l.onBackwardPass(this);
+    }
+
+    @Override
+    public void setLabels(INDArray... labels) {
+        super.setLabels(labels);
+        labelsSet = labels;
+    }
+
+    @Override
+    public void setLabel(int labelNum, INDArray label) {
+        super.setLabel(labelNum, label);
+        labelsSet = null; // set one by one: DL4J's own path, which reads its own copy
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        labelsSet = null;
+    }
+
     @Override
     public Pair<Gradient, Double> gradientAndScore() {
         Pair<Gradient, Double> p = super.gradientAndScore();
         INDArray flat = getFlattenedGradients();
-        if (p.getFirst() == null || flat == null) return p;
+        if (p.getFirst() == null || flat == null || p.getFirst() instanceof OwnView) return p;
         return new Pair<>(new OwnView(p.getFirst(), flat), p.getSecond());
     }
 
     /** The same per-variable gradients, with {@link #gradient()} the network's flattened gradient array itself. */
-    private static final class OwnView extends DefaultGradient {
+    static final class OwnView extends DefaultGradient {
         private final INDArray flat;
 
         OwnView(Gradient g, INDArray flat) {
@@ -73,6 +126,12 @@ final class LeanGraph extends ComputationGraph {
             for (Map.Entry<String, INDArray> e : g.gradientForVariable().entrySet()) {
                 setGradientFor(e.getKey(), e.getValue(), g.flatteningOrderForVariable(e.getKey()));
             }
+        }
+
+        OwnView(Map<String, INDArray> views, INDArray flat) {
+            super(flat);
+            this.flat = flat;
+            views.forEach(this::setGradientFor);
         }
 
         @Override

@@ -17,6 +17,12 @@ public interface Network {
     /** One optimisation step on one batch (forward, backward, update). */
     void fit(DataSet batch);
 
+    /**
+     * How {@link #fit} trains: "onednn" (the whole step as oneDNN primitives), or "dl4j: " and why not (DL4J's
+     * layers, for a network with something the oneDNN step does not run).
+     */
+    String trainingPath();
+
     /** The mean loss of the last {@link #fit} batch. */
     double score();
 

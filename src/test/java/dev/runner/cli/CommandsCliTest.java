@@ -131,7 +131,8 @@ class CommandsCliTest {
         assertThat(r.err()).isEmpty();
         assertThat(r.out()).contains("good").contains("1 epochs, batch 6, sgd lr 0.05000")
                 .contains("conv1").contains("maxpool1").contains("fc1")
-                .containsPattern("total trainable parameters \\(5 layers\\) +223");
+                .containsPattern("total trainable parameters \\(5 layers\\) +223")
+                .containsPattern("(?m)^training: (onednn|dl4j: .+)$");
         Cli.Out set = Cli.run("check", good.toString(), "--set", "model.layers[0].conv.filters=8");
         assertThat(set.code()).isZero();
         // conv 8x3x3x3+8 = 224, dense 72*3+3 = 219

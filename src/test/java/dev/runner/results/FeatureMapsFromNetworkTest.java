@@ -34,6 +34,11 @@ class FeatureMapsFromNetworkTest {
         }
 
         @Override
+        public String trainingPath() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public double score() {
             throw new UnsupportedOperationException();
         }

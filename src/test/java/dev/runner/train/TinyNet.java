@@ -53,6 +53,11 @@ final class TinyNet implements Network {
     }
 
     @Override
+    public String trainingPath() {
+        return "dl4j: a test network";
+    }
+
+    @Override
     public double score() {
         return graph.score() - graph.calcRegularizationScore(true);
     }
