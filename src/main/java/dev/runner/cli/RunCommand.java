@@ -113,6 +113,7 @@ final class RunCommand implements Callable<Integer> {
                 .commandLine(Main.argv)
                 .terminal(out)
                 .stop(stop);
+        opts.provenanceEntry("training_path", net.trainingPath());
         optionsHook.accept(opts, stop);
         return opts;
     }

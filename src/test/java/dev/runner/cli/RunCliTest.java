@@ -148,6 +148,7 @@ class RunCliTest {
         assertThat(texts(p.get("command_line"))).containsExactly("run", file.toString(), "--results",
                 results.toString(), "--data-root", tmp.toString());
         assertThat(p.get("end_time").isTextual()).isTrue();
+        assertThat(p.get("training_path").asText()).matches("onednn|dl4j: .+");
 
         // summary.txt is check's table; log.txt has the lab report's accuracy lines
         assertThat(Files.readString(run.resolve("summary.txt"))).contains("conv1").contains("fc1")
