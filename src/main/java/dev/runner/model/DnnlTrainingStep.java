@@ -211,6 +211,13 @@ final class DnnlTrainingStep implements AutoCloseable {
         }
     }
 
+    /** The ReLUs that run inside the batch norm before them. */
+    java.util.Set<String> fusedRelus() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (Node n : nodes) if (n.kind() == Kind.FUSED_RELU) names.add(n.name());
+        return names;
+    }
+
     /** What made {@link #accepts} refuse, or null. */
     String unsupportedBy() {
         return unsupportedBy;
@@ -232,7 +239,13 @@ final class DnnlTrainingStep implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------
     // The graph, as far as this step is concerned
 
-    private enum Kind { CONV, BATCHNORM, ACTIVATION, POOL, GLOBAL_POOL, FLATTEN, DENSE, OUTPUT, ADD, IDENTITY }
+    private enum Kind {
+        CONV, BATCHNORM, ACTIVATION, POOL, GLOBAL_POOL, FLATTEN, DENSE, OUTPUT, ADD, IDENTITY,
+        /** Batch norm with the ReLU that is its only consumer, as one primitive (oneDNN's fuse_norm_relu). */
+        BATCHNORM_RELU,
+        /** That ReLU: its output is the fused batch norm's. */
+        FUSED_RELU
+    }
 
     /** One vertex of the graph, in topological order. */
     private record Node(String name, Kind kind, List<String> inputs, Object conf, Layer layer, boolean flattenFirst,
@@ -291,11 +304,30 @@ final class DnnlTrainingStep implements AutoCloseable {
                 return name + ": " + (c == null ? "unknown vertex" : c.getClass().getSimpleName()) + " is not supported";
             }
         }
+        fuseBatchNormRelu(out, consumers);
         if (out.isEmpty() || out.get(out.size() - 1).kind() != Kind.OUTPUT
                 || !out.get(out.size() - 1).name().equals(output)) {
             return "the network does not end in a softmax cross-entropy output layer";
         }
         return null;
+    }
+
+    /** Marks each batch norm whose only consumer is a plain ReLU (nothing else reads the normalised values). */
+    private static void fuseBatchNormRelu(List<Node> nodes, Map<String, Integer> consumers) {
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) index.put(nodes.get(i).name(), i);
+        for (int i = 0; i < nodes.size(); i++) {
+            Node r = nodes.get(i);
+            if (r.kind() != Kind.ACTIVATION || r.flattenFirst() || r.inputs().size() != 1) continue;
+            float[] alg = eltwise(((ActivationLayer) r.conf()).getActivationFn());
+            if (alg[0] != dnnl.algorithm.eltwise_relu.value || alg[1] != 0) continue;
+            Integer b = index.get(r.inputs().get(0));
+            if (b == null || consumers.getOrDefault(r.inputs().get(0), 0) != 1) continue;
+            Node bn = nodes.get(b);
+            if (bn.kind() != Kind.BATCHNORM || bn.flattenFirst()) continue;
+            nodes.set(b, new Node(bn.name(), Kind.BATCHNORM_RELU, bn.inputs(), bn.conf(), bn.layer(), false, false));
+            nodes.set(i, new Node(r.name(), Kind.FUSED_RELU, r.inputs(), r.conf(), r.layer(), false, false));
+        }
     }
 
     /** Whether a flatten preprocessor reads its input as NHWC; null for anything but a flatten. */
@@ -629,7 +661,12 @@ final class DnnlTrainingStep implements AutoCloseable {
             }
             Runnable back = switch (node.kind()) {
                 case CONV -> conv(node, in);
-                case BATCHNORM -> batchNorm(node, in);
+                case BATCHNORM -> batchNorm(node, in, false);
+                case BATCHNORM_RELU -> batchNorm(node, in, true);
+                case FUSED_RELU -> {
+                    register(node.name(), in);   // the batch norm's output already is this ReLU's
+                    yield null;
+                }
                 case ACTIVATION -> {
                     Tensor out = newTensor(in.dims, in.md);
                     Runnable b = eltwiseSteps(in, out, eltwise(((ActivationLayer) node.conf()).getActivationFn()));
@@ -822,24 +859,28 @@ final class DnnlTrainingStep implements AutoCloseable {
             };
         }
 
-        private Runnable batchNorm(Node node, Tensor in) {
+        /** Batch norm, and with {@code relu} the ReLU after it in the same primitive (its mask in a workspace). */
+        private Runnable batchNorm(Node node, Tensor in, boolean relu) {
             BatchNormalization b = (BatchNormalization) node.conf();
             Layer layer = node.layer();
             int c = (int) in.dims[1];
             float eps = (float) b.getEps();
-            int flags = dnnl.dnnl_use_scale | dnnl.dnnl_use_shift;
+            int flags = dnnl.dnnl_use_scale | dnnl.dnnl_use_shift | (relu ? dnnl.dnnl_fuse_norm_relu : 0);
             batch_normalization_forward.primitive_desc fpd = new batch_normalization_forward.primitive_desc(
                     new batch_normalization_forward.desc(dnnl.prop_kind.forward_training.value, in.md, eps, flags), eng);
             Tensor out = newTensor(in.dims, fpd.dst_desc());
             memory mean = alloc(fpd.mean_desc());
             memory var = alloc(fpd.variance_desc());
+            memory ws = relu ? alloc(fpd.workspace_desc()) : null;
             INDArray gamma = layer.getParam(BatchNormalizationParamInitializer.GAMMA);
             INDArray beta = layer.getParam(BatchNormalizationParamInitializer.BETA);
             memory gammaM = new memory(flatDesc(gamma), eng, new Raw(address(gamma)));
             memory betaM = new memory(flatDesc(beta), eng, new Raw(address(beta)));
-            exec(forward, new batch_normalization_forward(fpd), dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_DST, out.mem,
+            List<Object> fargs = new ArrayList<>(List.of(dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_DST, out.mem,
                     dnnl.DNNL_ARG_SCALE, gammaM, dnnl.DNNL_ARG_SHIFT, betaM, dnnl.DNNL_ARG_MEAN, mean,
-                    dnnl.DNNL_ARG_VARIANCE, var);
+                    dnnl.DNNL_ARG_VARIANCE, var));
+            if (relu) fargs.addAll(List.of(dnnl.DNNL_ARG_WORKSPACE, ws));
+            exec(forward, new batch_normalization_forward(fpd), fargs.toArray());
             // DL4J's running statistics: a "gradient" its updater subtracts (BatchNormalization.backpropGradient),
             // from the batch's mean and biased variance
             Map<String, INDArray> gv = gradientViews(layer);
@@ -874,11 +915,13 @@ final class DnnlTrainingStep implements AutoCloseable {
                         eng, fpd);
                 INDArray dg = gv.get(BatchNormalizationParamInitializer.GAMMA);
                 INDArray db = gv.get(BatchNormalizationParamInitializer.BETA);
-                execInto(in, new batch_normalization_backward(bpd), dnnl.DNNL_ARG_DIFF_SRC, dnnl.DNNL_ARG_SRC, in.mem,
+                List<Object> bargs = new ArrayList<>(List.of(dnnl.DNNL_ARG_SRC, in.mem,
                         dnnl.DNNL_ARG_MEAN, mean, dnnl.DNNL_ARG_VARIANCE, var, dnnl.DNNL_ARG_DIFF_DST, diffOf(out),
                         dnnl.DNNL_ARG_SCALE, gammaM, dnnl.DNNL_ARG_SHIFT, betaM,
                         dnnl.DNNL_ARG_DIFF_SCALE, new memory(flatDesc(dg), eng, new Raw(address(dg))),
-                        dnnl.DNNL_ARG_DIFF_SHIFT, new memory(flatDesc(db), eng, new Raw(address(db))));
+                        dnnl.DNNL_ARG_DIFF_SHIFT, new memory(flatDesc(db), eng, new Raw(address(db)))));
+                if (relu) bargs.addAll(List.of(dnnl.DNNL_ARG_WORKSPACE, ws));
+                execInto(in, new batch_normalization_backward(bpd), dnnl.DNNL_ARG_DIFF_SRC, bargs.toArray());
             };
         }
 

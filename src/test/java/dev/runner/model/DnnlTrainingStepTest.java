@@ -30,7 +30,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 class DnnlTrainingStepTest {
     /**
      * Everything the step runs: a convolution with its own activation and "same" padding, one without bias, a
-     * dilated one; batch norm on feature maps and on vectors; max pooling with padding, average pooling with
+     * dilated one; batch norm on feature maps and on vectors, alone and with the ReLU after it fused; max pooling with padding, average pooling with
      * "same"; an add of three inputs (one of them used twice); leaky ReLU, tanh, sigmoid and ReLU; global max
      * pooling, a flatten, dense layers with and without an activation.
      */
@@ -41,11 +41,11 @@ class DnnlTrainingStepTest {
                 .add("bn1", bn())
                 .add("pool1", TestSpecs.maxpool(3, 2, 1));
         String in = t.last();
-        t.add("conv2", conv(8, 3, 1, 1, false)).add("bn2", bn())
-                .add("lrelu", new LayerSpec.Activation("leaky_relu", 0.1))
+        t.add("conv2", conv(8, 3, 1, 1, false)).add("bn2", bn()).add("relu2", relu())
                 .addFrom("conv3", new LayerSpec.Conv(8, new int[] {3, 3}, new int[] {1, 1}, new int[] {2, 2},
                         new int[] {2, 2}, true, null), in)
-                .addFrom("sum", add(), "lrelu", "conv3", in)
+                .addFrom("sum", add(), "relu2", "conv3", in)
+                .add("lrelu", new LayerSpec.Activation("leaky_relu", 0.1))
                 .add("tanh", new LayerSpec.Activation("tanh", 0))
                 .add("pool2", new LayerSpec.Pool("avg", new int[] {2, 2}, new int[] {2, 2}, null));
         String maps = t.last();
@@ -70,6 +70,7 @@ class DnnlTrainingStepTest {
             Network plain = compile(everything(), layout, false);
             assertThat(((GraphNetwork) fast).trainsWithOneDnn()).as(layout).isTrue();
             assertThat(((GraphNetwork) plain).trainsWithOneDnn()).as(layout).isFalse();
+            assertThat(((LeanGraph) fast.graph()).trainingStep().fusedRelus()).containsExactlyInAnyOrder("relu2", "relu3");
             assertThat(fast.graph().params()).isEqualTo(plain.graph().params());
 
             INDArray x = input(layout, 41, 6);
@@ -121,6 +122,9 @@ class DnnlTrainingStepTest {
             Network net = ModelCompiler.computationGraph().compile(e.model(), CompileOptions.defaults(e.seed(), new Sgd(0.01)));
             assertThat(((GraphNetwork) net).trainsWithOneDnn()).as(file).isTrue();
             assertThat(net.trainingPath()).as(file).isEqualTo("onednn");
+            // ResNet9: the stem's and each block's first batch norm + ReLU (the second ReLU follows the add)
+            assertThat(((LeanGraph) net.graph()).trainingStep().fusedRelus()).as(file)
+                    .hasSize(file.startsWith("resnet9") ? 5 : 0);
         }
         // and the step really runs: one batch of the tutorial CNN
         Experiment e = ExperimentLoader.load(Path.of("experiments", "origin.yaml"));
