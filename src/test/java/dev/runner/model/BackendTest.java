@@ -1,5 +1,7 @@
 package dev.runner.model;
 
+import static dev.runner.model.GraphChecks.assertClose;
+import static dev.runner.model.GraphChecks.gradients;
 import static dev.runner.model.TestSpecs.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -14,7 +16,6 @@ import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.Sgd;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 class BackendTest {
     /** conv, batch norm, relu, max and avg pooling, a residual add, global pool, dense. */
@@ -249,23 +250,5 @@ class BackendTest {
         }
         assertThat(params[1]).isEqualTo(params[0]);
         assertThat(scores[1]).isEqualTo(scores[0]);
-    }
-
-    private static Map<String, INDArray> gradients(ComputationGraph g, INDArray x, INDArray y) {
-        g.setInputs(x);
-        g.setLabels(y);
-        g.computeGradientAndScore();
-        Map<String, INDArray> m = new java.util.TreeMap<>();
-        g.gradient().gradientForVariable().forEach((k, v) -> m.put(k, v.dup()));
-        g.clear();
-        return m;
-    }
-
-    /** |a - b| <= tol * max(1, max|b|) element-wise. */
-    private static void assertClose(INDArray a, INDArray b, double tol, String what) {
-        assertThat(a.shape()).as(what).isEqualTo(b.shape());
-        double scale = Math.max(1.0, b.amaxNumber().doubleValue());
-        double diff = Transforms.abs(a.sub(b)).maxNumber().doubleValue();
-        assertThat(diff).as(what + " max abs diff (scale " + scale + ")").isLessThanOrEqualTo(tol * scale);
     }
 }

@@ -1,5 +1,7 @@
 package dev.runner.model;
 
+import static dev.runner.model.GraphChecks.assertClose;
+import static dev.runner.model.GraphChecks.gradients;
 import static dev.runner.model.TestSpecs.add;
 import static dev.runner.model.TestSpecs.bn;
 import static dev.runner.model.TestSpecs.conv;
@@ -18,13 +20,10 @@ import dev.runner.spec.ModelSpec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Sgd;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** The oneDNN training step computes what DL4J's layers compute, and is the path the report's networks train on. */
 class DnnlTrainingStepTest {
@@ -168,23 +167,5 @@ class DnnlTrainingStepTest {
     private static INDArray input(String layout, long seed, int batch, int c, int h, int w) {
         INDArray x = GraphCompilerTest.random(seed, batch, c, h, w);
         return layout.equals("NHWC") ? GraphCompilerTest.nhwc(x) : x;
-    }
-
-    private static Map<String, INDArray> gradients(ComputationGraph g, INDArray x, INDArray y) {
-        g.setInputs(x);
-        g.setLabels(y);
-        g.computeGradientAndScore();
-        Map<String, INDArray> m = new TreeMap<>();
-        g.gradient().gradientForVariable().forEach((k, v) -> m.put(k, v.dup()));
-        g.clear();
-        return m;
-    }
-
-    /** |a - b| <= tol * max(1, max|b|) element-wise. */
-    private static void assertClose(INDArray a, INDArray b, double tol, String what) {
-        assertThat(a.shape()).as(what).isEqualTo(b.shape());
-        double scale = Math.max(1.0, b.amaxNumber().doubleValue());
-        double diff = Transforms.abs(a.sub(b)).maxNumber().doubleValue();
-        assertThat(diff).as(what + " max abs diff (scale " + scale + ")").isLessThanOrEqualTo(tol * scale);
     }
 }

@@ -1,5 +1,6 @@
 package dev.runner.model;
 
+import static dev.runner.model.GraphChecks.gradients;
 import static dev.runner.model.TestSpecs.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -9,7 +10,6 @@ import dev.runner.spec.ModelSpec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.Map;
-import java.util.TreeMap;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -40,15 +40,6 @@ class LeanDenseOutputTest {
         g.init(lean.params().dup(), true);
         assertThat(g.getLayer("fc1")).isNotInstanceOf(LeanDense.Impl.class);
         return g;
-    }
-
-    private static Map<String, INDArray> gradients(ComputationGraph g, INDArray x, INDArray y) {
-        g.setInputs(x);
-        g.setLabels(y);
-        g.computeGradientAndScore();
-        Map<String, INDArray> m = new TreeMap<>();
-        g.gradient().gradientForVariable().forEach((k, v) -> m.put(k, v.dup()));
-        return m;
     }
 
     @Test
