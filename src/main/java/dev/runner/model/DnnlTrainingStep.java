@@ -79,8 +79,8 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  * else in it (dropout, concatenation, other losses, ...), which then trains on DL4J's path.
  */
 final class DnnlTrainingStep implements AutoCloseable {
-    /** Plans kept at once: the training batch size and a smaller last batch. */
-    private static final int PLANS = 2;
+    /** Plans kept at once per mode: the batch size and the smaller last batches (of a training and a test set). */
+    private static final int PLANS = 3;
 
     private final ComputationGraph graph;
     private final List<Node> nodes;
@@ -90,6 +90,7 @@ final class DnnlTrainingStep implements AutoCloseable {
     private final Gradient gradient;
     private final long paramsAddress;
     private final Map<Long, Plan> plans = new LinkedHashMap<>();
+    private final Map<Long, Plan> inferencePlans = new LinkedHashMap<>();
     private engine eng;
     private stream strm;
     private String unsupportedBy;
@@ -184,31 +185,48 @@ final class DnnlTrainingStep implements AutoCloseable {
      * plan finds something only the shapes tell (a dense layer on a feature map, say); see {@link #unsupportedBy()}.
      */
     boolean accepts(INDArray features) {
-        if (unsupportedBy != null) return false;
+        return planFor(features, true) != null;
+    }
+
+    /** The plan for a batch of {@code features} (built if needed), or null when the step does not take it. */
+    private Plan planFor(INDArray features, boolean training) {
+        if (unsupportedBy != null) return null;
         if (address(graph.params()) != paramsAddress) {
             throw new IllegalStateException("the graph's parameters moved since the plan was built");
         }
-        if (features.rank() != 4) return false;   // DL4J's path says what is wrong with it
+        if (features.rank() != 4) return null;   // DL4J's path says what is wrong with it
         long n = features.size(0);
         long[] expected = inputNhwc ? new long[] {n, inputChw[1], inputChw[2], inputChw[0]}
                 : new long[] {n, inputChw[0], inputChw[1], inputChw[2]};
-        if (!java.util.Arrays.equals(features.shape(), expected)) return false;
-        if (plans.containsKey(n)) return true;
+        if (!java.util.Arrays.equals(features.shape(), expected)) return null;
+        Map<Long, Plan> cache = training ? plans : inferencePlans;
+        Plan p = cache.get(n);
+        if (p != null) return p;
         if (eng == null) {
             eng = new engine(engine.kind.cpu, 0);
             strm = new stream(eng);
         }
-        if (plans.size() >= PLANS) {
-            Long first = plans.keySet().iterator().next();
-            plans.remove(first).close();
+        if (cache.size() >= PLANS) {
+            Long first = cache.keySet().iterator().next();
+            cache.remove(first).close();
         }
         try {
-            plans.put(n, new Plan(n));
-            return true;
+            p = new Plan(n, training);
+            cache.put(n, p);
+            return p;
         } catch (Unsupported e) {
             unsupportedBy = e.getMessage();
-            return false;
+            return null;
         }
+    }
+
+    /**
+     * Class probabilities for {@code features} in inference mode (batch norm with its running statistics), as
+     * DL4J's {@code output} computes them; null when the step does not take this batch (DL4J's path then does).
+     */
+    INDArray output(INDArray features) {
+        Plan p = planFor(features, false);
+        return p == null ? null : p.infer(features);
     }
 
     /** The ReLUs that run inside the batch norm before them. */
@@ -233,7 +251,9 @@ final class DnnlTrainingStep implements AutoCloseable {
     @Override
     public void close() {
         for (Plan p : plans.values()) p.close();
+        for (Plan p : inferencePlans.values()) p.close();
         plans.clear();
+        inferencePlans.clear();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -504,8 +524,15 @@ final class DnnlTrainingStep implements AutoCloseable {
         private FloatBuffer logitsDiff;
         private long classes;
 
-        Plan(long n) {
+        /** Training (forward, loss, backward) or inference (forward with batch norm's running statistics). */
+        private final boolean training;
+        /** oneDNN's propagation kind for the forward primitives. */
+        private final dnnl.prop_kind fwd;
+
+        Plan(long n, boolean training) {
             this.batch = n;
+            this.training = training;
+            this.fwd = training ? dnnl.prop_kind.forward_training : dnnl.prop_kind.forward_inference;
             long[] inDims = {n, inputChw[0], inputChw[1], inputChw[2]};
             memory.desc inMd = plain(inDims, inputNhwc ? memory.format_tag.nhwc : memory.format_tag.nchw);
             input = new memory(inMd, eng, new Raw(0));
@@ -513,12 +540,43 @@ final class DnnlTrainingStep implements AutoCloseable {
             register(inputName, new Tensor(inDims, inMd, input));
             List<Runnable> backwardBuilders = new ArrayList<>();
             for (Node node : nodes) backwardBuilders.add(build(node));
+            if (!training) return;
             // the backward steps, in reverse order of the forward ones
             for (int i = backwardBuilders.size() - 1; i >= 0; i--) {
                 building = nodes.get(i).name();
                 Runnable b = backwardBuilders.get(i);
                 if (b != null) b.run();
             }
+        }
+
+        INDArray infer(INDArray features) {
+            INDArray x = contiguous(features);
+            input.set_data_handle(new Raw(address(x)));
+            for (Step s : forward) s.run();
+            strm._wait();
+            input.set_data_handle(new Raw(0));
+            INDArray out;
+            try (org.nd4j.linalg.api.memory.MemoryWorkspace ws =
+                         org.nd4j.linalg.factory.Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                out = org.nd4j.linalg.factory.Nd4j.createUninitialized(DataType.FLOAT, batch, classes);
+            }
+            FloatBuffer o = floats(new Raw(address(out)), batch * classes);
+            int k = (int) classes;
+            for (int r = 0; r < batch; r++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < k; j++) max = Math.max(max, logits.get(r * k + j));
+                double z = 0;
+                for (int j = 0; j < k; j++) z += Math.exp(logits.get(r * k + j) - max);
+                for (int j = 0; j < k; j++) o.put(r * k + j, (float) (Math.exp(logits.get(r * k + j) - max) / z));
+            }
+            return out;
+        }
+
+        private INDArray contiguous(INDArray x) {
+            if (x.dataType() != DataType.FLOAT || x.ordering() != 'c' || !Shape.hasDefaultStridesForShape(x)) {
+                return x.castTo(DataType.FLOAT).dup('c');
+            }
+            return x;
         }
 
         double run(INDArray features, INDArray labels) {
@@ -756,7 +814,7 @@ final class DnnlTrainingStep implements AutoCloseable {
         /** Forward steps of {@code alg} from {@code in} to {@code out}; returns the builder of its backward steps. */
         private Runnable eltwiseSteps(Tensor in, Tensor out, float[] alg) {
             eltwise_forward.primitive_desc fpd = new eltwise_forward.primitive_desc(new eltwise_forward.desc(
-                    dnnl.prop_kind.forward_training.value, (int) alg[0], in.md, alg[1], 0f), eng);
+                    fwd.value, (int) alg[0], in.md, alg[1], 0f), eng);
             exec(forward, new eltwise_forward(fpd), dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_DST, out.mem);
             return () -> {
                 if (!needsDiff(in)) return;
@@ -789,7 +847,7 @@ final class DnnlTrainingStep implements AutoCloseable {
             memory.desc bMd = bv == null ? new memory.desc() : flatDesc(bv);
             memory.desc wAny = any(new long[] {oc, wv.size(1), k[0], k[1]});
             convolution_forward.primitive_desc fpd = new convolution_forward.primitive_desc(
-                    new convolution_forward.desc(dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_direct,
+                    new convolution_forward.desc(fwd, dnnl.algorithm.convolution_direct,
                             any(in.dims), wAny, bMd, any(outDims), strides, dil, padL, padR), eng);
             memory userWm = new memory(userW, eng, new Raw(address(wv)));
             memory wMem = userWm;
@@ -865,26 +923,19 @@ final class DnnlTrainingStep implements AutoCloseable {
             Layer layer = node.layer();
             int c = (int) in.dims[1];
             float eps = (float) b.getEps();
-            int flags = dnnl.dnnl_use_scale | dnnl.dnnl_use_shift | (relu ? dnnl.dnnl_fuse_norm_relu : 0);
+            int flags = dnnl.dnnl_use_scale | dnnl.dnnl_use_shift | (relu ? dnnl.dnnl_fuse_norm_relu : 0)
+                    | (training ? 0 : dnnl.dnnl_use_global_stats);
             batch_normalization_forward.primitive_desc fpd = new batch_normalization_forward.primitive_desc(
-                    new batch_normalization_forward.desc(dnnl.prop_kind.forward_training.value, in.md, eps, flags), eng);
+                    new batch_normalization_forward.desc(fwd.value, in.md, eps, flags), eng);
             Tensor out = newTensor(in.dims, fpd.dst_desc());
             memory mean = alloc(fpd.mean_desc());
             memory var = alloc(fpd.variance_desc());
-            memory ws = relu ? alloc(fpd.workspace_desc()) : null;
+            memory ws = relu && training ? alloc(fpd.workspace_desc()) : null;
             INDArray gamma = layer.getParam(BatchNormalizationParamInitializer.GAMMA);
             INDArray beta = layer.getParam(BatchNormalizationParamInitializer.BETA);
             memory gammaM = new memory(flatDesc(gamma), eng, new Raw(address(gamma)));
             memory betaM = new memory(flatDesc(beta), eng, new Raw(address(beta)));
-            List<Object> fargs = new ArrayList<>(List.of(dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_DST, out.mem,
-                    dnnl.DNNL_ARG_SCALE, gammaM, dnnl.DNNL_ARG_SHIFT, betaM, dnnl.DNNL_ARG_MEAN, mean,
-                    dnnl.DNNL_ARG_VARIANCE, var));
-            if (relu) fargs.addAll(List.of(dnnl.DNNL_ARG_WORKSPACE, ws));
-            exec(forward, new batch_normalization_forward(fpd), fargs.toArray());
-            // DL4J's running statistics: a "gradient" its updater subtracts (BatchNormalization.backpropGradient),
-            // from the batch's mean and biased variance
-            Map<String, INDArray> gv = gradientViews(layer);
-            double decay = b.getDecay();
+            // DL4J's running statistics: the mean, and the variance or log10 of the standard deviation
             boolean logStd = b.isUseLogStd();
             String varKey = logStd ? BatchNormalizationParamInitializer.GLOBAL_LOG_STD
                     : BatchNormalizationParamInitializer.GLOBAL_VAR;
@@ -892,6 +943,26 @@ final class DnnlTrainingStep implements AutoCloseable {
             FloatBuffer bVar = floats(var.get_data_handle(), c);
             FloatBuffer pMean = floats(new Raw(address(layer.getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN))), c);
             FloatBuffer pVar = floats(new Raw(address(layer.getParam(varKey))), c);
+            if (!training) {   // normalise with them, as DL4J's inference: var = (10^log10std)^2
+                forward.add(() -> {
+                    for (int i = 0; i < c; i++) {
+                        bMean.put(i, pMean.get(i));
+                        double std = logStd ? Math.pow(10.0, pVar.get(i)) : 0;
+                        bVar.put(i, logStd ? (float) (std * std) : pVar.get(i));
+                    }
+                });
+            }
+            List<Object> fargs = new ArrayList<>(List.of(dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_DST, out.mem,
+                    dnnl.DNNL_ARG_SCALE, gammaM, dnnl.DNNL_ARG_SHIFT, betaM, dnnl.DNNL_ARG_MEAN, mean,
+                    dnnl.DNNL_ARG_VARIANCE, var));
+            if (ws != null) fargs.addAll(List.of(dnnl.DNNL_ARG_WORKSPACE, ws));
+            exec(forward, new batch_normalization_forward(fpd), fargs.toArray());
+            register(node.name(), out);
+            if (!training) return null;
+            // training: their update is a "gradient" DL4J's updater subtracts (BatchNormalization.backpropGradient),
+            // from the batch's mean and biased variance
+            Map<String, INDArray> gv = gradientViews(layer);
+            double decay = b.getDecay();
             FloatBuffer dMean = floats(new Raw(address(gv.get(BatchNormalizationParamInitializer.GLOBAL_MEAN))), c);
             FloatBuffer dVar = floats(new Raw(address(gv.get(varKey))), c);
             double oneOn2LogE10 = 1.0 / (2.0 * Math.log(10.0));
@@ -908,7 +979,6 @@ final class DnnlTrainingStep implements AutoCloseable {
                     }
                 }
             });
-            register(node.name(), out);
             return () -> {
                 batch_normalization_backward.primitive_desc bpd = new batch_normalization_backward.primitive_desc(
                         new batch_normalization_backward.desc(dnnl.prop_kind.backward.value, out.md, in.md, eps, flags),
@@ -951,12 +1021,12 @@ final class DnnlTrainingStep implements AutoCloseable {
         private Runnable poolSteps(Node node, Tensor in, dnnl.algorithm alg, long[] outDims, long[] strides,
                                    long[] kernel, long[] padL, long[] padR, boolean toVector) {
             pooling_forward.primitive_desc fpd = new pooling_forward.primitive_desc(new pooling_forward.desc(
-                    dnnl.prop_kind.forward_training, alg, in.md, any(outDims), strides, kernel, padL, padR), eng);
+                    fwd, alg, in.md, any(outDims), strides, kernel, padL, padR), eng);
             Tensor out = newTensor(outDims, fpd.dst_desc());
             boolean max = alg == dnnl.algorithm.pooling_max;
-            memory ws = max ? alloc(fpd.workspace_desc()) : null;
+            memory ws = max && training ? alloc(fpd.workspace_desc()) : null;
             pooling_forward prim = new pooling_forward(fpd);
-            if (max) {
+            if (ws != null) {
                 exec(forward, prim, dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_DST, out.mem, dnnl.DNNL_ARG_WORKSPACE, ws);
             } else {
                 exec(forward, prim, dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_DST, out.mem);
@@ -998,7 +1068,7 @@ final class DnnlTrainingStep implements AutoCloseable {
             memory.desc bMd = bv == null ? new memory.desc() : flatDesc(bv);
             memory.desc oMd = plain(outDims, memory.format_tag.nc);
             inner_product_forward.primitive_desc fpd = new inner_product_forward.primitive_desc(
-                    new inner_product_forward.desc(dnnl.prop_kind.forward_training, in.md, wMd, bMd, oMd), eng);
+                    new inner_product_forward.desc(fwd, in.md, wMd, bMd, oMd), eng);
             Tensor out = newTensor(outDims, oMd);
             memory wM = new memory(wMd, eng, new Raw(address(wv)));
             if (bv != null) {
@@ -1012,8 +1082,10 @@ final class DnnlTrainingStep implements AutoCloseable {
             if (output) {
                 classes = nOut;
                 logits = floats(out.mem.get_data_handle(), n * nOut);
-                logitsDiff = floats(diffOf(out).get_data_handle(), n * nOut);
-                out.diffWritten = true;
+                if (training) {
+                    logitsDiff = floats(diffOf(out).get_data_handle(), n * nOut);
+                    out.diffWritten = true;
+                }
                 register(node.name(), out);
             } else {
                 act = activationAfter(node, out, eltwise(((DenseLayer) node.conf()).getActivationFn()));

@@ -108,7 +108,9 @@ final class GraphNetwork implements Network {
     @Override
     public INDArray output(INDArray features) {
         Backend.configureThread(Backend.threadsFor(macsPerSample * features.size(0)));
-        return graph.output(false, features)[0];
+        DnnlTrainingStep step = graph.trainingStep();
+        INDArray fast = step == null ? null : step.output(features);
+        return fast != null ? fast : graph.output(false, features)[0];
     }
 
     /**

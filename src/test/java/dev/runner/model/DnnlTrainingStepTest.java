@@ -25,7 +25,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Sgd;
 
-/** The oneDNN training step computes what DL4J's layers compute, and is the path the report's networks train on. */
+/**
+ * The oneDNN step (training and inference) computes what DL4J's layers compute, and is the path the report's
+ * networks train on.
+ */
 class DnnlTrainingStepTest {
     /**
      * Everything the step runs: a convolution with its own activation and "same" padding, one without bias, a
@@ -94,8 +97,11 @@ class DnnlTrainingStepTest {
                 assertThat(fast.score()).as(layout + " score of step " + i).isCloseTo(plain.score(), within(1e-4));
                 assertClose(fast.graph().params(), plain.graph().params(), 1e-4, layout + " params after step " + i);
             }
-            // inference (DL4J's, with the running statistics the step updated)
+            // inference (the step's own plan, with the running statistics it updated), at two batch sizes
             assertClose(fast.output(x), plain.output(x), 1e-4, layout + " output");
+            INDArray x3 = input(layout, 70, 3);
+            assertClose(fast.output(x3), plain.output(x3), 1e-4, layout + " output, batch 3");
+            assertThat(fast.output(x3).sum(1).getDouble(0)).isCloseTo(1.0, within(1e-5));
         }
     }
 
