@@ -72,10 +72,13 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  * (blocked, on this CPU) from one layer to the next; only the network input, the flatten before the dense layers
  * and the weights are reordered.
  *
+ * <p>Inference ({@link #output}) runs the same way, with a forward-only plan in which batch norm uses the running
+ * statistics.
+ *
  * <p>What stays DL4J's: the parameters and gradients are the graph's own flattened arrays (the plan reads the
  * weights and writes the gradients in place, with DL4J's meaning: sums over the batch, and batch norm's running
  * statistics as the "gradient" DL4J's updater subtracts); the updater, weight decay, schedules, iteration counts,
- * inference, feature maps and serialisation are untouched. {@link #of} returns null for a graph with anything
+ * feature maps and serialisation are untouched. {@link #of} returns null for a graph with anything
  * else in it (dropout, concatenation, other losses, ...), which then trains on DL4J's path.
  */
 final class DnnlTrainingStep implements AutoCloseable {
