@@ -565,16 +565,25 @@ final class DnnlTrainingStep implements AutoCloseable {
             }
             FloatBuffer o = floats(new Raw(address(out)), batch * classes);
             int k = (int) classes;
+            float[] p = new float[k];
             for (int r = 0; r < batch; r++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < k; j++) max = Math.max(max, logits.get(r * k + j));
-                double z = 0;
-                for (int j = 0; j < k; j++) z += Math.exp(logits.get(r * k + j) - max);
-                for (int j = 0; j < k; j++) o.put(r * k + j, (float) (Math.exp(logits.get(r * k + j) - max) / z));
+                softmax(r, p);
+                for (int j = 0; j < k; j++) o.put(r * k + j, p[j]);
             }
             return out;
         }
 
+        /** Row {@code r} of the logits as probabilities, into {@code p}. */
+        private void softmax(int r, float[] p) {
+            int k = p.length;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < k; j++) max = Math.max(max, logits.get(r * k + j));
+            double z = 0;
+            for (int j = 0; j < k; j++) z += Math.exp(logits.get(r * k + j) - max);
+            for (int j = 0; j < k; j++) p[j] = (float) (Math.exp(logits.get(r * k + j) - max) / z);
+        }
+
+        /** {@code x} as contiguous float32 in C order: itself, or a copy. */
         private INDArray contiguous(INDArray x) {
             if (x.dataType() != DataType.FLOAT || x.ordering() != 'c' || !Shape.hasDefaultStridesForShape(x)) {
                 return x.castTo(DataType.FLOAT).dup('c');
@@ -583,29 +592,19 @@ final class DnnlTrainingStep implements AutoCloseable {
         }
 
         double run(INDArray features, INDArray labels) {
-            INDArray x = features;
-            if (x.dataType() != DataType.FLOAT || x.ordering() != 'c' || !Shape.hasDefaultStridesForShape(x)) {
-                x = x.castTo(DataType.FLOAT).dup('c');
-            }
+            INDArray x = contiguous(features);
             input.set_data_handle(new Raw(address(x)));
             for (Step s : forward) s.run();
             // softmax cross-entropy, as DL4J's LossMCXENT: the score clips p to [1e-10, 1 - 1e-10], the gradient not
-            INDArray y = labels.dataType() == DataType.FLOAT && labels.ordering() == 'c'
-                    && Shape.hasDefaultStridesForShape(labels) ? labels : labels.castTo(DataType.FLOAT).dup('c');
+            INDArray y = contiguous(labels);
             FloatBuffer yb = floats(new Raw(address(y)), batch * classes);
             double sum = 0;
             int k = (int) classes;
-            double[] p = new double[k];
+            float[] p = new float[k];
             for (int r = 0; r < batch; r++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < k; j++) max = Math.max(max, logits.get(r * k + j));
-                double z = 0;
+                softmax(r, p);
                 for (int j = 0; j < k; j++) {
-                    p[j] = Math.exp(logits.get(r * k + j) - max);
-                    z += p[j];
-                }
-                for (int j = 0; j < k; j++) {
-                    float pj = (float) (p[j] / z);
+                    float pj = p[j];
                     float yj = yb.get(r * k + j);
                     if (yj != 0) sum -= yj * Math.log(Math.min(Math.max(pj, 1e-10), 1.0 - 1e-10));
                     logitsDiff.put(r * k + j, pj - yj);
