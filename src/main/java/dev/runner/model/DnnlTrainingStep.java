@@ -634,9 +634,10 @@ final class DnnlTrainingStep implements AutoCloseable {
             return new Tensor(dims, md, alloc(md));
         }
 
+        /** Adds a step running {@code p} on (argument, memory) pairs; a pair with no memory (no bias, say) is left out. */
         private void exec(List<Step> to, primitive p, Object... args) {
             IntMemoryMap m = new IntMemoryMap();
-            for (int i = 0; i < args.length; i += 2) m.put((Integer) args[i], (memory) args[i + 1]);
+            for (int i = 0; i < args.length; i += 2) if (args[i + 1] != null) m.put((Integer) args[i], (memory) args[i + 1]);
             String what = building + ": " + p.getClass().getSimpleName();
             to.add(() -> {
                 try {
@@ -658,6 +659,11 @@ final class DnnlTrainingStep implements AutoCloseable {
             memory r = alloc(want);
             copy(to, m, r);
             return r;
+        }
+
+        /** A one-dimensional parameter (or gradient) view as oneDNN memory over the same floats; null for null. */
+        private memory vector(INDArray a) {
+            return a == null ? null : new memory(flatDesc(a), eng, new Raw(address(a)));
         }
 
         private memory diffOf(Tensor t) {
@@ -864,12 +870,8 @@ final class DnnlTrainingStep implements AutoCloseable {
             }
             Tensor out = newTensor(outDims, fpd.dst_desc());
             convolution_forward prim = new convolution_forward(fpd);
-            if (bv != null) {
-                exec(forward, prim, dnnl.DNNL_ARG_SRC, src, dnnl.DNNL_ARG_WEIGHTS, wMem, dnnl.DNNL_ARG_BIAS,
-                        new memory(bMd, eng, new Raw(address(bv))), dnnl.DNNL_ARG_DST, out.mem);
-            } else {
-                exec(forward, prim, dnnl.DNNL_ARG_SRC, src, dnnl.DNNL_ARG_WEIGHTS, wMem, dnnl.DNNL_ARG_DST, out.mem);
-            }
+            exec(forward, prim, dnnl.DNNL_ARG_SRC, src, dnnl.DNNL_ARG_WEIGHTS, wMem, dnnl.DNNL_ARG_BIAS, vector(bv),
+                    dnnl.DNNL_ARG_DST, out.mem);
             Runnable act = activationAfter(node, out, eltwise(c.getActivationFn()));
             memory wFwd = wMem;
             memory srcUsed = src;
@@ -887,14 +889,8 @@ final class DnnlTrainingStep implements AutoCloseable {
                 memory gUserM = new memory(gUser, eng, new Raw(address(gw)));
                 memory gW = same(wpd.diff_weights_desc(), gUser) ? gUserM : alloc(wpd.diff_weights_desc());
                 convolution_backward_weights wprim = new convolution_backward_weights(wpd);
-                if (bv != null) {
-                    exec(backward, wprim, dnnl.DNNL_ARG_SRC, wSrc, dnnl.DNNL_ARG_DIFF_DST, wDiffDst,
-                            dnnl.DNNL_ARG_DIFF_WEIGHTS, gW, dnnl.DNNL_ARG_DIFF_BIAS,
-                            new memory(gbMd, eng, new Raw(address(gv.get("b")))));
-                } else {
-                    exec(backward, wprim, dnnl.DNNL_ARG_SRC, wSrc, dnnl.DNNL_ARG_DIFF_DST, wDiffDst,
-                            dnnl.DNNL_ARG_DIFF_WEIGHTS, gW);
-                }
+                exec(backward, wprim, dnnl.DNNL_ARG_SRC, wSrc, dnnl.DNNL_ARG_DIFF_DST, wDiffDst,
+                        dnnl.DNNL_ARG_DIFF_WEIGHTS, gW, dnnl.DNNL_ARG_DIFF_BIAS, vector(bv == null ? null : gv.get("b")));
                 if (gW != gUserM) copy(backward, gW, gUserM);
                 if (!needsDiff(in)) return;   // a convolution on the network input: no input gradient
                 convolution_backward_data.primitive_desc dpd = new convolution_backward_data.primitive_desc(
@@ -935,8 +931,8 @@ final class DnnlTrainingStep implements AutoCloseable {
             memory ws = relu && training ? alloc(fpd.workspace_desc()) : null;
             INDArray gamma = layer.getParam(BatchNormalizationParamInitializer.GAMMA);
             INDArray beta = layer.getParam(BatchNormalizationParamInitializer.BETA);
-            memory gammaM = new memory(flatDesc(gamma), eng, new Raw(address(gamma)));
-            memory betaM = new memory(flatDesc(beta), eng, new Raw(address(beta)));
+            memory gammaM = vector(gamma);
+            memory betaM = vector(beta);
             // DL4J's running statistics: the mean, and the variance or log10 of the standard deviation
             boolean logStd = b.isUseLogStd();
             String varKey = logStd ? BatchNormalizationParamInitializer.GLOBAL_LOG_STD
@@ -954,11 +950,9 @@ final class DnnlTrainingStep implements AutoCloseable {
                     }
                 });
             }
-            List<Object> fargs = new ArrayList<>(List.of(dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_DST, out.mem,
+            exec(forward, new batch_normalization_forward(fpd), dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_DST, out.mem,
                     dnnl.DNNL_ARG_SCALE, gammaM, dnnl.DNNL_ARG_SHIFT, betaM, dnnl.DNNL_ARG_MEAN, mean,
-                    dnnl.DNNL_ARG_VARIANCE, var));
-            if (ws != null) fargs.addAll(List.of(dnnl.DNNL_ARG_WORKSPACE, ws));
-            exec(forward, new batch_normalization_forward(fpd), fargs.toArray());
+                    dnnl.DNNL_ARG_VARIANCE, var, dnnl.DNNL_ARG_WORKSPACE, ws);
             register(node.name(), out);
             if (!training) return null;
             // training: their update is a "gradient" DL4J's updater subtracts (BatchNormalization.backpropGradient),
@@ -987,13 +981,10 @@ final class DnnlTrainingStep implements AutoCloseable {
                         eng, fpd);
                 INDArray dg = gv.get(BatchNormalizationParamInitializer.GAMMA);
                 INDArray db = gv.get(BatchNormalizationParamInitializer.BETA);
-                List<Object> bargs = new ArrayList<>(List.of(dnnl.DNNL_ARG_SRC, in.mem,
+                execInto(in, new batch_normalization_backward(bpd), dnnl.DNNL_ARG_DIFF_SRC, dnnl.DNNL_ARG_SRC, in.mem,
                         dnnl.DNNL_ARG_MEAN, mean, dnnl.DNNL_ARG_VARIANCE, var, dnnl.DNNL_ARG_DIFF_DST, diffOf(out),
-                        dnnl.DNNL_ARG_SCALE, gammaM, dnnl.DNNL_ARG_SHIFT, betaM,
-                        dnnl.DNNL_ARG_DIFF_SCALE, new memory(flatDesc(dg), eng, new Raw(address(dg))),
-                        dnnl.DNNL_ARG_DIFF_SHIFT, new memory(flatDesc(db), eng, new Raw(address(db)))));
-                if (relu) bargs.addAll(List.of(dnnl.DNNL_ARG_WORKSPACE, ws));
-                execInto(in, new batch_normalization_backward(bpd), dnnl.DNNL_ARG_DIFF_SRC, bargs.toArray());
+                        dnnl.DNNL_ARG_SCALE, gammaM, dnnl.DNNL_ARG_SHIFT, betaM, dnnl.DNNL_ARG_DIFF_SCALE, vector(dg),
+                        dnnl.DNNL_ARG_DIFF_SHIFT, vector(db), dnnl.DNNL_ARG_WORKSPACE, ws);
             };
         }
 
@@ -1028,11 +1019,7 @@ final class DnnlTrainingStep implements AutoCloseable {
             boolean max = alg == dnnl.algorithm.pooling_max;
             memory ws = max && training ? alloc(fpd.workspace_desc()) : null;
             pooling_forward prim = new pooling_forward(fpd);
-            if (ws != null) {
-                exec(forward, prim, dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_DST, out.mem, dnnl.DNNL_ARG_WORKSPACE, ws);
-            } else {
-                exec(forward, prim, dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_DST, out.mem);
-            }
+            exec(forward, prim, dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_DST, out.mem, dnnl.DNNL_ARG_WORKSPACE, ws);
             Runnable vectorBack = null;
             if (toVector) {
                 Tensor v = flatten(out, false);
@@ -1047,13 +1034,8 @@ final class DnnlTrainingStep implements AutoCloseable {
                 if (!needsDiff(in)) return;
                 pooling_backward.primitive_desc bpd = new pooling_backward.primitive_desc(new pooling_backward.desc(
                         alg, in.md, out.md, strides, kernel, padL, padR), eng, fpd);
-                if (max) {
-                    execInto(in, new pooling_backward(bpd), dnnl.DNNL_ARG_DIFF_SRC, dnnl.DNNL_ARG_DIFF_DST,
-                            diffOf(out), dnnl.DNNL_ARG_WORKSPACE, ws);
-                } else {
-                    execInto(in, new pooling_backward(bpd), dnnl.DNNL_ARG_DIFF_SRC, dnnl.DNNL_ARG_DIFF_DST,
-                            diffOf(out));
-                }
+                execInto(in, new pooling_backward(bpd), dnnl.DNNL_ARG_DIFF_SRC, dnnl.DNNL_ARG_DIFF_DST, diffOf(out),
+                        dnnl.DNNL_ARG_WORKSPACE, ws);
             };
         }
 
@@ -1073,13 +1055,8 @@ final class DnnlTrainingStep implements AutoCloseable {
                     new inner_product_forward.desc(fwd, in.md, wMd, bMd, oMd), eng);
             Tensor out = newTensor(outDims, oMd);
             memory wM = new memory(wMd, eng, new Raw(address(wv)));
-            if (bv != null) {
-                exec(forward, new inner_product_forward(fpd), dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_WEIGHTS, wM,
-                        dnnl.DNNL_ARG_BIAS, new memory(bMd, eng, new Raw(address(bv))), dnnl.DNNL_ARG_DST, out.mem);
-            } else {
-                exec(forward, new inner_product_forward(fpd), dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_WEIGHTS, wM,
-                        dnnl.DNNL_ARG_DST, out.mem);
-            }
+            exec(forward, new inner_product_forward(fpd), dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_WEIGHTS, wM,
+                    dnnl.DNNL_ARG_BIAS, vector(bv), dnnl.DNNL_ARG_DST, out.mem);
             Runnable act = null;
             if (output) {
                 classes = nOut;
@@ -1101,14 +1078,9 @@ final class DnnlTrainingStep implements AutoCloseable {
                 inner_product_backward_weights.primitive_desc wpd = new inner_product_backward_weights.primitive_desc(
                         new inner_product_backward_weights.desc(in.md, gwMd, gbMd, oMd), eng, fpd);
                 memory gwM = new memory(gwMd, eng, new Raw(address(gw)));
-                if (bv != null) {
-                    exec(backward, new inner_product_backward_weights(wpd), dnnl.DNNL_ARG_SRC, in.mem,
-                            dnnl.DNNL_ARG_DIFF_DST, diffOf(out), dnnl.DNNL_ARG_DIFF_WEIGHTS, gwM,
-                            dnnl.DNNL_ARG_DIFF_BIAS, new memory(gbMd, eng, new Raw(address(gv.get("b")))));
-                } else {
-                    exec(backward, new inner_product_backward_weights(wpd), dnnl.DNNL_ARG_SRC, in.mem,
-                            dnnl.DNNL_ARG_DIFF_DST, diffOf(out), dnnl.DNNL_ARG_DIFF_WEIGHTS, gwM);
-                }
+                exec(backward, new inner_product_backward_weights(wpd), dnnl.DNNL_ARG_SRC, in.mem,
+                        dnnl.DNNL_ARG_DIFF_DST, diffOf(out), dnnl.DNNL_ARG_DIFF_WEIGHTS, gwM,
+                        dnnl.DNNL_ARG_DIFF_BIAS, vector(bv == null ? null : gv.get("b")));
                 if (!needsDiff(in)) return;
                 inner_product_backward_data.primitive_desc dpd = new inner_product_backward_data.primitive_desc(
                         new inner_product_backward_data.desc(in.md, wMd, oMd), eng, fpd);

@@ -55,8 +55,7 @@ final class LeanGraph extends ComputationGraph {
     static boolean sameMemory(INDArray a, INDArray b) {
         // a reshape wraps the same memory in a new DataBuffer: compare where the first elements are
         return a != null && b != null && a.dataType() == b.dataType() && a.length() == b.length()
-                && a.data().address() + a.offset() * a.data().getElementSize()
-                        == b.data().address() + b.offset() * b.data().getElementSize()
+                && DnnlTrainingStep.address(a) == DnnlTrainingStep.address(b)
                 && a.elementWiseStride() == 1 && b.elementWiseStride() == 1;
     }
 
