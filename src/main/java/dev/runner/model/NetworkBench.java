@@ -23,18 +23,18 @@ public final class NetworkBench {
     /**
      * @param trainImagesPerS images per second through {@link Network#fit}
      * @param evalImagesPerS  images per second through {@link Network#output}
-     * @param trainPath       {@link Network#trainingPath()}: "onednn", or "dl4j: " and why
+     * @param trainingPath    {@link Network#trainingPath()}: "onednn", or "dl4j: " and why
      * @param peakRssBytes    the process's peak resident memory (VmHWM) after the run, or -1 when unknown
      */
     public record Result(int trainBatch, int evalBatch, int steps, int warmup, double trainImagesPerS,
-                         double evalImagesPerS, long params, String trainPath, long peakRssBytes) {
+                         double evalImagesPerS, long params, String trainingPath, long peakRssBytes) {
         /** The keys of {@code runner bench}'s JSON line, in order. */
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("train_images_per_s", round(trainImagesPerS));
             m.put("eval_images_per_s", round(evalImagesPerS));
             m.put("params", params);
-            m.put("train_path", trainPath);
+            m.put("training_path", trainingPath);
             m.put("train_batch", trainBatch);
             m.put("eval_batch", evalBatch);
             m.put("steps", steps);
