@@ -722,7 +722,7 @@ final class DnnlTrainingStep implements AutoCloseable {
             Runnable flatBack = null;
             if (node.flattenFirst()) {
                 Tensor flat = flatten(in, node.flattenNhwc());
-                flatBack = flat.dims == in.dims ? null : flattenBackward(flat, in, node.flattenNhwc());
+                flatBack = flat == in ? null : flattenBackward(flat, in, node.flattenNhwc());
                 in = flat;
             }
             Runnable back = switch (node.kind()) {
@@ -858,23 +858,13 @@ final class DnnlTrainingStep implements AutoCloseable {
                     new convolution_forward.desc(fwd, dnnl.algorithm.convolution_direct,
                             any(in.dims), wAny, bMd, any(outDims), strides, dil, padL, padR), eng);
             memory userWm = new memory(userW, eng, new Raw(address(wv)));
-            memory wMem = userWm;
-            if (!same(fpd.weights_desc(), userW)) {
-                wMem = alloc(fpd.weights_desc());
-                copy(forward, userWm, wMem);
-            }
-            memory src = in.mem;
-            if (!same(fpd.src_desc(), in.md)) {
-                src = alloc(fpd.src_desc());
-                copy(forward, in.mem, src);
-            }
+            memory wMem = as(userWm, fpd.weights_desc(), forward);
+            memory src = as(in.mem, fpd.src_desc(), forward);
             Tensor out = newTensor(outDims, fpd.dst_desc());
             convolution_forward prim = new convolution_forward(fpd);
             exec(forward, prim, dnnl.DNNL_ARG_SRC, src, dnnl.DNNL_ARG_WEIGHTS, wMem, dnnl.DNNL_ARG_BIAS, vector(bv),
                     dnnl.DNNL_ARG_DST, out.mem);
             Runnable act = activationAfter(node, out, eltwise(c.getActivationFn()));
-            memory wFwd = wMem;
-            memory srcUsed = src;
             return () -> {
                 if (act != null) act.run();
                 INDArray gw = gv.get("W");
@@ -884,7 +874,7 @@ final class DnnlTrainingStep implements AutoCloseable {
                 convolution_backward_weights.primitive_desc wpd = new convolution_backward_weights.primitive_desc(
                         new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, any(in.dims),
                                 wAny, gbMd, any(outDims), strides, dil, padL, padR), eng, fpd);
-                memory wSrc = as(srcUsed, wpd.src_desc(), backward);
+                memory wSrc = as(src, wpd.src_desc(), backward);
                 memory wDiffDst = as(diffOf(out), wpd.diff_dst_desc(), backward);
                 memory gUserM = new memory(gUser, eng, new Raw(address(gw)));
                 memory gW = same(wpd.diff_weights_desc(), gUser) ? gUserM : alloc(wpd.diff_weights_desc());
@@ -896,11 +886,9 @@ final class DnnlTrainingStep implements AutoCloseable {
                 convolution_backward_data.primitive_desc dpd = new convolution_backward_data.primitive_desc(
                         new convolution_backward_data.desc(dnnl.algorithm.convolution_direct, any(in.dims), wAny,
                                 any(outDims), strides, dil, padL, padR), eng, fpd);
-                memory wData = wFwd;
-                if (!same(dpd.weights_desc(), wFwd.get_desc())) {
-                    wData = alloc(dpd.weights_desc());
-                    copy(backward, userWm, wData);
-                }
+                // the forward pass's reordered weights when the layouts agree, else the graph's reordered again
+                memory wData = same(dpd.weights_desc(), wMem.get_desc()) ? wMem
+                        : as(userWm, dpd.weights_desc(), backward);
                 memory dDiffDst = as(diffOf(out), dpd.diff_dst_desc(), backward);
                 convolution_backward_data dprim = new convolution_backward_data(dpd);
                 if (same(dpd.diff_src_desc(), in.md)) {

@@ -199,7 +199,7 @@ final class GraphNetwork implements Network {
 
     /** Whether training steps run as a {@link DnnlTrainingStep} (else through DL4J's layers). */
     boolean trainsWithOneDnn() {
-        return graph.trainingStep() != null && graph.trainingStep().unsupportedBy() == null;
+        return trainingPath().equals("onednn");
     }
 
     /** Forward multiply-accumulates per sample (convolutions and dense layers). */

@@ -65,6 +65,7 @@ final class LeanGraph extends ComputationGraph {
      * {@code onForwardPass}: the step has no DL4J activations to give them (the runner registers none).
      */
     void trainWith(DnnlTrainingStep step) {
+        if (fastStep != null && fastStep != step) fastStep.close();   // its plans' native buffers, now
         this.fastStep = step;
     }
 
