@@ -131,7 +131,7 @@ final class GraphCompiler implements ModelCompiler {
             }
             if (!(node.layer() instanceof LayerSpec.Add) && !(node.layer() instanceof LayerSpec.Concat)
                     && inputs.size() != 1) {
-                throw err(node, kind(node.layer()) + " takes one input, got " + inputs.size());
+                throw err(node, node.layer().kind() + " takes one input, got " + inputs.size());
             }
             int[] x = inShapes.get(0);
             String[] ins = inputs.toArray(new String[0]);
@@ -233,7 +233,7 @@ final class GraphCompiler implements ModelCompiler {
                 throw err(node, "unsupported layer " + node.layer());
             }
             shapes.put(node.name(), out);
-            rows.add(new Row(node.name(), kind(node.layer()), out));
+            rows.add(new Row(node.name(), node.layer().kind(), out));
         }
 
         LayerNode outNode = spec.nodes().stream().filter(n -> n.name().equals(outName)).findFirst().orElseThrow();
@@ -303,20 +303,6 @@ final class GraphCompiler implements ModelCompiler {
             case "softmax" -> Activation.SOFTMAX.getActivationFunction();
             default -> throw err(node, "unknown activation '" + kind + "'");
         };
-    }
-
-    static String kind(LayerSpec l) {
-        if (l instanceof LayerSpec.Conv) return "conv";
-        if (l instanceof LayerSpec.BatchNorm) return "batchnorm";
-        if (l instanceof LayerSpec.Activation a) return a.kind();
-        if (l instanceof LayerSpec.Pool p) return p.kind() + "pool";
-        if (l instanceof LayerSpec.GlobalPool g) return "global_" + g.kind() + "pool";
-        if (l instanceof LayerSpec.Flatten) return "flatten";
-        if (l instanceof LayerSpec.Dense) return "dense";
-        if (l instanceof LayerSpec.Dropout) return "dropout";
-        if (l instanceof LayerSpec.Add) return "add";
-        if (l instanceof LayerSpec.Concat) return "concat";
-        return l.getClass().getSimpleName().toLowerCase(Locale.ROOT);
     }
 
     static String shapeText(int[] s) {

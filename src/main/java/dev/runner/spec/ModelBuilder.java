@@ -28,8 +28,7 @@ import dev.runner.spec.YNode.YScalar;
  * names inside a scope are prefixed with the scope ({@code basic1.conv1}, {@code layer1.0.add}).
  */
 final class ModelBuilder {
-    static final List<String> LAYERS = List.of("conv", "batchnorm", "relu", "leaky_relu", "tanh", "sigmoid", "gelu",
-            "maxpool", "avgpool", "global_avgpool", "global_maxpool", "flatten", "dense", "dropout", "add", "concat");
+    static final List<String> LAYERS = LayerSpec.KINDS;
     static final String[] ACTIVATIONS = {"relu", "leaky_relu", "tanh", "sigmoid", "gelu"};
     static final String[] INITS = {"pytorch", "xavier", "kaiming_normal"};
     private static final Map<String, String> SHORT = Map.of("conv", "conv", "batchnorm", "bn", "dense", "fc");
