@@ -7,16 +7,12 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The ND4J backend and DL4J's layer helpers. {@link #init()} turns on the fast path (oneDNN helpers for
- * convolution, batch norm and pooling on a oneDNN build); {@link #describe()} says what is in use.
+ * The ND4J backend (the device: {@link #device()}), its native threads, and {@link #describe()}: what is in use.
  */
 public final class Backend {
-    /** DL4J's switch for layer helpers (oneDNN on CPU, cuDNN on GPU); DL4J M2.1 defaults it to "true". */
-    public static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
     public static final String MAX_PHYSICAL_BYTES_PROPERTY = "org.bytedeco.javacpp.maxPhysicalBytes";
 
     /** System property fixing the number of native threads (OpenMP, oneDNN), instead of the adaptive choice. */
@@ -30,6 +26,8 @@ public final class Backend {
     static final double PARALLEL_WORK_MACS = 2e8;
 
     private static boolean initialised;
+    /** The device asked for ({@code --device}), or null: CUDA when the jar has it and it starts, else the CPU. */
+    private static String requestedDevice;
     /** All threads the machine offers (or the user's fixed count). */
     private static volatile int maxThreads = 1;
     /** True when the user fixed the count (property or OMP_NUM_THREADS): no adaptive choice. */
@@ -41,10 +39,8 @@ public final class Backend {
 
     /**
      * Idempotent; call first thing in {@code main}, before anything touches ND4J (the compiler calls it too, which is
-     * enough for the helpers but late for the wait policy). It
+     * late for the wait policy). It
      * <ul>
-     *   <li>enables DL4J's layer helpers unless the user set {@value #HELPERS_DISABLE_PROPERTY} (they also need
-     *   the shim class {@code org.nd4j.nativeblas.Nd4jCpu$Environment}, which this project ships);</li>
      *   <li>sets {@code OMP_WAIT_POLICY=PASSIVE} in the process environment unless the user set it, when the native
      *   library is not loaded yet: idle OpenMP threads then sleep instead of spinning, which measured 2-5x faster
      *   with two threads on a busy two-core machine and no slower on a quiet one;</li>
@@ -56,14 +52,23 @@ public final class Backend {
      *   per call, all processors for large work and one thread for small work (see {@link #threadsFor}).</li>
      * </ul>
      */
+    /**
+     * Asks for a device ({@code cpu} or {@code cuda}; null: the default) before {@link #init()} starts the backend.
+     *
+     * @throws IllegalStateException when the backend has started already on another device
+     */
+    public static synchronized void useDevice(String device) {
+        if (initialised && device != null && !device.equals(device())) {
+            throw new IllegalStateException("the backend runs on " + device() + " already");
+        }
+        requestedDevice = device;
+    }
+
     public static synchronized void init() {
         if (initialised) return;
         if (System.getProperty(MAX_PHYSICAL_BYTES_PROPERTY) == null
                 && System.getProperty(MAX_PHYSICAL_BYTES_PROPERTY.toLowerCase(java.util.Locale.ROOT)) == null) {
             System.setProperty(MAX_PHYSICAL_BYTES_PROPERTY, "0");
-        }
-        if (System.getProperty(HELPERS_DISABLE_PROPERTY) == null) {
-            System.setProperty(HELPERS_DISABLE_PROPERTY, "false");
         }
         waitPolicy = System.getenv("OMP_WAIT_POLICY");
         if (waitPolicy == null && !nativeLibraryLoaded() && Libc.setenv("OMP_WAIT_POLICY", "PASSIVE")) {
@@ -173,37 +178,19 @@ public final class Backend {
         }
     }
 
-    /** Runs {@code body} (which creates layers) with helpers switched off when {@code on} is false. */
-    static synchronized void withHelpers(boolean on, Runnable body) {
-        init();
-        if (on) {
-            body.run();
-            return;
-        }
-        String before = System.getProperty(HELPERS_DISABLE_PROPERTY);
-        System.setProperty(HELPERS_DISABLE_PROPERTY, "true");
-        try {
-            body.run();
-        } finally {
-            if (before == null) System.clearProperty(HELPERS_DISABLE_PROPERTY);
-            else System.setProperty(HELPERS_DISABLE_PROPERTY, before);
-        }
-    }
-
     /** Whether the native build contains oneDNN ({@code HAVE_ONEDNN} in its build info). */
     public static boolean oneDnnCompiledIn() {
         String info = buildInfo();
         return info != null && info.contains("HAVE_ONEDNN");
     }
 
-    /** Whether layers created now get oneDNN helpers. */
-    public static boolean helpersEnabled() {
+    /** The device ND4J runs on: {@code cpu} or {@code cuda}. */
+    public static String device() {
         init();
-        return !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLE_PROPERTY, "true"))
-                && "CPU".equalsIgnoreCase(backendName()) && oneDnnCompiledIn() && BaseMKLDNNHelper.mklDnnEnabled();
+        return "CPU".equalsIgnoreCase(backendName()) ? "cpu" : "cuda";
     }
 
-    /** Backend, native build, helpers, threads, CPU and versions, for provenance.json and {@code runner bench}. */
+    /** Backend, native build, threads, CPU and versions, for provenance.json and {@code runner bench}. */
     public static Map<String, Object> describe() {
         init();
         Map<String, Object> m = new LinkedHashMap<>();
@@ -212,7 +199,6 @@ public final class Backend {
         m.put("native_classifier", nativeClassifier());
         m.put("nd4j_version", nd4jVersion());
         m.put("onednn", oneDnnCompiledIn());
-        m.put("helpers_enabled", helpersEnabled());
         m.put("blas_vendor", String.valueOf(env.getOrDefault("blas.vendor", "unknown")));
         m.put("threads", fixedThreads ? String.valueOf(maxThreads) : "adaptive 1.." + maxThreads);
         m.put("omp_wait_policy", waitPolicy);
