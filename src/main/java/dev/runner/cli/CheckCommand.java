@@ -44,13 +44,15 @@ final class CheckCommand implements Callable<Integer> {
                 Schedules.of(exp.schedule(), opt.lr(), 100, exp.epochs());
             }
             Network net = ModelCompiler.computationGraph().compile(exp.model(),
-                    CompileOptions.defaults(exp.seed(), new Sgd(1e-3)).withEngine(exp.engine()));
+                    CompileOptions.defaults(exp.seed(), new Sgd(1e-3)).withEngine(exp.engine())
+                            .withPrecision(exp.precision()));
             if (files.size() > 1) {
                 out.println("== " + f);
             }
             out.println(describe(exp));
             out.println(Pipeline.table(net));
             out.println("engine: " + net.placement());
+            out.println("precision: " + net.precision());
         }
         return 0;
     }

@@ -121,6 +121,7 @@ final class RunCommand implements Callable<Integer> {
                 .terminal(out)
                 .stop(stop);
         opts.provenanceEntry("engine", net.placement().toMap());
+        opts.provenanceEntry("precision", net.precision().toMap());
         optionsHook.accept(opts, stop);
         return opts;
     }
@@ -228,7 +229,7 @@ final class RunCommand implements Callable<Integer> {
     private static Experiment withLr(Experiment e, double lr) {
         return new Experiment(e.name(), e.description(), e.seed(), e.data(), e.model(), e.optimizer().withLr(lr),
                 e.schedule(), e.epochs(), e.lrRangeTest(), e.evaluate(), e.visualize(), e.checkpoint(), e.file(),
-                e.resolved(), e.engine());
+                e.resolved(), e.engine(), e.precision());
     }
 
     private static double[] doubles(List<Double> v) {

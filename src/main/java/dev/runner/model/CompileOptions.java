@@ -13,8 +13,10 @@ import org.nd4j.linalg.learning.config.IUpdater;
  *                    the updater; 0 = none
  * @param layout      "NCHW" or "NHWC": the layout of the features the network is fed with
  * @param engine      the engine asked for: {@code auto}, {@code onednn} or {@code dl4j} (see {@link Placement})
+ * @param precision   the precision asked for: {@code fp32}, {@code bf16} or {@code auto} (see {@link Precision})
  */
-public record CompileOptions(long seed, IUpdater updater, double weightDecay, String layout, String engine) {
+public record CompileOptions(long seed, IUpdater updater, double weightDecay, String layout, String engine,
+                             String precision) {
     /** The layout measured fastest on this backend (see docs/speed.md). */
     public static final String DEFAULT_LAYOUT = "NHWC";
 
@@ -30,6 +32,14 @@ public record CompileOptions(long seed, IUpdater updater, double weightDecay, St
         if (!Placement.ENGINES.contains(engine)) {
             throw new IllegalArgumentException("engine must be one of " + Placement.ENGINES + ", got " + engine);
         }
+        if (!Precision.VALUES.contains(precision)) {
+            throw new IllegalArgumentException("precision must be one of " + Precision.VALUES + ", got " + precision);
+        }
+    }
+
+    /** In fp32. */
+    public CompileOptions(long seed, IUpdater updater, double weightDecay, String layout, String engine) {
+        this(seed, updater, weightDecay, layout, engine, Precision.FP32);
     }
 
     /** The engine chosen automatically. */
@@ -43,6 +53,10 @@ public record CompileOptions(long seed, IUpdater updater, double weightDecay, St
     }
 
     public CompileOptions withEngine(String engine) {
-        return new CompileOptions(seed, updater, weightDecay, layout, engine);
+        return new CompileOptions(seed, updater, weightDecay, layout, engine, precision);
+    }
+
+    public CompileOptions withPrecision(String precision) {
+        return new CompileOptions(seed, updater, weightDecay, layout, engine, precision);
     }
 }

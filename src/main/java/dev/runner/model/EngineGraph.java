@@ -54,6 +54,13 @@ final class EngineGraph extends ComputationGraph {
     public void setParams(INDArray params) {
         if (sameMemory(params, flattenedParams)) return;
         super.setParams(params);
+        if (oneDnn != null) oneDnn.parametersChanged();
+    }
+
+    @Override
+    public void setParam(String key, INDArray val) {
+        super.setParam(key, val);
+        if (oneDnn != null) oneDnn.parametersChanged();
     }
 
     /** Whether {@code a} and {@code b} are the same elements of the same buffer, both contiguous. */

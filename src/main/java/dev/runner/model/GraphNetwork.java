@@ -1,6 +1,7 @@
 package dev.runner.model;
 
 import dev.runner.UserError;
+import dev.runner.model.onednn.CpuIsa;
 import dev.runner.model.onednn.OneDnnStep;
 import dev.runner.spec.ModelSpec;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ final class GraphNetwork implements Network {
     private final ModelSpec spec;
     private final CompileOptions options;
     private final Placement placement;
+    private final Precision precision;
     private final List<LayerRow> rows;
     private final Set<String> nodeNames;
     private final boolean regularized;
@@ -40,8 +42,9 @@ final class GraphNetwork implements Network {
         this.options = options;
         this.placement = Placement.decide(options.engine(), Backend.device(), OneDnnStep.unavailable(),
                 OneDnnStep.refusal(spec));
+        this.precision = Precision.decide(options.precision(), placement, CpuIsa.effective());
         this.graph.trainWith(placement.engine().equals(Placement.ONEDNN)
-                ? OneDnnStep.of(this.graph, spec, options.layout(), options.seed()) : null);
+                ? OneDnnStep.of(this.graph, spec, options.layout(), options.seed(), precision.bf16()) : null);
         this.macsPerSample = macsPerSample;
         this.regularized = scoresPenalty(this.graph);
         List<LayerRow> r = new ArrayList<>();
@@ -197,6 +200,11 @@ final class GraphNetwork implements Network {
     @Override
     public Placement placement() {
         return placement;
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
     }
 
     /** The input's [channels, height, width]. */

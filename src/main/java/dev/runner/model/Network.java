@@ -20,6 +20,11 @@ public interface Network {
     /** Which engine trains and evaluates the network, on which device, and why. */
     Placement placement();
 
+    /** The precision it trains and evaluates in, and why. */
+    default Precision precision() {
+        return new Precision(Precision.FP32, "precision fp32 asked for");
+    }
+
     /** The mean loss of the last {@link #fit} batch. */
     double score();
 

@@ -24,10 +24,12 @@ public final class NetworkBench {
      * @param trainImagesPerS images per second through {@link Network#fit}
      * @param evalImagesPerS  images per second through {@link Network#output}
      * @param placement       {@link Network#placement()}: the engine, the device and why
+     * @param precision       {@link Network#precision()}
      * @param peakRssBytes    the process's peak resident memory (VmHWM) after the run, or -1 when unknown
      */
     public record Result(int trainBatch, int evalBatch, int steps, int warmup, double trainImagesPerS,
-                         double evalImagesPerS, long params, Placement placement, long peakRssBytes) {
+                         double evalImagesPerS, long params, Placement placement, Precision precision,
+                         long peakRssBytes) {
         /** The keys of {@code runner bench}'s JSON line, in order. */
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -37,6 +39,8 @@ public final class NetworkBench {
             m.put("engine", placement.engine());
             m.put("device", placement.device());
             m.put("engine_why", placement.why());
+            m.put("precision", precision.value());
+            m.put("precision_why", precision.why());
             m.put("train_batch", trainBatch);
             m.put("eval_batch", evalBatch);
             m.put("steps", steps);
@@ -104,7 +108,8 @@ public final class NetworkBench {
         if (Double.isNaN(sink)) throw new IllegalStateException("inference produced NaN");
 
         return new Result(trainBatch, evalBatch, steps, warmup, (double) trainBatch * steps / trainSeconds,
-                (double) evalBatch * steps / evalSeconds, net.trainableParams(), net.placement(), peakRssBytes());
+                (double) evalBatch * steps / evalSeconds, net.trainableParams(), net.placement(), net.precision(),
+                peakRssBytes());
     }
 
     private static long[] withBatch(long[] shape, long batch) {

@@ -12,6 +12,7 @@ import java.util.Map;
  *                    defaults filled in), in canonical key order: what {@code experiment.yaml} contains
  * @param lrRangeTest null unless the experiment is an LR range test
  * @param engine      {@code auto}, {@code onednn} or {@code dl4j}: the engine asked for (the model stage decides)
+ * @param precision   {@code fp32}, {@code bf16} or {@code auto}: the precision asked for (the model stage decides)
  */
 public record Experiment(
         String name,
@@ -28,5 +29,6 @@ public record Experiment(
         CheckpointSpec checkpoint,
         Path file,
         Map<String, Object> resolved,
-        String engine) {
+        String engine,
+        String precision) {
 }

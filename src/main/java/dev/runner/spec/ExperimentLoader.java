@@ -22,9 +22,11 @@ import dev.runner.spec.YNode.YScalar;
  */
 public final class ExperimentLoader {
     static final String[] TOP = {"name", "description", "seed", "epochs", "data", "model", "optimizer", "schedule",
-            "lr_range_test", "evaluate", "visualize", "checkpoint", "engine"};
+            "lr_range_test", "evaluate", "visualize", "checkpoint", "engine", "precision"};
     /** The values of {@code engine:} (the model stage's {@code Placement.ENGINES}). */
     static final String[] ENGINES = {"auto", "onednn", "dl4j"};
+    /** The values of {@code precision:} (the model stage's {@code Precision.VALUES}). */
+    static final String[] PRECISIONS = {"fp32", "bf16", "auto"};
     private static final Pattern EXPERIMENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     private static final Pattern SEGMENT = Pattern.compile("([^.\\[\\]]+)((?:\\[\\d+])*)");
 
@@ -126,6 +128,7 @@ public final class ExperimentLoader {
         long seed = root.getInt("seed", 42, 0, Integer.MAX_VALUE);
         int epochs = root.getInt("epochs", 1, 1, 100_000);
         String engine = root.getEnum("engine", "auto", ENGINES);
+        String precision = root.getEnum("precision", "fp32", PRECISIONS);
 
         Fields mf = Fields.of(root.required("model"), "model", top, "input", "init", "loss", "blocks", "layers");
         ModelSpec model = ModelBuilder.build(mf);
@@ -171,7 +174,7 @@ public final class ExperimentLoader {
         Map<String, Object> resolved = new LinkedHashMap<>();
         for (String k : TOP) resolved.put(k, root.out.get(k));
         return new Experiment(name, description, seed, data, model, optimizer, schedule, epochs, lrt, evaluate,
-                visualize, checkpoint, file, resolved, engine);
+                visualize, checkpoint, file, resolved, engine, precision);
     }
 
     /** {@code kind: value} shorthand for a single-argument kind becomes {@code kind: {key: value}}. */

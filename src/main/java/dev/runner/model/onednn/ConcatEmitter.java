@@ -1,7 +1,5 @@
 package dev.runner.model.onednn;
 
-import static dev.runner.model.onednn.Mem.plain;
-
 import dev.runner.spec.LayerNode;
 import java.util.List;
 import org.bytedeco.dnnl.memory;
@@ -23,7 +21,7 @@ final class ConcatEmitter implements Emitter {
             dims[1] += t.dims[1];
             by16 &= t.dims[1] % 16 == 0;
         }
-        memory.desc md = plain(dims, !first.isMap() ? memory.format_tag.nc
+        memory.desc md = plan.plain(dims, !first.isMap() ? memory.format_tag.nc
                 : by16 ? memory.format_tag.nChw16c : memory.format_tag.nhwc);
         Tensor out = plan.newTensor(dims, md);
         memory.desc[] slices = new memory.desc[ins.size()];

@@ -17,9 +17,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * conv: any kernel, stride, dilation and padding (explicit or {@code same}), with or without bias, with its own
- * activation. The weights are read from the graph's [out, in, kh, kw] array and reordered into the layout oneDNN
- * picks; their gradient is written back into the graph's gradient array. No input gradient for a convolution on
- * the network input.
+ * activation. The weights are the graph's [out, in, kh, kw] array, read through the step's copies in the layouts
+ * (and the type) oneDNN picks ({@link OneDnnStep#weights}); their gradient, always f32, is written back into the
+ * graph's gradient array. No input gradient for a convolution on the network input.
  */
 final class ConvEmitter implements Emitter {
     @Override
@@ -43,12 +43,13 @@ final class ConvEmitter implements Emitter {
         long[] padR = {h[2], w[2]};
         memory.desc userW = viewDesc(wv, 0, 1, 2, 3);
         memory.desc bMd = bv == null ? new memory.desc() : flatDesc(bv);
-        memory.desc wAny = any(new long[] {oc, in.dims[1], c.kernel()[0], c.kernel()[1]});
+        long[] wDims = {oc, in.dims[1], c.kernel()[0], c.kernel()[1]};
+        memory.desc wAny = plan.any(wDims);      // the weights as the primitive reads them: of the values' type
         convolution_forward.primitive_desc fpd = new convolution_forward.primitive_desc(
                 new convolution_forward.desc(plan.fwd, dnnl.algorithm.convolution_direct,
-                        any(in.dims), wAny, bMd, any(outDims), strides, dil, padL, padR), plan.eng);
+                        plan.any(in.dims), wAny, bMd, plan.any(outDims), strides, dil, padL, padR), plan.eng);
         memory userWm = new memory(userW, plan.eng, new Mem.Raw(Mem.address(wv)));
-        memory wMem = plan.as(userWm, fpd.weights_desc(), plan.forward);
+        memory wMem = plan.step.weights(name + "/W", userWm, fpd.weights_desc());
         memory src = plan.as(in.mem, fpd.src_desc(), plan.forward);
         Tensor out = plan.newTensor(outDims, fpd.dst_desc());
         plan.exec(plan.forward, new convolution_forward(fpd), dnnl.DNNL_ARG_SRC, src, dnnl.DNNL_ARG_WEIGHTS, wMem,
@@ -61,8 +62,8 @@ final class ConvEmitter implements Emitter {
             memory.desc gbMd = bv == null ? new memory.desc() : flatDesc(plan.step.gradient(name, "b"));
             // backward primitives pick their own layouts too (a plain input may have no fast kernel)
             convolution_backward_weights.primitive_desc wpd = new convolution_backward_weights.primitive_desc(
-                    new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, any(in.dims),
-                            wAny, gbMd, any(outDims), strides, dil, padL, padR), plan.eng, fpd);
+                    new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, plan.any(in.dims),
+                            any(wDims), gbMd, plan.any(outDims), strides, dil, padL, padR), plan.eng, fpd);
             memory wSrc = plan.as(src, wpd.src_desc(), plan.backward);
             memory wDiffDst = plan.as(plan.diffOf(out), wpd.diff_dst_desc(), plan.backward);
             memory gUserM = new memory(gUser, plan.eng, new Mem.Raw(Mem.address(gw)));
@@ -73,11 +74,9 @@ final class ConvEmitter implements Emitter {
             if (gW != gUserM) plan.copy(plan.backward, gW, gUserM);
             if (!plan.needsDiff(in)) return;   // a convolution on the network input: no input gradient
             convolution_backward_data.primitive_desc dpd = new convolution_backward_data.primitive_desc(
-                    new convolution_backward_data.desc(dnnl.algorithm.convolution_direct, any(in.dims), wAny,
-                            any(outDims), strides, dil, padL, padR), plan.eng, fpd);
-            // the forward pass's reordered weights when the layouts agree, else the graph's reordered again
-            memory wData = same(dpd.weights_desc(), wMem.get_desc()) ? wMem
-                    : plan.as(userWm, dpd.weights_desc(), plan.backward);
+                    new convolution_backward_data.desc(dnnl.algorithm.convolution_direct, plan.any(in.dims),
+                            wAny, plan.any(outDims), strides, dil, padL, padR), plan.eng, fpd);
+            memory wData = plan.step.weights(name + "/W", userWm, dpd.weights_desc());
             memory dDiffDst = plan.as(plan.diffOf(out), dpd.diff_dst_desc(), plan.backward);
             convolution_backward_data dprim = new convolution_backward_data(dpd);
             if (same(dpd.diff_src_desc(), in.md)) {

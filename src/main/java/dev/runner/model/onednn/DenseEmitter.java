@@ -1,7 +1,6 @@
 package dev.runner.model.onednn;
 
 import static dev.runner.model.onednn.Mem.flatDesc;
-import static dev.runner.model.onednn.Mem.plain;
 import static dev.runner.model.onednn.Mem.viewDesc;
 
 import dev.runner.spec.LayerNode;
@@ -15,8 +14,9 @@ import org.bytedeco.dnnl.memory;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * dense: oneDNN's inner product on the graph's own [in, out] weights (read and written in place, no reorder), with
- * or without bias, with its own activation. Its output is a plain [N, units] buffer (the loss reads it as is).
+ * dense: oneDNN's inner product on the graph's own [in, out] weights (in f32 read in place, no reorder; in bf16
+ * through the step's bf16 copy), with or without bias, with its own activation. The weights' gradient, always f32,
+ * is written in place. Its output is a plain [N, units] buffer (the loss reads it as is in f32).
  */
 final class DenseEmitter implements Emitter {
     @Override
@@ -30,12 +30,16 @@ final class DenseEmitter implements Emitter {
         long n = in.dims[0];
         long[] outDims = {n, wv.size(1)};
         memory.desc wMd = viewDesc(wv, 1, 0);           // oneDNN's {out, in}
+        // f32: the graph's weights as they are; bf16: the step's bf16 copy in the layout oneDNN picks
+        boolean f32 = plan.type == memory.data_type.f32;
+        memory.desc wRead = f32 ? wMd : plan.any(new long[] {wv.size(1), wv.size(0)});
         memory.desc bMd = bv == null ? new memory.desc() : flatDesc(bv);
-        memory.desc oMd = plain(outDims, memory.format_tag.nc);
+        memory.desc oMd = plan.plain(outDims, memory.format_tag.nc);
         inner_product_forward.primitive_desc fpd = new inner_product_forward.primitive_desc(
-                new inner_product_forward.desc(plan.fwd, in.md, wMd, bMd, oMd), plan.eng);
+                new inner_product_forward.desc(plan.fwd, in.md, wRead, bMd, oMd), plan.eng);
         Tensor out = plan.newTensor(outDims, oMd);
-        memory wM = new memory(wMd, plan.eng, new Mem.Raw(Mem.address(wv)));
+        memory userW = new memory(wMd, plan.eng, new Mem.Raw(Mem.address(wv)));
+        memory wM = plan.step.weights(name + "/W", userW, fpd.weights_desc());
         plan.exec(plan.forward, new inner_product_forward(fpd), dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_WEIGHTS, wM,
                 dnnl.DNNL_ARG_BIAS, plan.vector(bv), dnnl.DNNL_ARG_DST, out.mem);
         Runnable act = ActivationEmitter.after(plan, name, out, d.activation());
@@ -53,9 +57,9 @@ final class DenseEmitter implements Emitter {
                     dnnl.DNNL_ARG_DIFF_BIAS, plan.vector(gb));
             if (!plan.needsDiff(in)) return;
             inner_product_backward_data.primitive_desc dpd = new inner_product_backward_data.primitive_desc(
-                    new inner_product_backward_data.desc(in.md, wMd, oMd), plan.eng, fpd);
+                    new inner_product_backward_data.desc(in.md, wRead, oMd), plan.eng, fpd);
             plan.execInto(in, new inner_product_backward_data(dpd), dnnl.DNNL_ARG_DIFF_SRC, dnnl.DNNL_ARG_DIFF_DST,
-                    plan.diffOf(out), dnnl.DNNL_ARG_WEIGHTS, wM);
+                    plan.diffOf(out), dnnl.DNNL_ARG_WEIGHTS, plan.step.weights(name + "/W", userW, dpd.weights_desc()));
         };
     }
 }

@@ -1,7 +1,5 @@
 package dev.runner.model.onednn;
 
-import static dev.runner.model.onednn.Mem.plain;
-
 import dev.runner.spec.LayerNode;
 import java.util.List;
 import org.bytedeco.dnnl.memory;
@@ -27,8 +25,8 @@ final class FlattenEmitter implements Emitter {
     static Tensor flatten(Plan plan, Tensor in) {
         long n = in.dims[0];
         long f = in.dims[1] * in.dims[2] * in.dims[3];
-        Tensor out = plan.newTensor(new long[] {n, f}, plain(new long[] {n, f}, memory.format_tag.nc));
-        plan.copy(plan.forward, in.mem, plan.view(plain(in.dims, memory.format_tag.nchw), out.mem));
+        Tensor out = plan.newTensor(new long[] {n, f}, plan.plain(new long[] {n, f}, memory.format_tag.nc));
+        plan.copy(plan.forward, in.mem, plan.view(plan.plain(in.dims, memory.format_tag.nchw), out.mem));
         return out;
     }
 
@@ -36,7 +34,7 @@ final class FlattenEmitter implements Emitter {
     static Runnable backward(Plan plan, Tensor flat, Tensor in) {
         return () -> {
             if (!plan.needsDiff(in) || flat.diff == null) return;
-            plan.contribute(in, plan.view(plain(in.dims, memory.format_tag.nchw), flat.diff));
+            plan.contribute(in, plan.view(plan.plain(in.dims, memory.format_tag.nchw), flat.diff));
         };
     }
 }

@@ -33,7 +33,11 @@ public final class Mem {
     }
 
     static memory.desc plain(long[] dims, memory.format_tag tag) {
-        return new memory.desc(dims, memory.data_type.f32, tag);
+        return plain(dims, tag, memory.data_type.f32);
+    }
+
+    static memory.desc plain(long[] dims, memory.format_tag tag, memory.data_type type) {
+        return new memory.desc(dims, type, tag);
     }
 
     /** The plain layout of a value of these dimensions in PyTorch's order: nchw for a map, nc for a vector. */
@@ -42,7 +46,12 @@ public final class Mem {
     }
 
     static memory.desc any(long[] dims) {
-        return new memory.desc(dims, memory.data_type.f32, memory.format_tag.any);
+        return any(dims, memory.data_type.f32);
+    }
+
+    /** Any layout oneDNN picks, of element type {@code type}. */
+    static memory.desc any(long[] dims, memory.data_type type) {
+        return new memory.desc(dims, type, memory.format_tag.any);
     }
 
     /** A descriptor for an ND4J view, its dimensions in oneDNN's order given as the view's axes in {@code axes}. */

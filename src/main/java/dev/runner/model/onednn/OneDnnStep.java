@@ -2,12 +2,15 @@ package dev.runner.model.onednn;
 
 import dev.runner.spec.LayerNode;
 import dev.runner.spec.ModelSpec;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.stream;
 import org.deeplearning4j.nn.api.Layer;
@@ -40,6 +43,11 @@ public final class OneDnnStep implements AutoCloseable {
     private final boolean nhwc;
     private final long channels;
     private final long seed;
+    private final boolean bf16;
+    /** The weights' copies in the layouts (and type) the primitives read, shared by every plan. */
+    private final List<WeightCopy> copies = new ArrayList<>();
+    /** Whether the parameters may have changed since the copies were made (an update, a load). */
+    private boolean copiesStale = true;
     private final Map<String, INDArray> gradientViews = new LinkedHashMap<>();
     private final long paramsAddress;
     private final Map<List<Long>, Plan> plans = new LinkedHashMap<>();
@@ -50,8 +58,9 @@ public final class OneDnnStep implements AutoCloseable {
     /** Something in a spec the step cannot run: the layer (null: the model as a whole) and why. */
     public record Refusal(LayerNode node, String reason) {}
 
-    private OneDnnStep(ComputationGraph graph, ModelSpec spec, String layout, long seed) {
+    private OneDnnStep(ComputationGraph graph, ModelSpec spec, String layout, long seed, boolean bf16) {
         this.graph = graph;
+        this.bf16 = bf16;
         this.steps = new StepGraph(spec);
         this.nhwc = layout.equals("NHWC");
         this.channels = spec.input()[0];
@@ -71,9 +80,11 @@ public final class OneDnnStep implements AutoCloseable {
      *
      * @param layout "NCHW" or "NHWC": the layout of the features it is given
      * @param seed   the experiment's seed: the dropout masks' (see {@link DropoutMask})
+     * @param bf16   convolutions, inner products, pooling and the other layers in bf16 (f32 accumulation; batch
+     *               norm's statistics, the loss, the gradients and the parameters stay f32), else all in f32
      */
-    public static OneDnnStep of(ComputationGraph graph, ModelSpec spec, String layout, long seed) {
-        return new OneDnnStep(graph, spec, layout, seed);
+    public static OneDnnStep of(ComputationGraph graph, ModelSpec spec, String layout, long seed, boolean bf16) {
+        return new OneDnnStep(graph, spec, layout, seed, bf16);
     }
 
     /** What in {@code spec} the step cannot run, or null when it runs all of it. */
@@ -127,7 +138,10 @@ public final class OneDnnStep implements AutoCloseable {
             throw new IllegalArgumentException("labels of shape " + Arrays.toString(labels.shape())
                     + " for " + p.batch + " examples of " + p.classes() + " classes");
         }
-        return p.run(features, labels);
+        refreshWeights();
+        double loss = p.run(features, labels);
+        copiesStale = true;   // the updater changes the parameters next
+        return loss;
     }
 
     /** Whether {@code features} are images of the network's channel count in its layout (any size, any batch). */
@@ -137,7 +151,19 @@ public final class OneDnnStep implements AutoCloseable {
 
     /** Class probabilities for {@code features} in inference mode (batch norm with its running statistics). */
     public INDArray output(INDArray features) {
-        return planFor(features, false).infer(features);
+        Plan p = planFor(features, false);
+        refreshWeights();
+        return p.infer(features);
+    }
+
+    /** Says the graph's parameters were changed by something other than the updater after {@link #run}. */
+    public void parametersChanged() {
+        copiesStale = true;
+    }
+
+    /** Whether the step runs in bf16. */
+    public boolean bf16() {
+        return bf16;
     }
 
     /** The ReLUs that run inside the batch norm before them. */
@@ -187,6 +213,31 @@ public final class OneDnnStep implements AutoCloseable {
         return g;
     }
 
+    /**
+     * The weights {@code user} (a view of the graph's f32 parameters) in layout {@code want}: {@code user} itself
+     * when it is that layout, else the step's copy, made once per update (before the next step or inference that
+     * reads it) and shared by every plan and primitive that reads that layout.
+     *
+     * @param key the parameter, {@code layer/W}
+     */
+    memory weights(String key, memory user, memory.desc want) {
+        if (Mem.same(user.get_desc(), want)) return user;
+        for (WeightCopy c : copies) if (c.key.equals(key) && Mem.same(c.copy.get_desc(), want)) return c.copy;
+        memory copy = new memory(want, eng);
+        copies.add(new WeightCopy(key, user, copy, new reorder(user, copy)));
+        copiesStale = true;
+        return copy;
+    }
+
+    private record WeightCopy(String key, memory user, memory copy, reorder reorder) {}
+
+    private void refreshWeights() {
+        if (!copiesStale) return;
+        for (WeightCopy c : copies) c.reorder.execute(strm, c.user, c.copy);
+        strm._wait();
+        copiesStale = false;
+    }
+
     Layer layer(String name) {
         return graph.getLayer(name);
     }
@@ -206,5 +257,11 @@ public final class OneDnnStep implements AutoCloseable {
         for (Plan p : inferencePlans.values()) p.close();
         plans.clear();
         inferencePlans.clear();
+        for (WeightCopy c : copies) {
+            c.reorder.close();
+            c.copy.close();
+        }
+        copies.clear();
+        copiesStale = true;
     }
 }

@@ -1,7 +1,6 @@
 package dev.runner.model.onednn;
 
 import static dev.runner.model.onednn.Mem.floats;
-import static dev.runner.model.onednn.Mem.plain;
 import static dev.runner.model.onednn.Mem.same;
 
 import dev.runner.spec.LayerNode;
@@ -39,13 +38,21 @@ final class Plan implements AutoCloseable {
     final boolean training;
     /** oneDNN's propagation kind for the forward primitives. */
     final dnnl.prop_kind fwd;
+    /**
+     * The element type of the values (activations and their gradients): f32, or bf16 where the step runs in
+     * bf16 (parameters, their gradients, batch norm's statistics and the loss stay f32).
+     */
+    final memory.data_type type;
     final List<Runnable> forward = new ArrayList<>();
     final List<Runnable> backward = new ArrayList<>();
     private final Map<String, Tensor> tensors = new HashMap<>();
     private final StepGraph graph;
     /** The buffers this plan allocated, freed by {@link #close}. */
     private final List<Pointer> owned = new ArrayList<>();
+    /** The features as given (f32, plain). */
     private final memory input;
+    /** The network input's value: {@link #input} itself, or its bf16 copy. */
+    private final Tensor inputValue;
     private FloatBuffer logits;
     private FloatBuffer logitsDiff;
     private int classes;
@@ -64,9 +71,17 @@ final class Plan implements AutoCloseable {
         this.batch = inDims[0];
         this.training = training;
         this.fwd = training ? dnnl.prop_kind.forward_training : dnnl.prop_kind.forward_inference;
-        memory.desc inMd = plain(inDims, nhwc ? memory.format_tag.nhwc : memory.format_tag.nchw);
+        this.type = step.bf16() ? memory.data_type.bf16 : memory.data_type.f32;
+        memory.format_tag tag = nhwc ? memory.format_tag.nhwc : memory.format_tag.nchw;
+        memory.desc inMd = Mem.plain(inDims, tag);
         input = new memory(inMd, eng, new Mem.Raw(0));
-        register(StepGraph.INPUT, new Tensor(inDims, inMd, input));
+        if (type == memory.data_type.f32) {
+            inputValue = new Tensor(inDims, inMd, input);
+        } else {
+            inputValue = newTensor(inDims, Mem.plain(inDims, tag, type));
+            copy(forward, input, inputValue.mem);
+        }
+        register(StepGraph.INPUT, inputValue);
         List<Runnable> backwardBuilders = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (LayerNode node : graph.nodes) {
@@ -170,7 +185,7 @@ final class Plan implements AutoCloseable {
     private Runnable loss(Tensor out) {
         if (out.dims.length != 2) throw new IllegalStateException("the output is not flat");
         classes = (int) out.dims[1];
-        memory.desc nc = plain(out.dims, memory.format_tag.nc);
+        memory.desc nc = Mem.plain(out.dims, memory.format_tag.nc);   // f32, whatever the values' type
         memory l = as(out.mem, nc, forward);
         logits = floats(l.get_data_handle(), batch * classes);
         if (!training) return null;
@@ -256,7 +271,17 @@ final class Plan implements AutoCloseable {
     }
 
     boolean needsDiff(Tensor t) {
-        return t.mem != input;
+        return t != inputValue;
+    }
+
+    /** A layout oneDNN picks for a value (of the plan's {@link #type}). */
+    memory.desc any(long[] dims) {
+        return Mem.any(dims, type);
+    }
+
+    /** A plain layout for a value (of the plan's {@link #type}). */
+    memory.desc plain(long[] dims, memory.format_tag tag) {
+        return Mem.plain(dims, tag, type);
     }
 
     /**

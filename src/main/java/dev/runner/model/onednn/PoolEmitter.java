@@ -1,7 +1,5 @@
 package dev.runner.model.onednn;
 
-import static dev.runner.model.onednn.Mem.any;
-
 import dev.runner.spec.LayerNode;
 import dev.runner.spec.LayerSpec;
 import java.util.List;
@@ -36,7 +34,7 @@ final class PoolEmitter implements Emitter {
     static Runnable steps(Plan plan, Tensor in, dnnl.algorithm alg, long[] outDims, long[] strides, long[] kernel,
                           long[] padL, long[] padR, Tensor[] out) {
         pooling_forward.primitive_desc fpd = new pooling_forward.primitive_desc(new pooling_forward.desc(
-                plan.fwd, alg, in.md, any(outDims), strides, kernel, padL, padR), plan.eng);
+                plan.fwd, alg, in.md, plan.any(outDims), strides, kernel, padL, padR), plan.eng);
         Tensor o = plan.newTensor(outDims, fpd.dst_desc());
         out[0] = o;
         boolean max = alg == dnnl.algorithm.pooling_max;

@@ -1,0 +1,84 @@
+package dev.runner.model;
+
+import dev.runner.model.onednn.CpuIsa;
+import dev.runner.spec.SpecException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The numeric precision a network trains and evaluates in, and why: decided here and nowhere else, after its
+ * {@link Placement}.
+ *
+ * <p>{@code fp32}: everything in float32. {@code bf16} (mixed precision, as {@code torch.autocast} with bfloat16):
+ * on the oneDNN engine, convolutions, inner products, pooling and the activations between them in bf16 with f32
+ * accumulation; batch norm's statistics, the loss, the gradients handed to the updater and the parameters (the
+ * master weights, what is saved) in f32. It needs a CPU whose oneDNN kernels have bf16 instructions (AVX512-BF16
+ * or AMX): elsewhere oneDNN would emulate bf16, slower than f32, so asking for it is an error. {@code auto}: bf16
+ * where it is fast (the oneDNN engine on such a CPU), else fp32. DL4J's engine (on the CPU and on CUDA) runs fp32
+ * only: DL4J's half precision turns the whole network, parameters and updater state included, into 16-bit, which is
+ * not mixed precision, so {@code bf16} there is an error naming the engine.
+ *
+ * @param value {@code fp32} or {@code bf16}: what runs
+ * @param why   why, in a few words
+ */
+public record Precision(String value, String why) {
+    public static final String FP32 = "fp32";
+    public static final String BF16 = "bf16";
+    public static final String AUTO = "auto";
+    /** The values of the {@code precision} key. */
+    public static final List<String> VALUES = List.of(FP32, BF16, AUTO);
+
+    /**
+     * The precision of a network placed on {@code placement}.
+     *
+     * @param requested fp32, bf16 or auto
+     * @param isa       oneDNN's ISA on this CPU ({@link CpuIsa#effective()})
+     * @throws SpecException naming the key when bf16 is asked for and cannot run: the engine or the CPU feature
+     */
+    static Precision decide(String requested, Placement placement, String isa) {
+        boolean onednn = placement.engine().equals(Placement.ONEDNN);
+        switch (requested) {
+            case FP32:
+                return new Precision(FP32, "precision fp32 asked for");
+            case BF16:
+                if (!onednn) {
+                    throw new SpecException(null, "precision", "bf16 runs on the onednn engine only, and this "
+                            + "network runs on " + placement + ": use precision fp32 or auto");
+                }
+                if (!CpuIsa.hasBf16(isa)) {
+                    throw new SpecException(null, "precision", missing(isa) + " (precision auto runs fp32 here)");
+                }
+                return new Precision(BF16, "precision bf16 asked for");
+            case AUTO:
+                if (!onednn) return new Precision(FP32, "auto: engine " + placement.engine() + " runs fp32");
+                if (!CpuIsa.hasBf16(isa)) return new Precision(FP32, "auto: " + missing(isa));
+                return new Precision(BF16, "auto: oneDNN's bf16 kernels (" + isa + ")");
+            default:
+                throw new IllegalArgumentException("precision must be one of " + VALUES + ", got " + requested);
+        }
+    }
+
+    private static String missing(String isa) {
+        return "bf16 needs a CPU with AVX512-BF16 (cpuinfo flag avx512_bf16) or AMX, and oneDNN runs " + isa
+                + " here";
+    }
+
+    public boolean bf16() {
+        return value.equals(BF16);
+    }
+
+    /** One line: {@code bf16 (auto: ...)}. */
+    @Override
+    public String toString() {
+        return value + " (" + why + ")";
+    }
+
+    /** For provenance.json and {@code runner bench}. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("precision", value);
+        m.put("why", why);
+        return m;
+    }
+}
