@@ -1,0 +1,71 @@
+package dev.runner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runner.model.onednn.CpuIsa;
+import dev.runner.model.onednn.OneDnnStep;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code precision}: shown by check and recorded in provenance.json; refused with one line where it cannot run. */
+class PrecisionCliTest {
+    @TempDir
+    static Path tmp;
+    static Path images;
+    static Path good;
+
+    @BeforeAll
+    static void files() throws Exception {
+        images = Cli.imageFolder(tmp.resolve("images"), 4, 2);
+        good = Cli.write(tmp.resolve("good.yaml"), Cli.tinyYaml("good", images, 1, ""));
+    }
+
+    @Test
+    void checkShowsThePrecisionAndRefusesOneThatCannotRunInOneLine() throws Exception {
+        Cli.Out r = Cli.run("check", good.toString());
+        assertThat(r.code()).as("%s", r).isZero();
+        assertThat(r.out()).containsPattern("(?m)^precision: fp32 \\(precision fp32 asked for\\)$");
+
+        Cli.Out bad = Cli.run("check", good.toString(), "--set", "precision=fp16");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(CommandsCliTest.oneLine(bad)).contains("--set precision=fp16").contains("fp32, bf16, auto");
+
+        Cli.Out dl4j = Cli.run("check", good.toString(), "--set", "precision=bf16", "--engine", "dl4j");
+        assertThat(dl4j.code()).as("%s", dl4j).isEqualTo(2);
+        assertThat(CommandsCliTest.oneLine(dl4j))
+                .isEqualTo("precision: bf16 runs on the onednn engine only, and this network runs on dl4j on cpu "
+                        + "(engine dl4j asked for): use precision fp32 or auto");
+
+        assumeTrue(OneDnnStep.unavailable() == null, "oneDNN step available");
+        try (AutoCloseable cpu = CpuIsa.simulate("avx512_core_vnni")) {
+            Cli.Out none = Cli.run("check", good.toString(), "--set", "precision=bf16");
+            assertThat(none.code()).as("%s", none).isEqualTo(2);
+            assertThat(CommandsCliTest.oneLine(none)).isEqualTo("precision: bf16 needs a CPU with AVX512-BF16 "
+                    + "(cpuinfo flag avx512_bf16) or AMX, and oneDNN runs avx512_core_vnni here (precision auto "
+                    + "runs fp32 here)");
+            Cli.Out auto = Cli.run("check", good.toString(), "--set", "precision=auto");
+            assertThat(auto.out()).containsPattern("(?m)^precision: fp32 \\(auto: bf16 needs a CPU with AVX512-BF16");
+            Path results = tmp.resolve("results");
+            Cli.Out none2 = Cli.run("run", good.toString(), "--set", "precision=bf16", "--results", results.toString());
+            assertThat(none2.code()).isEqualTo(2);
+            assertThat(results).doesNotExist();
+        }
+
+        assumeTrue(CpuIsa.hasBf16(CpuIsa.effective()), "a CPU with bf16 kernels");
+        Cli.Out half = Cli.run("check", good.toString(), "--set", "precision=bf16");
+        assertThat(half.out()).containsPattern("(?m)^precision: bf16 \\(precision bf16 asked for\\)$");
+        Path results = tmp.resolve("bf16");
+        Cli.Out run = Cli.run("run", good.toString(), "--set", "precision=auto", "--results", results.toString());
+        assertThat(run.code()).as("%s", run).isZero();
+        Path folder = Cli.onlyRun(results, "good");
+        JsonNode p = Cli.json(folder.resolve("provenance.json"));
+        assertThat(p.get("precision").get("precision").asText()).isEqualTo("bf16");
+        assertThat(p.get("precision").get("why").asText()).startsWith("auto: oneDNN's bf16 kernels (");
+        assertThat(Files.readString(folder.resolve("experiment.yaml"))).contains("precision: auto");
+    }
+}
