@@ -46,6 +46,7 @@ public final class Main implements Callable<Integer> {
     /** Runs the command line and returns the exit code (tests call this). */
     public static int execute(String... args) {
         argv = List.of(args);
+        dev.runner.model.ModelZip.installSerialFilter();
         System.setProperty("java.awt.headless", "true");
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);

@@ -2,10 +2,8 @@ package dev.runner.model;
 
 import dev.runner.UserError;
 import dev.runner.spec.ModelSpec;
-import java.io.IOException;
 import java.nio.file.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 
 /** Networks that do not come straight from a compile. */
 public final class Networks {
@@ -24,7 +22,8 @@ public final class Networks {
     }
 
     /**
-     * Reads a model.zip / checkpoint written with {@code ModelSerializer.writeModel(graph, file, true)} and wraps it.
+     * Reads a model.zip / checkpoint written with {@code ModelSerializer.writeModel(graph, file, true)} through
+     * {@link ModelZip#read} (which refuses anything the runner did not write) and wraps it.
      * Initialises the {@link Backend} first, so the restored layers get the fast helpers (a graph restored before
      * {@link Backend#init()} runs on the plain path).
      *
@@ -33,12 +32,7 @@ public final class Networks {
      */
     public static Network load(ModelSpec spec, CompileOptions options, Path file, boolean withUpdater) {
         Backend.init();
-        ComputationGraph graph;
-        try {
-            graph = ModelSerializer.restoreComputationGraph(file.toFile(), withUpdater);
-        } catch (IOException | RuntimeException e) {
-            throw new UserError("cannot read the network in " + file + ": " + e.getMessage(), e);
-        }
+        ComputationGraph graph = ModelZip.read(file, withUpdater);
         try {
             return restore(spec, options, graph);
         } catch (IllegalArgumentException e) {

@@ -57,7 +57,7 @@ public final class Checkpoint {
         return Files.isRegularFile(d.resolve(STATE)) && Files.isRegularFile(d.resolve(MODEL));
     }
 
-    /** The checkpoint's model file: restore it with {@link #restoreGraph} or {@code ModelSerializer}. */
+    /** The checkpoint's model file: restore it with {@link #restoreGraph} or {@code ModelZip.read}. */
     public static Path modelFile(Path runFolder) {
         return dir(runFolder).resolve(MODEL);
     }
@@ -100,11 +100,7 @@ public final class Checkpoint {
     /** The checkpointed graph with its updater state and iteration count (wrap it as a Network to resume). */
     public static ComputationGraph restoreGraph(Path runFolder) {
         requireExists(runFolder);
-        try {
-            return ModelSerializer.restoreComputationGraph(modelFile(runFolder).toFile(), true);
-        } catch (IOException e) {
-            throw new UserError("cannot read checkpoint model " + modelFile(runFolder) + ": " + e.getMessage(), e);
-        }
+        return dev.runner.model.ModelZip.read(modelFile(runFolder), true);
     }
 
     /** Removes the checkpoint (after a completed run). */
