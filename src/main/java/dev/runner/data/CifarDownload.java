@@ -163,7 +163,8 @@ final class CifarDownload {
                         }
                         if (System.nanoTime() - deadline > 0) {
                             throw new UserError("download of " + url + " stopped: not done after "
-                                    + deadlineMs / 1000 + " s (" + read + " bytes); try again" + advice);
+                                    + (deadlineMs % 1000 == 0 ? deadlineMs / 1000 + " s" : deadlineMs + " ms") + " ("
+                                    + read + " bytes); try again" + advice);
                         }
                     }
                 }

@@ -82,13 +82,14 @@ class CommandsCliTest {
     }
 
     @Test
-    void aMissingImageFolderIsExitOneAndMentionsDataRoot() {
+    void aMissingImageFolderIsExitOneAndSaysWhereRelativePathsStart() {
         Path f = Cli.write(tmp.resolve("missing.yaml"), Cli.tinyYaml("missing", tmp.resolve("nowhere"), 1, ""));
         Cli.Out r = Cli.run("run", f.toString(), "--data-root", tmp.resolve("no-data").toString(), "--results",
                 tmp.resolve("results-missing").toString());
         assertThat(r.code()).as("%s", r).isEqualTo(1);
+        // as docs/experiment-files.md says: a relative path is taken from the experiment file's folder
         assertThat(oneLine(r)).startsWith("runner: ").contains(tmp.resolve("nowhere").toString())
-                .contains("--data-root");
+                .contains("a relative path is taken from the folder of the experiment file").doesNotContain("--data-root");
         assertThat(tmp.resolve("results-missing")).doesNotExist();
     }
 
@@ -108,8 +109,8 @@ class CommandsCliTest {
         Path file = Files.writeString(tmp.resolve("a-file"), "x");
         Cli.Out r2 = Cli.run("run", f.toString(), "--data-root", file.toString(), "--results",
                 tmp.resolve("results-cifar").toString());
-        assertThat(r2.code()).as("%s", r2).isEqualTo(1);
-        assertThat(oneLine(r2)).contains(file.toString()).contains("--data-root");
+        assertThat(r2.code()).as("%s", r2).isEqualTo(2);
+        assertThat(oneLine(r2)).isEqualTo("runner: --data-root " + file + ": not a folder");
         assertThat(tmp.resolve("results-cifar")).doesNotExist();
     }
 
