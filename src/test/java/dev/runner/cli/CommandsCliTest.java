@@ -176,4 +176,23 @@ class CommandsCliTest {
         assertThat(badWarmup.code()).isEqualTo(2);
         assertThat(oneLine(badWarmup)).contains("--warmup");
     }
+
+    @Test
+    void resultsAndDataRootProblemsAreFoundBeforeAnyDataIsLoaded() throws Exception {
+        // CIFAR-10 from a closed port: had the data been loaded first, the download error would come instead
+        Path f = Cli.write(tmp.resolve("early.yaml"), "data: {dataset: {cifar10: {url: 'http://127.0.0.1:1/c.tar.gz',"
+                + " md5: 00000000000000000000000000000000}}}\nmodel: {input: [3, 32, 32], layers: [flatten,"
+                + " {dense: 10}]}\noptimizer: {sgd: {lr: 0.01}}\n");
+        Path aFile = Files.writeString(tmp.resolve("results-file"), "x");
+        Cli.Out r = Cli.run("run", f.toString(), "--results", aFile.toString(), "--data-root",
+                tmp.resolve("early-root").toString());
+        assertThat(r.code()).as("%s", r).isEqualTo(2);
+        assertThat(r.errLines()).containsExactly("runner: --results " + aFile + ": not a folder");
+        Cli.Out under = Cli.run("run", f.toString(), "--results", aFile.resolve("sub").toString(), "--data-root",
+                tmp.resolve("early-root").toString());
+        assertThat(under.code()).as("%s", under).isEqualTo(2);
+        assertThat(under.errLines()).containsExactly("runner: --results " + aFile.resolve("sub")
+                + ": cannot be created (" + aFile + " is not a folder)");
+        assertThat(tmp.resolve("early-root")).doesNotExist();
+    }
 }
