@@ -187,6 +187,7 @@ public final class Trainer {
         if (why != null) {
             throw new UserError("--resume " + folder + ": " + why);
         }
+        RunFolder.removeTemporaries(folder);
         boolean fromCheckpoint = Checkpoint.exists(folder);
         Checkpoint.State state = fromCheckpoint ? Checkpoint.readState(folder)
                 : new Checkpoint.State(0, 0, 0, exp.seed(), 0);

@@ -34,9 +34,9 @@ class KillResumeTest {
         Process refRun = ChildJvm.start(List.of(), Main.class.getName(), List.of("run", file.toString(),
                 "--results", tmp.resolve("reference").toString()), tmp.resolve("ref.out"), tmp.resolve("ref.err"));
         long started = await(refRun, tmp.resolve("ref.out"), "Training ");
-        long ended = await(refRun, tmp.resolve("ref.out"), "Results: ");
+        long finished = await(refRun, tmp.resolve("ref.out"), "Results: ");
         assertThat(refRun.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        long trainingNanos = Math.max(ended - started, 100_000_000L);
+        long trainingNanos = Math.max(finished - started, 100_000_000L);
         assertThat(refRun.exitValue()).as(Files.readString(tmp.resolve("ref.err"))).isZero();
         Path reference = Cli.onlyRun(tmp.resolve("reference"), "kill");
 
@@ -97,7 +97,7 @@ class KillResumeTest {
         assertThat(RunCliTest.zipEntries(folder.resolve("model.zip")))
                 .isEqualTo(RunCliTest.zipEntries(reference.resolve("model.zip")));
         assertThat(folder.resolve("checkpoint")).doesNotExist();
-        System.out.println("DEBUGKILL " + history + "\n" + Files.readString(folder.resolve("log.txt")).lines().filter(l -> l.startsWith("Resuming") || l.startsWith("Restarting") || l.startsWith("Training")).toList());
+        assertThat(names(folder)).as("seed %d, %s", seed, history).isEqualTo(names(reference));
     }
 
     /**
@@ -121,6 +121,12 @@ class KillResumeTest {
         }
         throw new AssertionError("the child printed none of " + List.of(starts) + " in 2 minutes: "
                 + Files.readString(out));
+    }
+
+    private static java.util.Set<String> names(Path folder) throws Exception {
+        try (var s = Files.list(folder)) {
+            return new java.util.TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
+        }
     }
 
     /** The run folder under {@code results} once its metrics.json exists (a kill can come before), else null. */
