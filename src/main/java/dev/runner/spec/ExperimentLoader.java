@@ -56,11 +56,22 @@ public final class ExperimentLoader {
             names.add(key.getFileName().toString());
             throw Fields.err(extendsNode, "extends", "cycle: " + String.join(" -> ", names));
         }
-        if (extendsNode != null && !Files.isRegularFile(file))
-            throw Fields.err(extendsNode, "extends", "file not found: " + file);
+        if (extendsNode != null) {
+            // only experiment files: a .yaml/.yml file, never anything else (whose content an error could quote)
+            String fn = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+            if (!fn.endsWith(".yaml") && !fn.endsWith(".yml"))
+                throw Fields.err(extendsNode, "extends", "can only name an experiment file (.yaml or .yml), not "
+                        + file);
+            if (!Files.isRegularFile(file))
+                throw Fields.err(extendsNode, "extends", "file not found: " + file);
+        }
         YNode root = YamlReader.readFile(file);
-        if (!(root instanceof YMap m))
+        if (!(root instanceof YMap m)) {
+            if (extendsNode != null)
+                throw Fields.err(extendsNode, "extends", file + " is not an experiment file (its top level is not a"
+                        + " map of keys)");
             throw Fields.err(root, "", "expected a map of keys (name, model, ...) at the top, got " + YNode.describe(root));
+        }
         YNode ext = m.get("extends");
         if (ext == null || ext instanceof YScalar s && s.isNull()) return root;
         String rel = Fields.toStr(ext, "extends");
