@@ -12,7 +12,8 @@ prints a venv's python with a current PyTorch (2.x, MKL, oneDNN 3); /usr/bin/pyt
 
 Like `runner bench FILE --no-data`: four random batches in turn, `--warmup` untimed training steps (forward,
 softmax cross-entropy, backward, optimizer step), `--steps` timed ones; then `--warmup` untimed and `--steps`
-timed inference passes at `--eval-batch` (eval mode, no autograd). The batch size and optimizer default to the
+timed inference passes at `--eval-batch` (eval mode, no autograd). The defaults are `runner bench`'s (50 and 10);
+bench/compare gives each network its own. The batch size and optimizer default to the
 experiment file's; `--optimizer` picks another kind with PyTorch's defaults (lr 1e-3). `--autocast bf16` runs
 forward passes and the loss under torch.autocast("cpu", dtype=torch.bfloat16).
 
@@ -42,7 +43,7 @@ def main():
     p.add_argument("--list", action="store_true", help="print the twins' names and parameter counts")
     p.add_argument("--batch", type=int, help="training batch size (default: the experiment's)")
     p.add_argument("--eval-batch", type=int, default=256, help="evaluation batch size (default 256)")
-    p.add_argument("--steps", type=int, help="timed steps per figure (default: the twin's, as in the docs)")
+    p.add_argument("--steps", type=int, default=50, help="timed steps per figure (default 50)")
     p.add_argument("--warmup", type=int, default=10, help="untimed steps before each figure (default 10)")
     p.add_argument("--channels-last", action="store_true", help="channels_last memory format (else NCHW)")
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
@@ -50,17 +51,17 @@ def main():
     p.add_argument("--autocast", choices=["bf16"], help="mixed precision: torch.autocast('cpu', bfloat16)")
     a = p.parse_args()
     if a.list:
-        for name, (make, chw, batch, (kind, _), _) in TWINS.items():
+        for name, (make, chw, batch, (kind, _)) in TWINS.items():
             print(f"{name:12} input {list(chw)}  batch {batch:4}  {kind:6} "
                   f"{sum(t.numel() for t in make().parameters()):>10,} params")
         return
     if a.name not in TWINS:
         p.error(f"unknown network {a.name!r}; one of: {', '.join(TWINS)}")
-    if min(a.eval_batch, a.threads) <= 0 or (a.batch or 1) <= 0 or (a.steps or 1) <= 0 or a.warmup < 0:
+    if min(a.eval_batch, a.threads) <= 0 or (a.batch or 1) <= 0 or a.steps <= 0 or a.warmup < 0:
         p.error("--batch, --eval-batch, --steps and --threads must be positive, --warmup 0 or more")
 
-    make, chw, batch, (kind, settings), steps = TWINS[a.name]
-    batch, steps = a.batch or batch, a.steps or steps
+    make, chw, batch, (kind, settings) = TWINS[a.name]
+    batch, steps = a.batch or batch, a.steps
     if a.optimizer and a.optimizer != kind:
         kind, settings = a.optimizer, {}
     torch.set_num_threads(a.threads)

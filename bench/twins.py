@@ -192,16 +192,16 @@ def adamw(lr=1e-3, weight_decay=0.01):
     return ("adamw", dict(lr=lr, weight_decay=weight_decay))
 
 
-# name: (constructor, input [c, h, w], training batch, the experiment file's optimizer, default timed steps)
+# name: (constructor, input [c, h, w], training batch, the experiment file's optimizer)
 TWINS = {
-    "origin": (Origin, (3, 32, 32), 4, sgd(1e-3, 0.9), 2000),
-    "resnet9": (ResNet9, (3, 32, 32), 64, sgd(5e-3, 0.9, weight_decay=0.032), 50),
-    "branches": (Branches, (3, 32, 32), 64, sgd(0.05, 0.9, True, 5e-4), 50),
-    "gelu_mlp": (gelu_mlp, (3, 32, 32), 32, adam(1e-3), 200),
-    "vgg_dropout": (vgg_dropout, (3, 32, 32), 64, sgd(0.05, 0.9, True, 5e-4), 50),
-    "tiny": (tiny, (3, 24, 24), 16, adamw(1e-3, 0.01), 2000),
-    "wide": (Wide, (3, 64, 64), 32, sgd(0.02, 0.9), 20),
-    "respool": (Respool, (3, 32, 32), 128, sgd(0.05, 0.9, weight_decay=5e-4), 30),
+    "origin": (Origin, (3, 32, 32), 4, sgd(1e-3, 0.9)),
+    "resnet9": (ResNet9, (3, 32, 32), 64, sgd(5e-3, 0.9, weight_decay=0.032)),
+    "branches": (Branches, (3, 32, 32), 64, sgd(0.05, 0.9, True, 5e-4)),
+    "gelu_mlp": (gelu_mlp, (3, 32, 32), 32, adam(1e-3)),
+    "vgg_dropout": (vgg_dropout, (3, 32, 32), 64, sgd(0.05, 0.9, True, 5e-4)),
+    "tiny": (tiny, (3, 24, 24), 16, adamw(1e-3, 0.01)),
+    "wide": (Wide, (3, 64, 64), 32, sgd(0.02, 0.9)),
+    "respool": (Respool, (3, 32, 32), 128, sgd(0.05, 0.9, weight_decay=5e-4)),
 }
 
 
