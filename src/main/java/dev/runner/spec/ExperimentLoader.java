@@ -22,7 +22,9 @@ import dev.runner.spec.YNode.YScalar;
  */
 public final class ExperimentLoader {
     static final String[] TOP = {"name", "description", "seed", "epochs", "data", "model", "optimizer", "schedule",
-            "lr_range_test", "evaluate", "visualize", "checkpoint"};
+            "lr_range_test", "evaluate", "visualize", "checkpoint", "engine"};
+    /** The values of {@code engine:} (the model stage's {@code Placement.ENGINES}). */
+    static final String[] ENGINES = {"auto", "onednn", "dl4j"};
     private static final Pattern EXPERIMENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     private static final Pattern SEGMENT = Pattern.compile("([^.\\[\\]]+)((?:\\[\\d+])*)");
 
@@ -123,6 +125,7 @@ public final class ExperimentLoader {
         String description = root.getString("description", "");
         long seed = root.getInt("seed", 42, 0, Integer.MAX_VALUE);
         int epochs = root.getInt("epochs", 1, 1, 100_000);
+        String engine = root.getEnum("engine", "auto", ENGINES);
 
         Fields mf = Fields.of(root.required("model"), "model", top, "input", "init", "loss", "blocks", "layers");
         ModelSpec model = ModelBuilder.build(mf);
@@ -168,7 +171,7 @@ public final class ExperimentLoader {
         Map<String, Object> resolved = new LinkedHashMap<>();
         for (String k : TOP) resolved.put(k, root.out.get(k));
         return new Experiment(name, description, seed, data, model, optimizer, schedule, epochs, lrt, evaluate,
-                visualize, checkpoint, file, resolved);
+                visualize, checkpoint, file, resolved, engine);
     }
 
     /** {@code kind: value} shorthand for a single-argument kind becomes {@code kind: {key: value}}. */
