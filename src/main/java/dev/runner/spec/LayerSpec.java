@@ -29,12 +29,28 @@ public sealed interface LayerSpec {
         throw new IllegalStateException("no kind for " + getClass().getSimpleName());
     }
 
-    /** padding null = {@code same} (output size = ceil(input / stride)). activation may be null (identity). */
+    /**
+     * padding null = {@code same} (output size = ceil(input / stride)). activation may be null (identity). init:
+     * how the weights are drawn.
+     */
     record Conv(int filters, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean bias,
-                String activation) implements LayerSpec {}
+                String activation, InitSpec init) implements LayerSpec {
+        /** With PyTorch's default initialisation. */
+        public Conv(int filters, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean bias,
+                    String activation) {
+            this(filters, kernel, stride, padding, dilation, bias, activation, InitSpec.PYTORCH);
+        }
+    }
 
-    /** momentum with PyTorch's meaning (running = (1-m)*running + m*batch). */
-    record BatchNorm(double eps, double momentum) implements LayerSpec {}
+    /**
+     * momentum with PyTorch's meaning (running = (1-m)*running + m*batch); weight and bias: the initial values
+     * of the scale (gamma) and shift (beta), PyTorch's 1 and 0 by default.
+     */
+    record BatchNorm(double eps, double momentum, double weight, double bias) implements LayerSpec {
+        public BatchNorm(double eps, double momentum) {
+            this(eps, momentum, 1, 0);
+        }
+    }
 
     /** relu, leaky_relu (alpha), tanh, sigmoid, gelu. */
     record Activation(String kind, double alpha) implements LayerSpec {}
@@ -47,8 +63,13 @@ public sealed interface LayerSpec {
 
     record Flatten() implements LayerSpec {}
 
-    /** activation may be null (identity). */
-    record Dense(int units, boolean bias, String activation) implements LayerSpec {}
+    /** activation may be null (identity). init: how the weights are drawn. */
+    record Dense(int units, boolean bias, String activation, InitSpec init) implements LayerSpec {
+        /** With PyTorch's default initialisation. */
+        public Dense(int units, boolean bias, String activation) {
+            this(units, bias, activation, InitSpec.PYTORCH);
+        }
+    }
 
     /** p = probability of dropping, as torch.nn.Dropout. */
     record Dropout(double p) implements LayerSpec {}

@@ -30,7 +30,6 @@ import dev.runner.spec.YNode.YScalar;
 final class ModelBuilder {
     static final List<String> LAYERS = LayerSpec.KINDS;
     static final String[] ACTIVATIONS = {"relu", "leaky_relu", "tanh", "sigmoid", "gelu"};
-    static final String[] INITS = {"pytorch", "xavier", "kaiming_normal"};
     private static final Map<String, String> SHORT = Map.of("conv", "conv", "batchnorm", "bn", "dense", "fc");
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     /** The name that refers to a scope's input (the network input at the top level). */
@@ -91,6 +90,8 @@ final class ModelBuilder {
     }
 
     private final int[] input;
+    /** The model's {@code init:}, the default for every conv and dense layer. */
+    private InitSpec init = InitSpec.PYTORCH;
     private final Map<String, Block> blocks = new LinkedHashMap<>();
     private final List<N> nodes = new ArrayList<>();
     private final Map<String, N> byName = new HashMap<>();
@@ -108,9 +109,12 @@ final class ModelBuilder {
         int[] input = new int[3];
         for (int i = 0; i < 3; i++) input[i] = Fields.toInt(in.get(i), f.at("input") + "[" + i + "]", 1, 1 << 16);
         f.put("input", List.of(input[0], input[1], input[2]));
-        String init = f.getEnum("init", "pytorch", INITS);
-        String loss = f.getEnum("loss", "cross_entropy", "cross_entropy");
         ModelBuilder b = new ModelBuilder(input);
+        Map<String, Object> initOut = new LinkedHashMap<>();
+        if (f.has("init")) b.init = init(f.node("init"), f.at("init"), initOut);
+        else initOut.put("pytorch", new LinkedHashMap<>());
+        f.put("init", initOut);
+        String loss = f.getEnum("loss", "cross_entropy", "cross_entropy");
         if (f.has("blocks")) {
             b.readBlocks(f.node("blocks"), f.at("blocks"));
             f.put("blocks", YNode.plain(f.node("blocks")));
@@ -123,7 +127,7 @@ final class ModelBuilder {
         Scope scope = new Scope("", Ref.of(""), null);
         b.expandList(top.items(), f.at("layers"), scope);
         String output = b.resolve(scope.last);
-        return b.finish(init, loss, output);
+        return b.finish(loss, output);
     }
 
     // ---------------------------------------------------------------- blocks and $params
@@ -399,7 +403,7 @@ final class ModelBuilder {
         }
         switch (kind) {
             case "conv": {
-                Fields f = Fields.of(args, path, at, "filters", "kernel", "stride", "padding", "dilation", "bias", "activation");
+                Fields f = Fields.of(args, path, at, "filters", "kernel", "stride", "padding", "dilation", "bias", "activation", "init");
                 int filters = f.getInt("filters", null, 1, 1 << 16);
                 int[] kernel = Fields.toPair(f.required("kernel"), f.at("kernel"), 1);
                 int[] stride = pair(f, "stride", 1);
@@ -407,12 +411,14 @@ final class ModelBuilder {
                 int[] dilation = pair(f, "dilation", 1);
                 boolean bias = f.getBool("bias", true);
                 String act = f.has("activation") ? Fields.toEnum(f.node("activation"), f.at("activation"), ACTIVATIONS) : null;
-                return new LayerSpec.Conv(filters, kernel, stride, padding, dilation, bias, act);
+                return new LayerSpec.Conv(filters, kernel, stride, padding, dilation, bias, act, layerInit(f));
             }
             case "batchnorm": {
-                Fields f = Fields.of(args, path, at, "eps", "momentum");
-                return new LayerSpec.BatchNorm(f.getDouble("eps", 1e-5, Range.POSITIVE),
-                        f.getDouble("momentum", 0.1, Range.UNIT));
+                Fields f = Fields.of(args, path, at, "eps", "momentum", "init");
+                double eps = f.getDouble("eps", 1e-5, Range.POSITIVE), momentum = f.getDouble("momentum", 0.1, Range.UNIT);
+                Fields i = Fields.of(f.node("init"), f.at("init"), f.map.pos(), "weight", "bias");
+                return new LayerSpec.BatchNorm(eps, momentum, i.getDouble("weight", 1.0, Range.ANY),
+                        i.getDouble("bias", 0.0, Range.ANY));
             }
             case "leaky_relu":
                 return new LayerSpec.Activation(kind, Fields.of(args, path, at, "alpha")
@@ -425,9 +431,6 @@ final class ModelBuilder {
                 int[] kernel = Fields.toPair(f.required("kernel"), f.at("kernel"), 1);
                 int[] stride = f.has("stride") ? Fields.toPair(f.node("stride"), f.at("stride"), 1) : kernel;
                 int[] padding = padding(f);
-                if (padding != null && (2 * padding[0] > kernel[0] || 2 * padding[1] > kernel[1]))
-                    throw Fields.err(f.node("padding"), f.at("padding"), "must be at most half the kernel ("
-                            + kernel[0] + "x" + kernel[1] + "), got " + padding[0] + "x" + padding[1]);
                 return new LayerSpec.Pool(kind.substring(0, 3), kernel, stride, padding);
             }
             case "global_avgpool", "global_maxpool":
@@ -437,11 +440,11 @@ final class ModelBuilder {
                 noArgs(kind, args, path, at);
                 return new LayerSpec.Flatten();
             case "dense": {
-                Fields f = Fields.of(args, path, at, "units", "bias", "activation");
+                Fields f = Fields.of(args, path, at, "units", "bias", "activation", "init");
                 int units = f.getInt("units", null, 1, 1 << 24);
                 boolean bias = f.getBool("bias", true);
                 String act = f.has("activation") ? Fields.toEnum(f.node("activation"), f.at("activation"), ACTIVATIONS) : null;
-                return new LayerSpec.Dense(units, bias, act);
+                return new LayerSpec.Dense(units, bias, act, layerInit(f));
             }
             case "dropout":
                 return new LayerSpec.Dropout(Fields.of(args, path, at, "p").getDouble("p", 0.5, Range.UNIT_OPEN_TOP));
@@ -452,6 +455,46 @@ final class ModelBuilder {
                 noArgs(kind, args, path, at);
                 return new LayerSpec.Concat();
         }
+    }
+
+    /** A conv or dense layer's {@code init:}, else the model's. */
+    private InitSpec layerInit(Fields f) {
+        return f.has("init") ? init(f.node("init"), f.at("init"), new LinkedHashMap<>()) : init;
+    }
+
+    /** Reads an {@code init:} value; its resolved form goes into {@code out}. */
+    static InitSpec init(YNode n, String path, Map<String, Object> out) {
+        Fields.Choice c = Fields.choice(n, path, InitSpec.KINDS.toArray(new String[0]));
+        Fields f;
+        InitSpec spec;
+        switch (c.kind()) {
+            case "kaiming_normal", "kaiming_uniform" -> {
+                f = Fields.of(c.args(), c.path(), c.pos(), "mode", "nonlinearity", "a");
+                spec = new InitSpec.Kaiming(c.kind().endsWith("normal"), f.getEnum("mode", "fan_in", "fan_in", "fan_out"),
+                        f.getEnum("nonlinearity", "leaky_relu", InitSpec.NONLINEARITIES.toArray(new String[0])),
+                        f.getDouble("a", 0.0, Range.NON_NEGATIVE));
+            }
+            case "xavier_normal", "xavier_uniform" -> {
+                f = Fields.of(c.args(), c.path(), c.pos(), "gain");
+                spec = new InitSpec.Xavier(c.kind().endsWith("normal"), f.getDouble("gain", 1.0, Range.POSITIVE));
+            }
+            case "normal" -> {
+                f = Fields.of(c.args(), c.path(), c.pos(), "mean", "std");
+                spec = new InitSpec.Normal(f.getDouble("mean", 0.0, Range.ANY), f.getDouble("std", null, Range.NON_NEGATIVE));
+            }
+            case "uniform" -> {
+                f = Fields.of(c.args(), c.path(), c.pos(), "low", "high");
+                double low = f.getDouble("low", null, Range.ANY), high = f.getDouble("high", null, Range.ANY);
+                if (high <= low) throw Fields.err(f.node("high"), f.at("high"), "must be greater than low (" + low + ")");
+                spec = new InitSpec.Uniform(low, high);
+            }
+            default -> {
+                f = Fields.of(c.args(), c.path(), c.pos());
+                spec = c.kind().equals("pytorch") ? InitSpec.PYTORCH : new InitSpec.Constant(c.kind().equals("ones") ? 1 : 0);
+            }
+        }
+        out.put(c.kind(), f.out);
+        return spec;
     }
 
     private static int[] pair(Fields f, String key, int dflt) {
@@ -476,7 +519,7 @@ final class ModelBuilder {
 
     // ---------------------------------------------------------------- graph: resolve, sort, shapes
 
-    private ModelSpec finish(String init, String loss, String output) {
+    private ModelSpec finish(String loss, String output) {
         Map<String, List<String>> consumers = new HashMap<>();
         for (N n : nodes) {
             n.inputs = new ArrayList<>();
@@ -510,7 +553,7 @@ final class ModelBuilder {
                     throw new SpecException(n.pos, n.path, "no 1x1 strided conv turns " + Shapes.str(in) + " into "
                             + Shapes.str(main) + "; write the shortcut layers");
                 LayerSpec conv = new LayerSpec.Conv(main[0], new int[] {1, 1}, stride, new int[] {0, 0},
-                        new int[] {1, 1}, false, null);
+                        new int[] {1, 1}, false, null, init);
                 out.add(node(n.name + ".conv", conv, ins.subList(0, 1), n, shapes));
                 out.add(node(n.name + ".bn", new LayerSpec.BatchNorm(1e-5, 0.1), List.of(n.name + ".conv"), n, shapes));
                 alias.put(n.name, n.name + ".bn");
@@ -521,7 +564,7 @@ final class ModelBuilder {
                         + " layers; put a layer on it first");
             out.add(node(n.name, n.layer, ins, n, shapes));
         }
-        return new ModelSpec(input, List.copyOf(out), init, loss, output);
+        return new ModelSpec(input, List.copyOf(out), loss, output);
     }
 
     private LayerNode node(String name, LayerSpec layer, List<String> ins, N at, Map<String, int[]> shapes) {

@@ -186,8 +186,8 @@ class ErrorsTest {
                 + " got [4, 32, 32] from a and [8, 16, 16] from b");
         y.fails(Yamls.model("    - flatten\n    - conv: {filters: 4, kernel: 1}\n"), "5:7",
                 "model.layers[1]: conv1: conv needs a [channels, height, width] input, got [3072]");
-        y.fails(Yamls.model("    - maxpool: {kernel: 2, padding: 2}\n"), "4:37",
-                "model.layers[0].maxpool.padding: must be at most half the kernel (2x2), got 2x2");
+        y.fails(Yamls.model("    - maxpool: {kernel: 2, padding: 2}\n"), "4:7",
+                "model.layers[0]: maxpool1: pool padding must be at most half the kernel (2x2), got 2x2");
     }
 
     @Test

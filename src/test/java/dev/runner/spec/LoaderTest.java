@@ -66,7 +66,8 @@ class LoaderTest {
         assertThat(e.data().shuffle()).isTrue();
         assertThat(e.data().augment()).isEmpty();
         assertThat(e.data().normalize()).isNull();
-        assertThat(e.model().init()).isEqualTo("pytorch");
+        assertThat(e.model().nodes()).allSatisfy(n -> assertThat(n.layer() instanceof LayerSpec.Dense d ? d.init()
+                : InitSpec.PYTORCH).isEqualTo(InitSpec.PYTORCH));
         assertThat(e.model().loss()).isEqualTo("cross_entropy");
         assertThat(e.optimizer()).isEqualTo(new OptimizerSpec("sgd", 0.1, null, 0, 0, false, 0, 0, 0, 0));
         assertThat(e.schedule()).isEqualTo(new ScheduleSpec.Constant());
