@@ -1,19 +1,12 @@
 package dev.runner.spec;
 
-import java.util.List;
-
 /**
- * How a conv or dense layer's weights are drawn, with PyTorch's names and meanings ({@code torch.nn.init}).
+ * How a conv or dense layer's weights are drawn, with PyTorch's names and meanings ({@code torch.nn.init}); the
+ * kinds and their arguments are described in {@link Language#INIT}.
  * Biases keep PyTorch's default, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), whatever the weights' init (as when a
  * PyTorch model calls {@code nn.init.kaiming_normal_(m.weight)}).
  */
 public sealed interface InitSpec {
-    /** The kinds an experiment file can name, in the order the docs list them. */
-    List<String> KINDS = List.of("pytorch", "kaiming_normal", "kaiming_uniform", "xavier_normal", "xavier_uniform",
-            "normal", "uniform", "zeros", "ones");
-    /** {@code nonlinearity} values, as {@code torch.nn.init.calculate_gain}. */
-    List<String> NONLINEARITIES = List.of("linear", "sigmoid", "tanh", "relu", "leaky_relu", "selu");
-
     InitSpec PYTORCH = new Pytorch();
 
     /** The kind's name as written in an experiment file. */

@@ -5,14 +5,14 @@ import java.util.List;
 /**
  * What one layer computes. Kernel, stride, padding and dilation are [height, width].
  *
- * <p>{@link #KINDS} is the one list of the layer kinds the language has (the names written in an experiment file);
+ * <p>{@link #KINDS} is the one list of the layer kinds the language has (the names written in an experiment file,
+ * from their description, {@link Language#LAYERS});
  * every stage keys its entry for a layer on {@link #kind()}: the spec parses and shapes it, the model compiles it
  * to DL4J and emits it to oneDNN, and each stage's tests check that every kind has its entry.
  */
 public sealed interface LayerSpec {
     /** Every layer kind an experiment file can name, in the order the docs list them. */
-    List<String> KINDS = List.of("conv", "batchnorm", "relu", "leaky_relu", "tanh", "sigmoid", "gelu",
-            "maxpool", "avgpool", "global_avgpool", "global_maxpool", "flatten", "dense", "dropout", "add", "concat");
+    List<String> KINDS = List.copyOf(Language.layerKinds());
 
     /** The kind's name as written in an experiment file (one of {@link #KINDS}). */
     default String kind() {

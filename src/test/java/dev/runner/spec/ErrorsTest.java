@@ -232,8 +232,8 @@ class ErrorsTest {
         y.fails(Yamls.BASE + "lr_range_test: {start_lr: 1, end_lr: 0.1}\n", "3:38",
                 "lr_range_test.end_lr: must be greater than start_lr (1.0)");
         y.fails(Yamls.BASE + "schedule: {multistep: {at: [10, 5]}}\n", "3:28", "schedule.multistep.at: epochs must increase");
-        y.fails(Yamls.BASE + "name: my run\n", "3:7", "name: names are letters, digits, _ . and - (used as a folder"
-                + " name), got \"my run\"");
+        y.fails(Yamls.BASE + "name: my run\n", "3:7", "name: expected a name of letters, digits, _ . -"
+                + " (used as a folder name), got \"my run\"");
     }
 
     @Test

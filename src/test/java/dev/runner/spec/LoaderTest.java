@@ -75,7 +75,7 @@ class LoaderTest {
         assertThat(e.evaluate()).isEqualTo(new EvaluateSpec(false, true));
         assertThat(e.visualize()).isEqualTo(new VisualizeSpec(List.of(), 2, List.of()));
         assertThat(e.checkpoint()).isEqualTo(new CheckpointSpec(1));
-        assertThat(e.resolved().keySet()).containsExactly(ExperimentLoader.TOP);
+        assertThat(e.resolved().keySet()).containsExactlyElementsOf(ExperimentLoader.resolvedKeys());
         assertThat((Map<?, ?>) e.resolved().get("optimizer")).isEqualTo(Map.of("sgd",
                 Map.of("lr", 0.1, "momentum", 0.0, "dampening", 0.0, "nesterov", false, "weight_decay", 0.0)));
         assertThat(SpecWriter.toYaml(e.resolved())).startsWith("name: t\ndescription: \"\"\nseed: 42\nepochs: 1\ndata:\n");
