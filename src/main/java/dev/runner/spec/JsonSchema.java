@@ -251,6 +251,11 @@ public final class JsonSchema {
             n = ref(r.name());
         } else if (t instanceof Layers) {
             n = ref("layers");
+        } else if (t instanceof MapOf m && m.value() instanceof Anything) { // a parameter with its default
+            n.put("type", "object");
+            n.putObject("propertyNames").put("pattern", Language.NAME.pattern());
+            n.put("minProperties", 1);
+            n.put("maxProperties", 1);
         } else if (t instanceof MapOf m) {
             n.put("type", "object");
             List<String> reserved = new ArrayList<>(Language.LAYERS.names());

@@ -156,7 +156,7 @@ public final class KeyTables {
         if (t instanceof OneOf o) return "one of " + words(o.names());
         if (t instanceof Ref r) return type(Language.NAMED.get(r.name()));
         if (t instanceof Layers) return "list of layers";
-        if (t instanceof MapOf) return "map of blocks";
+        if (t instanceof MapOf m) return m.value() instanceof Anything ? "`{name: default}`" : "map of blocks";
         if (t instanceof Anything) return "any value";
         throw new IllegalStateException("no text for " + t);
     }
@@ -173,7 +173,11 @@ public final class KeyTables {
         if (v instanceof String s) return s.isEmpty() ? "\"\"" : s;
         if (v instanceof Double d) {
             if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString(d.longValue());
-            if (Math.abs(d) < 1e-3) return Double.toString(d).replace(".0E", "e").replace("E", "e");
+            if (Math.abs(d) < 0.01) { // 5e-3, 1e-8
+                int exp = (int) Math.floor(Math.log10(Math.abs(d)));
+                BigDecimal m = new BigDecimal(d / Math.pow(10, exp)).round(new java.math.MathContext(4)).stripTrailingZeros();
+                return m.toPlainString() + "e" + exp;
+            }
             return new BigDecimal(d).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
         }
         return String.valueOf(v);

@@ -101,7 +101,7 @@ public final class Language {
     /** A list of layers: built-in kinds, {@code repeat}, block uses, each with optional {@code name} and {@code inputs}. */
     public record Layers() implements Type {}
 
-    /** A map from free names (block names) to {@code value}. */
+    /** A map from names to {@code value}: the blocks ({@link #BLOCK}), a parameter's {@code {name: default}}. */
     public record MapOf(Type value) implements Type {}
 
     /** Any value (a block parameter's default). */
@@ -172,7 +172,7 @@ public final class Language {
     static final Text EXPERIMENT_NAME = new Text("^[A-Za-z0-9][A-Za-z0-9_.-]*$",
             "a name of letters, digits, `_ . -` (used as a folder name)");
     /** A layer, block or parameter name. */
-    static final Text NAME = new Text("^[A-Za-z_][A-Za-z0-9_]*$", "letters, digits and `_`");
+    static final Text NAME = new Text("^[A-Za-z_][A-Za-z0-9_]*$", "a name of letters, digits and `_`");
     static final Range OPEN_UNIT = new Range(0, true, 1, true);
 
     public static final List<String> ACTIVATIONS = List.of("relu", "leaky_relu", "tanh", "sigmoid", "gelu");
@@ -290,7 +290,7 @@ public final class Language {
             optional("after", new Layers(), "none", "layers applied to the sum"));
 
     public static final Section BLOCK = section("block", "a named sub-network used like a layer type",
-            optional("params", new ListOf(new AnyOf(List.of(NAME, new Anything())), 0, -1), "none",
+            optional("params", new ListOf(new AnyOf(List.of(NAME, new MapOf(new Anything()))), 0, -1), "none",
                     "parameter names, `{name: default}` for one with a default; `$name` in the body stands for the argument"),
             optional("layers", new Layers(), "none", "the block's layers (either this or `residual`)"),
             optional("residual", RESIDUAL, "none", "a residual block (either this or `layers`)"));
@@ -351,8 +351,8 @@ public final class Language {
 
     public static final OneOf OPTIMIZER = new OneOf("optimizer", "the optimizer, with PyTorch's semantics and defaults",
             List.of(kind("sgd", null, "torch.optim.SGD", lr(),
-                            key("momentum", num(Range.UNIT_OPEN_TOP), 0.0, "0 <= m < 1"),
-                            key("dampening", num(Range.UNIT), 0.0, "0..1"),
+                            key("momentum", num(Range.UNIT_OPEN_TOP), 0.0, "momentum factor: v = momentum * v + (1 - dampening) * grad"),
+                            key("dampening", num(Range.UNIT), 0.0, "dampening of the gradient in the momentum"),
                             key("nesterov", BOOL, false, "Nesterov momentum; needs momentum > 0 and dampening 0"),
                             key("weight_decay", num(Range.NON_NEGATIVE), 0.0, "`wd * param` added to each gradient (L2)")),
                     adam("adam", "torch.optim.Adam", 0.0, "L2 added to the gradient, as torch.optim.Adam"),
