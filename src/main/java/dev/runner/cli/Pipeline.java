@@ -44,7 +44,8 @@ final class Pipeline {
 
     /** How every network of a run is compiled (and a checkpoint restored): the plan's updater and weight decay. */
     static CompileOptions compileOptions(Experiment exp, Optimizers.Plan plan) {
-        return new CompileOptions(exp.seed(), plan.updater(), plan.coupledWeightDecay(), CompileOptions.DEFAULT_LAYOUT);
+        return new CompileOptions(exp.seed(), plan.updater(), plan.coupledWeightDecay(), CompileOptions.DEFAULT_LAYOUT,
+                exp.engine());
     }
 
     static String table(Network net) {

@@ -46,6 +46,9 @@ final class RunCommand implements Callable<Integer> {
         @Option(names = "--resume", paramLabel = "RUN_FOLDER",
                 description = "Continue an interrupted run in its own folder (no FILE needed).")
         Path resume;
+
+        @Mixin
+        PlacementOptions placement = new PlacementOptions();
     }
 
     @Parameters(arity = "0..1", paramLabel = "FILE", description = "The experiment file.")
@@ -61,17 +64,21 @@ final class RunCommand implements Callable<Integer> {
 
     static int run(Path file, RunOptions o) {
         PrintStream out = System.out;
-        dev.runner.model.Backend.init(); // first: the thread and wait-policy settings must precede the natives
+        o.placement.startBackend(); // first: the device, thread and wait-policy settings must precede the natives
         if (o.resume != null) {
             if (file != null) {
                 throw new UserError("--resume takes the run folder only: drop " + file, 2, null);
+            }
+            if (o.placement.engine != null) {
+                throw new UserError("--resume continues on the run's own engine (its experiment.yaml): drop --engine",
+                        2, null);
             }
             return resume(o.resume, o, out);
         }
         if (file == null) {
             throw new UserError("no experiment file given (usage: runner run FILE.yaml)", 2, null);
         }
-        Experiment exp = Pipeline.load(file, o.experiment.sets);
+        Experiment exp = Pipeline.load(file, o.placement.sets(o.experiment.sets));
         LoadedData data = Pipeline.data(exp, o.experiment.dataRoot, out);
         if (exp.lrRangeTest() != null) {
             return rangeTest(exp, data, o, out).exitCode();
@@ -113,7 +120,7 @@ final class RunCommand implements Callable<Integer> {
                 .commandLine(Main.argv)
                 .terminal(out)
                 .stop(stop);
-        opts.provenanceEntry("training_path", net.trainingPath());
+        opts.provenanceEntry("engine", net.placement().toMap());
         optionsHook.accept(opts, stop);
         return opts;
     }
@@ -221,7 +228,7 @@ final class RunCommand implements Callable<Integer> {
     private static Experiment withLr(Experiment e, double lr) {
         return new Experiment(e.name(), e.description(), e.seed(), e.data(), e.model(), e.optimizer().withLr(lr),
                 e.schedule(), e.epochs(), e.lrRangeTest(), e.evaluate(), e.visualize(), e.checkpoint(), e.file(),
-                e.resolved());
+                e.resolved(), e.engine());
     }
 
     private static double[] doubles(List<Double> v) {

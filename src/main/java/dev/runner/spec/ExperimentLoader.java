@@ -116,6 +116,7 @@ public final class ExperimentLoader {
         String description = root.getString("description");
         long seed = root.getInt("seed");
         int epochs = root.getInt("epochs");
+        String engine = root.getEnum("engine");
 
         Fields mf = Fields.of(root.required("model"), "model", top, Language.MODEL);
         ModelSpec model = ModelBuilder.build(mf);
@@ -157,7 +158,7 @@ public final class ExperimentLoader {
         Map<String, Object> resolved = new LinkedHashMap<>();
         for (String k : resolvedKeys()) resolved.put(k, root.out.get(k));
         return new Experiment(name, description, seed, data, model, optimizer, schedule, epochs, lrt, evaluate,
-                visualize, checkpoint, file, resolved);
+                visualize, checkpoint, file, resolved, engine);
     }
 
     /** The top-level keys of a resolved experiment, in order: every key but {@code extends}, which is merged away. */

@@ -175,6 +175,8 @@ public final class Language {
     static final Text NAME = new Text("^[A-Za-z_][A-Za-z0-9_]*$", "a name of letters, digits and `_`");
     static final Range OPEN_UNIT = new Range(0, true, 1, true);
 
+    /** The values of {@code engine:} and {@code --engine} (the model stage's {@code Placement} picks among them). */
+    public static final List<String> ENGINES = List.of("auto", "onednn", "dl4j");
     public static final List<String> ACTIVATIONS = List.of("relu", "leaky_relu", "tanh", "sigmoid", "gelu");
     /** {@code nonlinearity} values, as {@code torch.nn.init.calculate_gain}. */
     public static final List<String> NONLINEARITIES = List.of("linear", "sigmoid", "tanh", "relu", "leaky_relu",
@@ -252,7 +254,7 @@ public final class Language {
                     key("alpha", num(Range.NON_NEGATIVE), 0.01, "slope below 0")),
             noArgs("tanh", "tanh: same shape"),
             noArgs("sigmoid", "logistic sigmoid: same shape"),
-            noArgs("gelu", "GELU (tanh approximation, within 1e-3 of torch's): same shape"),
+            noArgs("gelu", "GELU, PyTorch's exact x * (1 + erf(x / sqrt 2)) / 2: same shape"),
             pool("maxpool", "max"),
             pool("avgpool", "average (padding zeros counted, PyTorch's count_include_pad)"),
             noArgs("global_avgpool", "average over height and width: `[c]`"),
@@ -421,7 +423,10 @@ public final class Language {
             optional("lr_range_test", LR_RANGE_TEST, "none", "turns the run into an LR range test"),
             optional("evaluate", EVALUATE, "`{train: false, test: true}`", "what to measure after each epoch"),
             optional("visualize", VISUALIZE, "no feature maps", "pictures to draw"),
-            optional("checkpoint", CHECKPOINT, "`{every: 1}`", "how often to save a resumable checkpoint"));
+            optional("checkpoint", CHECKPOINT, "`{every: 1}`", "how often to save a resumable checkpoint"),
+            key("engine", oneOfWords(ENGINES), "auto", "what trains and evaluates the network: `onednn` the oneDNN"
+                    + " engine (CPU), `dl4j` DL4J's own layers (the reference), `auto` the first on a CPU and the second"
+                    + " on CUDA; `--engine` overrides it (see [speed.md](speed.md))"));
 
     /** The types referred to by name ({@link Ref}), also the JSON Schema's definitions. */
     public static final Map<String, Type> NAMED = named();

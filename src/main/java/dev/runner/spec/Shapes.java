@@ -102,7 +102,7 @@ public final class Shapes {
             return out;
         }
         if (layer instanceof Pool p) {
-            image(x, p.kind() + "pool");
+            image(x, p.kind());
             if (p.padding() != null && (2 * p.padding()[0] > p.kernel()[0] || 2 * p.padding()[1] > p.kernel()[1]))
                 throw new ShapeException("pool padding must be at most half the kernel (" + p.kernel()[0] + "x"
                         + p.kernel()[1] + "), got " + p.padding()[0] + "x" + p.padding()[1]);
@@ -113,7 +113,7 @@ public final class Shapes {
             return out;
         }
         if (layer instanceof GlobalPool g) {
-            image(x, "global_" + g.kind() + "pool");
+            image(x, g.kind());
             return new int[] {x[0]};
         }
         if (layer instanceof Flatten) return new int[] {Arrays.stream(x).reduce(1, (a, b) -> a * b)};

@@ -21,7 +21,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.factory.Nd4j;
 import dev.runner.model.Network;
 import dev.runner.results.AtomicFiles;
 import dev.runner.results.Json;
@@ -274,7 +273,6 @@ public final class LrRangeTest {
                             DataSet b = it.next();
                             int iter = graph.getIterationCount();
                             double lr = schedule.valueAt(iter, e);
-                            Nd4j.getRandom().setSeed(Trainer.rngSeed(exp.seed(), iter));
                             net.fit(b);
                             double loss = net.score();
                             done++;

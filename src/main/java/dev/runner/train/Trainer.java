@@ -18,7 +18,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.schedule.ISchedule;
 import dev.runner.UserError;
 import dev.runner.model.Network;
@@ -202,10 +201,6 @@ public final class Trainer {
         return whole == 0 ? 0 : (double) part / whole;
     }
 
-    static long rngSeed(long seed, long iteration) {
-        return seed * 0x9E3779B97F4A7C15L + iteration * 0xBF58476D1CE4E5B9L + 1;
-    }
-
     static void closeQuietly(Object o) {
         if (o instanceof AutoCloseable c) {
             try {
@@ -283,7 +278,6 @@ public final class Trainer {
                         DataSet b = it.next();
                         int iter = graph.getIterationCount();
                         double lr = schedule.valueAt(iter, e);
-                        Nd4j.getRandom().setSeed(rngSeed(exp.seed(), iter));
                         net.fit(b);
                         double loss = net.score();
                         done++;

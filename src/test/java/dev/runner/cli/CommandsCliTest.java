@@ -132,7 +132,12 @@ class CommandsCliTest {
         assertThat(r.out()).contains("good").contains("1 epochs, batch 6, sgd lr 0.05000")
                 .contains("conv1").contains("maxpool1").contains("fc1")
                 .containsPattern("total trainable parameters \\(5 layers\\) +223")
-                .containsPattern("(?m)^training: (onednn|dl4j: .+)$");
+                .containsPattern("(?m)^engine: onednn on cpu \\(auto: the oneDNN step on the CPU\\)$");
+        Cli.Out forced = Cli.run("check", good.toString(), "--engine", "dl4j");
+        assertThat(forced.out()).containsPattern("(?m)^engine: dl4j on cpu \\(engine dl4j asked for\\)$");
+        Cli.Out bad = Cli.run("check", good.toString(), "--engine", "tpu");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("engine").contains("auto, onednn, dl4j");
         Cli.Out set = Cli.run("check", good.toString(), "--set", "model.layers[0].conv.filters=8");
         assertThat(set.code()).isZero();
         // conv 8x3x3x3+8 = 224, dense 72*3+3 = 219
