@@ -157,8 +157,11 @@ public final class JsonSchema {
 
     private static ObjectNode layerObject(String kind, String doc, ObjectNode args) {
         ObjectNode o = F.objectNode();
+        o.put("title", kind);
+        o.put("description", doc);
         o.put("type", "object");
         ObjectNode props = o.putObject("properties");
+        args.put("title", kind);
         args.put("description", doc);
         props.set(kind, args);
         props.setAll(extras());
@@ -299,6 +302,7 @@ public final class JsonSchema {
 
     private static ObjectNode describe(ObjectNode p, Key k) {
         if (p.has("$ref")) p = wrapRef(p);
+        p.put("title", k.name());
         p.put("description", KeyTables.description(k));
         if (k.dflt() != null) p.set("default", json(k.dflt()));
         if (k.example() != null) p.putArray("examples").add(json(new Yaml(new LoaderOptions()).load(k.example())));
