@@ -14,7 +14,7 @@ public final class Networks {
     /**
      * A {@link Network} around a restored graph (a checkpoint or model.zip written from a network compiled from
      * the same spec and options): summary, layout and names come from compiling the spec again. The network's
-     * graph holds the restored parameters and updater state; it is not {@code restored} itself (see {@link LeanGraph}).
+     * graph holds the restored parameters and updater state; it is not {@code restored} itself (see {@link EngineGraph#of}).
      *
      * @throws IllegalArgumentException when the graph's architecture does not match the spec's
      */
@@ -25,8 +25,7 @@ public final class Networks {
 
     /**
      * Reads a model.zip / checkpoint written with {@code ModelSerializer.writeModel(graph, file, true)} and wraps it.
-     * Initialises the {@link Backend} first, so the restored layers get the fast helpers (a graph restored before
-     * {@link Backend#init()} runs on the plain path).
+     * Initialises the {@link Backend} first (the device, threads and wait policy precede the native library).
      *
      * @param withUpdater also restore the updater state (to continue training)
      * @throws UserError when the file cannot be read or does not hold this spec's network
