@@ -8,6 +8,7 @@ import dev.runner.model.Networks;
 import dev.runner.results.Charts;
 import dev.runner.results.Provenance;
 import dev.runner.results.RunFolder;
+import dev.runner.results.RunLock;
 import dev.runner.spec.Experiment;
 import dev.runner.spec.SpecWriter;
 import dev.runner.train.Checkpoint;
@@ -79,6 +80,8 @@ final class RunCommand implements Callable<Integer> {
             throw new UserError("no experiment file given (usage: runner run FILE.yaml)", 2, null);
         }
         Experiment exp = Pipeline.load(file, o.placement.sets(o.experiment.sets));
+        Pipeline.checkResultsRoot(o.results);
+        Pipeline.checkDataRoot(o.experiment.dataRoot);
         LoadedData data = Pipeline.data(exp, o.experiment.dataRoot, out);
         if (exp.lrRangeTest() != null) {
             return rangeTest(exp, data, o, out).exitCode();
@@ -149,30 +152,42 @@ final class RunCommand implements Callable<Integer> {
         if (!RunFolder.isRunFolder(folder)) {
             throw new UserError("--resume " + folder + ": not a results folder (no metrics.json)", 2, null);
         }
-        if (!Checkpoint.exists(folder)) {
-            throw new UserError("--resume " + folder + ": it has no checkpoint to continue from", 1, null);
-        }
         if (!o.experiment.sets.isEmpty()) {
             throw new UserError("--set cannot be combined with --resume: a resumed run continues exactly the"
                     + " experiment in " + folder.resolve(RunFolder.EXPERIMENT), 2, null);
         }
-        Experiment exp = Pipeline.load(folder.resolve(RunFolder.EXPERIMENT), List.of());
-        LoadedData data = Pipeline.data(exp, o.experiment.dataRoot, out);
-        if (exp.optimizer().lrFromRangeTest() != null) {
-            double lr = Provenance.read(folder).path("lr_from_range_test").path("lr").asDouble(Double.NaN);
-            if (Double.isNaN(lr)) {
-                throw new UserError("--resume " + folder + ": provenance.json does not say which learning rate"
-                        + " the range test gave");
+        RunLock.acquire(folder); // one process per run: a second one stops here, before loading anything
+        try {
+            String why = Trainer.notResumable(folder);
+            if (why != null) {
+                throw new UserError("--resume " + folder + ": " + why, 1, null);
             }
-            exp = withLr(exp, lr);
+            Experiment exp = Pipeline.load(folder.resolve(RunFolder.EXPERIMENT), List.of());
+            // the data the run was started on, unless --data-root says otherwise
+            String dataRoot = o.experiment.dataRoot != null ? o.experiment.dataRoot
+                    : Provenance.read(folder).path("data_root").asText(null);
+            Pipeline.checkDataRoot(dataRoot);
+            LoadedData data = Pipeline.data(exp, dataRoot, out);
+            if (exp.optimizer().lrFromRangeTest() != null) {
+                double lr = Provenance.read(folder).path("lr_from_range_test").path("lr").asDouble(Double.NaN);
+                if (Double.isNaN(lr)) {
+                    throw new UserError("--resume " + folder + ": provenance.json does not say which learning rate"
+                            + " the range test gave");
+                }
+                exp = withLr(exp, lr);
+            }
+            TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
+            Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
+            // without a checkpoint (stopped during the first epoch) the run starts over from a fresh network
+            Network net = Checkpoint.exists(folder)
+                    ? Networks.load(exp.model(), Pipeline.compileOptions(exp, plan), Checkpoint.modelFile(folder), true)
+                    : Pipeline.compile(exp, plan);
+            Trainer.Result r = Trainer.resume(folder, exp, net, td, options(exp, net, data, o, out));
+            finish(exp, net, data, r.folder(), r.status(), out);
+            return r.exitCode();
+        } finally {
+            RunLock.release(folder);
         }
-        TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
-        Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
-        Network net = Networks.load(exp.model(), Pipeline.compileOptions(exp, plan), Checkpoint.modelFile(folder),
-                true);
-        Trainer.Result r = Trainer.resume(folder, exp, net, td, options(exp, net, data, o, out));
-        finish(exp, net, data, r.folder(), r.status(), out);
-        return r.exitCode();
     }
 
     /** Runs the experiment's LR range test into its own results folder and draws its chart. */

@@ -329,10 +329,11 @@ public final class LrRangeTest {
             Provenance.end(folder, Instant.now());
             return new Result(folder, status, error, rec, sugg, chosen);
         } catch (RuntimeException | Error e) {
-            writeJson(folder, exp, spec, "failed", "error: " + e.getMessage(), rec, Map.of());
+            writeJson(folder, exp, spec, "failed", Trainer.failure(e), rec, Map.of());
             throw e;
         } finally {
             o.stop.finished();
+            dev.runner.results.RunLock.release(folder);
         }
     }
 

@@ -26,6 +26,7 @@ import dev.runner.results.Metrics;
 import dev.runner.results.Provenance;
 import dev.runner.results.Report;
 import dev.runner.results.RunFolder;
+import dev.runner.results.RunLock;
 import dev.runner.results.RunLog;
 import dev.runner.spec.Experiment;
 
@@ -115,10 +116,12 @@ public final class Trainer {
 
     /**
      * A new results folder for {@code exp} with what every run writes first: experiment.yaml, summary.txt and
-     * provenance.json (with the caller's extra entries). Used by training runs and range tests alike.
+     * provenance.json (with the caller's extra entries). Used by training runs and range tests alike. The folder's
+     * {@link RunLock} is taken first: the caller releases it when the run ends.
      */
     static Path newRunFolder(Experiment exp, Options o) {
         Path folder = RunFolder.create(o.resultsRoot, exp.name());
+        RunLock.acquire(folder);
         AtomicFiles.writeString(folder.resolve(RunFolder.EXPERIMENT), o.experimentYaml);
         AtomicFiles.writeString(folder.resolve(RunFolder.SUMMARY), o.summaryText);
         Provenance.Input pin = o.provenance != null ? o.provenance
@@ -131,34 +134,64 @@ public final class Trainer {
     /** Trains {@code net} (freshly compiled with {@link #plan}'s updater) in a new results folder. */
     public static Result run(Experiment exp, Network net, TrainingData data, Options o) {
         Path folder = newRunFolder(exp, o);
-        Metrics metrics = new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
-        metrics.write(folder);
-        try (RunLog log = new RunLog(o.terminal, folder.resolve(RunFolder.LOG))) {
-            if (!o.summaryText.isBlank()) {
-                log.println(o.summaryText.stripTrailing());
+        try {
+            Metrics metrics = new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
+            metrics.write(folder);
+            try (RunLog log = new RunLog(o.terminal, folder.resolve(RunFolder.LOG))) {
+                if (!o.summaryText.isBlank()) {
+                    log.println(o.summaryText.stripTrailing());
+                }
+                log.println(String.format(Locale.ROOT, "Training %s: %d epochs x %d iterations, seed %d -> %s",
+                        exp.name(), exp.epochs(), data.iterationsPerEpoch(), exp.seed(), folder));
+                Checkpoint.State state = new Checkpoint.State(0, 0, net.graph().getIterationCount(), exp.seed(), 0);
+                return new Loop(exp, net, data, o, folder, log, metrics).run(state);
             }
-            log.println(String.format(Locale.ROOT, "Training %s: %d epochs x %d iterations, seed %d -> %s",
-                    exp.name(), exp.epochs(), data.iterationsPerEpoch(), exp.seed(), folder));
-            Checkpoint.State state = new Checkpoint.State(0, 0, net.graph().getIterationCount(), exp.seed(), 0);
-            return new Loop(exp, net, data, o, folder, log, metrics).run(state);
+        } finally {
+            RunLock.release(folder);
         }
     }
 
     /**
-     * Continues the interrupted (or killed) run in {@code folder}. {@code net} must be the checkpoint's graph
-     * ({@link Checkpoint#restoreGraph}) wrapped as a Network; {@code exp} the folder's experiment.yaml parsed.
+     * Why {@code folder} cannot be resumed, or null when it can: any run but a completed one (interrupted, crashed,
+     * or failed, e.g. by a full disk) continues from its checkpoint, or from the start without one.
      */
-    public static Result resume(Path folder, Experiment exp, Network net, TrainingData data, Options o) {
+    public static String notResumable(Path folder) {
         if (!RunFolder.isRunFolder(folder)) {
-            throw new UserError("--resume " + folder + ": not a results folder (no metrics.json)");
+            return "not a results folder (no metrics.json)";
         }
         Metrics top = Metrics.read(folder.resolve(RunFolder.METRICS));
-        if (Metrics.COMPLETED.equals(top.status) || Metrics.FAILED.equals(top.status)) {
-            throw new UserError("--resume " + folder + ": the run is " + top.status + ", only an interrupted run"
-                    + " can be resumed");
+        if (Metrics.COMPLETED.equals(top.status)) {
+            return "the run is already completed; there is nothing to continue";
         }
-        Checkpoint.State state = Checkpoint.readState(folder);
-        Metrics metrics = Checkpoint.readMetrics(folder);
+        return null;
+    }
+
+    /**
+     * Continues the interrupted, crashed or failed run in {@code folder}, holding its {@link RunLock}. {@code net}
+     * is the checkpoint's graph ({@link Checkpoint#restoreGraph}) wrapped as a Network, or, when the run stopped
+     * before its first checkpoint, the network freshly compiled: the run then starts over in its folder.
+     * {@code exp} is the folder's experiment.yaml parsed.
+     */
+    public static Result resume(Path folder, Experiment exp, Network net, TrainingData data, Options o) {
+        RunLock.acquire(folder);
+        try {
+            return resumeLocked(folder, exp, net, data, o);
+        } finally {
+            RunLock.release(folder);
+        }
+    }
+
+    private static Result resumeLocked(Path folder, Experiment exp, Network net, TrainingData data, Options o) {
+        String why = notResumable(folder);
+        if (why != null) {
+            throw new UserError("--resume " + folder + ": " + why);
+        }
+        RunFolder.removeTemporaries(folder);
+        boolean fromCheckpoint = Checkpoint.exists(folder);
+        Checkpoint.State state = fromCheckpoint ? Checkpoint.readState(folder)
+                : new Checkpoint.State(0, 0, 0, exp.seed(), 0);
+        Metrics metrics = fromCheckpoint ? Checkpoint.readMetrics(folder)
+                : new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
         if (state.iteration() != net.graph().getIterationCount()) {
             throw new UserError("--resume " + folder + ": the network is at iteration "
                     + net.graph().getIterationCount() + " but the checkpoint at " + state.iteration()
@@ -174,8 +207,10 @@ public final class Trainer {
         metrics.write(folder);
         Provenance.resume(folder, o.commandLine, Instant.now());
         try (RunLog log = new RunLog(o.terminal, folder.resolve(RunFolder.LOG))) {
-            log.println(String.format(Locale.ROOT, "Resuming %s at epoch %d, iteration %d -> %s", exp.name(),
-                    state.epoch() + 1, state.iteration(), folder));
+            log.println(fromCheckpoint ? String.format(Locale.ROOT, "Resuming %s at epoch %d, iteration %d -> %s",
+                    exp.name(), state.epoch() + 1, state.iteration(), folder)
+                    : "Restarting " + exp.name() + " from the beginning (it stopped before its first checkpoint) -> "
+                    + folder);
             return new Loop(exp, net, data, o, folder, log, metrics).run(state);
         }
     }
@@ -199,6 +234,15 @@ public final class Trainer {
 
     private static double fraction(long part, long whole) {
         return whole == 0 ? 0 : (double) part / whole;
+    }
+
+    /** The one line a run that stops on an exception or a JVM error records as its error. */
+    static String failure(Throwable e) {
+        if (e instanceof Error err) {
+            return dev.runner.JvmError.describe(err);
+        }
+        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return "error: " + msg.lines().findFirst().orElse(msg);
     }
 
     static void closeQuietly(Object o) {
@@ -249,8 +293,7 @@ public final class Trainer {
             try {
                 return loop(state);
             } catch (RuntimeException | Error e) {
-                String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-                end(Metrics.FAILED, "error: " + msg.lines().findFirst().orElse(msg));
+                recordFailure(failure(e));
                 throw e;
             } finally {
                 o.stop.finished();
@@ -446,12 +489,34 @@ public final class Trainer {
             Path raw = folder.resolve(RunFolder.MODEL + ".raw.tmp");
             Path tmp = folder.resolve(RunFolder.MODEL + ".tmp");
             try {
+                AtomicFiles.writeHook.beforeWrite(folder.resolve(RunFolder.MODEL));
                 org.deeplearning4j.util.ModelSerializer.writeModel(graph, raw.toFile(), true);
                 withoutTimestamps(raw, tmp);
                 Files.delete(raw);
+                AtomicFiles.sync(tmp);
                 AtomicFiles.move(tmp, folder.resolve(RunFolder.MODEL));
+                AtomicFiles.syncDirectory(folder);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot write model.zip: " + e.getMessage(), e);
+            }
+        }
+
+        /**
+         * Records a failure as far as the disk lets it: the reason into log.txt, then metrics.json marked failed.
+         * When metrics.json cannot be rewritten (a full disk) the last good one stays and the terminal says where to
+         * look; the run then shows as {@code crashed}, with log.txt's reason.
+         */
+        private void recordFailure(String why) {
+            try {
+                log.println("FAILED: " + why);
+            } catch (RuntimeException e) {
+                // the terminal still gets the caller's one line
+            }
+            try {
+                end(Metrics.FAILED, why);
+            } catch (RuntimeException e) {
+                o.terminal.println("runner: could not mark " + folder + " failed (" + e.getMessage() + "); its "
+                        + RunFolder.METRICS + " keeps the last completed epoch");
             }
         }
 

@@ -65,7 +65,7 @@ class TrainerTest {
         assertThat(f.getFileName().toString()).matches("\\d{8}-\\d{6}");
         try (Stream<Path> s = Files.list(f)) {
             assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("experiment.yaml",
-                    "metrics.json", "provenance.json", "summary.txt", "log.txt", "model.zip");
+                    "metrics.json", "provenance.json", "summary.txt", "log.txt", "model.zip", "lock");
         }
         assertThat(Files.readString(f.resolve("experiment.yaml"))).isEqualTo("name: x\n");
 
