@@ -85,7 +85,7 @@ class BenchNetworksTest {
                 "dense bias", "dense no bias", "maxpool padding", "avgpool padding", "batchnorm maps",
                 "batchnorm vectors", "dropout maps", "dropout vectors", "add 2 inputs", "add 3+ inputs",
                 "concat 2 inputs", "concat 3+ inputs", "concat vectors");
-        for (String a : ModelBuilder.ACTIVATIONS) assertThat(seen).contains("conv activation " + a);
+        for (String a : Language.ACTIVATIONS) assertThat(seen).contains("conv activation " + a);
         assertThat(seen).contains("dense activation relu", "dense activation gelu");
         for (String o : List.of("sgd", "adam", "adamw")) assertThat(seen).contains("optimizer " + o);
         assertThat(sizes).hasSizeGreaterThanOrEqualTo(3);
