@@ -1,5 +1,11 @@
 package dev.runner.results;
 
+import dev.runner.Json;
+
+import dev.runner.train.Trainer;
+
+import dev.runner.AtomicFiles;
+
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -188,39 +194,6 @@ public final class Report {
 
     // ------------------------------------------------------------------ accuracy
 
-    /**
-     * The lab report's accuracy lines: {@code Accuracy of the network on the 10000 test images: 53 %} and one
-     * {@code Accuracy of plane : 60 %} per class (class names right-aligned to 5 characters, percentages
-     * truncated to whole numbers, as the PyTorch tutorial's {@code %5s : %2d %%} does).
-     *
-     * @param images   the number of images, or null to leave it out ("on the test images")
-     * @param split    {@code test} or {@code train}
-     * @param overall  overall accuracy (fraction), or null to omit that line
-     * @param perClass class name to fraction, or null
-     */
-    public static List<String> accuracyLines(Integer images, String split, Double overall, List<String> classes,
-                                             Map<String, Double> perClass) {
-        List<String> out = new ArrayList<>();
-        if (overall != null) {
-            out.add(String.format(Locale.ROOT, "Accuracy of the network on the %s%s images: %d %%",
-                    images == null ? "" : images + " ", split, percent(overall)));
-        }
-        if (perClass != null) {
-            for (String c : classes) {
-                Double v = perClass.get(c);
-                if (v != null) {
-                    out.add(String.format(Locale.ROOT, "Accuracy of %5s : %2d %%", c, percent(v)));
-                }
-            }
-        }
-        return out;
-    }
-
-    /** floor(100 * fraction), robust to 0.29 * 100 = 28.999999999999996. */
-    static int percent(double fraction) {
-        return (int) Math.floor(fraction * 100 + 1e-9);
-    }
-
     private static void accuracy(StringBuilder sb, RunReader.Run r) {
         sb.append("### Accuracy\n\n");
         RunReader.Final f = r.fin();
@@ -232,7 +205,7 @@ public final class Report {
                 RunReader.Epoch last = ep.get(ep.size() - 1);
                 sb.append("No final evaluation (the run is ").append(r.status()).append("); after epoch ")
                         .append(last.epoch()).append(":\n\n```text\n")
-                        .append(accuracyLines(null, "test", last.testAccuracy(), r.classes(), null).get(0))
+                        .append(Trainer.accuracyLines(null, "test", last.testAccuracy(), r.classes(), null).get(0))
                         .append("\n```\n\n");
             }
             return;
@@ -248,13 +221,13 @@ public final class Report {
             testImages = total;
         }
         sb.append("Test:\n\n```text\n");
-        for (String line : accuracyLines(testImages, "test", f.testAccuracy(), r.classes(), f.perClass())) {
+        for (String line : Trainer.accuracyLines(testImages, "test", f.testAccuracy(), r.classes(), f.perClass())) {
             sb.append(line).append('\n');
         }
         sb.append("```\n\n");
         if (f.trainAccuracy() != null) {
             sb.append("Train (evaluation mode):\n\n```text\n");
-            for (String line : accuracyLines(trainImages(r), "train", f.trainAccuracy(), r.classes(),
+            for (String line : Trainer.accuracyLines(trainImages(r), "train", f.trainAccuracy(), r.classes(),
                     f.trainPerClass())) {
                 sb.append(line).append('\n');
             }

@@ -17,12 +17,12 @@ import dev.runner.UserError;
  */
 public final class RunFolder {
     public static final String EXPERIMENT = "experiment.yaml";
-    public static final String METRICS = "metrics.json";
+    public static final String METRICS = dev.runner.train.Metrics.FILE;
     public static final String PROVENANCE = "provenance.json";
     public static final String SUMMARY = "summary.txt";
     public static final String LOG = "log.txt";
     public static final String MODEL = "model.zip";
-    public static final String CHECKPOINT = "checkpoint";
+    public static final String CHECKPOINT = dev.runner.train.Checkpoint.DIR;
 
     private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
             .withZone(ZoneOffset.UTC);
@@ -56,6 +56,22 @@ public final class RunFolder {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create " + candidate + ": " + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * Creates exactly {@code folder} (its parents when missing), new and empty: a sweep's trial. Fails when it
+     * exists, so that no folder is ever overwritten.
+     */
+    public static Path createExactly(Path folder) {
+        try {
+            Files.createDirectories(folder.toAbsolutePath().getParent());
+            return Files.createDirectory(folder);
+        } catch (FileAlreadyExistsException e) {
+            throw new UserError("results folder " + folder + " exists already (a results folder is never"
+                    + " overwritten)", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + folder + ": " + e.getMessage(), e);
         }
     }
 
