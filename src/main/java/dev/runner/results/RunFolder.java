@@ -36,6 +36,11 @@ public final class RunFolder {
     }
 
     public static Path create(Path root, String name, Clock clock) {
+        return create(root, name, clock, "");
+    }
+
+    /** As {@link #create(Path, String, Clock)}, the run-id after {@code prefix} (a sweep's {@code sweep-}). */
+    static Path create(Path root, String name, Clock clock, String prefix) {
         if (name == null || name.isBlank() || name.contains("/") || name.contains("\\") || name.equals(".")
                 || name.equals("..")) {
             throw new UserError("invalid experiment name for a results folder: '" + name + "'");
@@ -46,7 +51,7 @@ public final class RunFolder {
         } catch (IOException e) {
             throw new UserError("cannot create results directory " + parent + ": " + e.getMessage(), e);
         }
-        String base = RUN_ID.format(clock.instant());
+        String base = prefix + RUN_ID.format(clock.instant());
         for (int n = 1; ; n++) {
             Path candidate = parent.resolve(n == 1 ? base : base + "-" + n);
             try {
