@@ -68,8 +68,8 @@ final class SweepCommand implements java.util.concurrent.Callable<Integer> {
         String spark;
     }
 
-    /** For tests: called with the sweep's stop flag once the trials are about to run. */
-    static java.util.function.Consumer<Runnable> stopHook = s -> { };
+    /** For tests: called as each trial ends, with the sweep's stop (what Ctrl-C does). */
+    static java.util.function.BiConsumer<SweepFolder.Trial, Runnable> trialHook = (t, stop) -> { };
 
     @Override
     public Integer call() {
@@ -149,7 +149,6 @@ final class SweepCommand implements java.util.concurrent.Callable<Integer> {
             }, "runner-sweep-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             Object previous = installCtrlC();
-            stopHook.accept(stop);
             ExecutorService pool = Executors.newFixedThreadPool(Math.min(executor.slots(), Math.max(1, todo.size())));
             List<Future<?>> futures = new ArrayList<>();
             int total = index.trials().size();
@@ -227,6 +226,7 @@ final class SweepCommand implements java.util.concurrent.Callable<Integer> {
             SweepFolder.Trial ended = outcome(t, code);
             update(ended);
             done.incrementAndGet();
+            trialHook.accept(ended, this::stop);
             String metric = ended.metric() == null ? "" : ", " + index.metric() + " " + show(index.metric(), ended.metric());
             String secs = ended.seconds() == null ? "" : String.format(Locale.ROOT, ", %.1f s", ended.seconds());
             out.printf(Locale.ROOT, "[%d/%d] %s: %s%s%s%s%n", t.index(), total, t.name(), ended.status(), metric,
