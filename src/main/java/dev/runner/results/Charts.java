@@ -745,6 +745,13 @@ public final class Charts {
             XYPlot plot = new XYPlot(ds, xAxis, null, r);
             combined.add(plot, 1);
         }
+        LegendItemCollection legend = new LegendItemCollection();   // once, not once per panel
+        legend.add(new LegendItem("trials", null, null, null, new Ellipse2D.Double(-6, -6, 12, 12), ChartStyle.TEST));
+        LegendItem bestItem = new LegendItem("best", null, null, null, true, new Ellipse2D.Double(-8, -8, 16, 16),
+                false, ChartStyle.MARKER, true, ChartStyle.MARKER, ChartStyle.line(3f), false,
+                new java.awt.geom.Line2D.Double(), ChartStyle.line(1f), ChartStyle.MARKER);
+        legend.add(bestItem);
+        combined.setFixedLegendItems(legend);
         JFreeChart chart = new JFreeChart(ChartStyle.title(name, "sweep"), ChartStyle.TITLE, combined, true);
         ChartStyle.apply(chart);
         save(chart, png, Math.max(WIDTH, 420 * keys.size()), HEIGHT);

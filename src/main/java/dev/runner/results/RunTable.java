@@ -59,6 +59,7 @@ public final class RunTable {
         String sweepMetric = null;
         Boolean sweepMax = null;
         Set<Path> seen = new LinkedHashSet<>();
+        Set<String> sweepKeys = new LinkedHashSet<>();
         for (Path p : paths) {
             if (!Files.isDirectory(p)) {
                 throw new UserError("no such folder: " + p);
@@ -71,6 +72,7 @@ public final class RunTable {
                     SweepFolder.Index idx = SweepFolder.read(f);
                     sweepMetric = sweepMetric == null ? idx.metric() : sweepMetric;
                     sweepMax = sweepMax == null ? idx.maximize() : sweepMax;
+                    sweepKeys.addAll(idx.keys());
                     for (SweepFolder.Trial t : idx.trials()) {
                         Path run = SweepFolder.runFolder(f, t);
                         seen.add(run.toAbsolutePath().normalize());
@@ -103,6 +105,12 @@ public final class RunTable {
         }
         boolean max = metric == null && sweepMax != null ? sweepMax : !sort.endsWith("_loss");
         List<String> params = differing(rows);
+        if (!sweepKeys.isEmpty()) {
+            // a sweep's keys first, in the order the sweep gives them
+            List<String> ordered = new ArrayList<>(sweepKeys.stream().filter(params::contains).toList());
+            params.stream().filter(k -> !ordered.contains(k)).forEach(ordered::add);
+            params = ordered;
+        }
         List<String> metricCols = METRICS.stream().filter(m -> rows.stream().anyMatch(r -> r.metrics().containsKey(m)))
                 .toList();
         List<Row> sorted = new ArrayList<>(rows);
