@@ -27,6 +27,9 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     ExperimentOptions experiment = new ExperimentOptions();
 
+    @Mixin
+    PlacementOptions placement = new PlacementOptions();
+
     @Option(names = "--steps", paramLabel = "N", description = "Timed steps per figure (default: ${DEFAULT-VALUE}).")
     int steps = 50;
 
@@ -49,8 +52,8 @@ final class BenchCommand implements Callable<Integer> {
             throw new dev.runner.UserError("--steps, --batch and --eval-batch must be positive", 2, null);
         }
         if (warmup < 0) throw new dev.runner.UserError("--warmup must be 0 or more", 2, null);
-        Backend.init();
-        Experiment exp = Pipeline.load(file, experiment.sets);
+        placement.startBackend();
+        Experiment exp = Pipeline.load(file, placement.sets(experiment.sets));
         int b = batch != null ? batch : exp.data().batchSize();
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("experiment", exp.name());

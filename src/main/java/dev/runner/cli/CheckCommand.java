@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.learning.config.Sgd;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,25 +29,28 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a key (repeatable).")
     List<String> sets = new ArrayList<>();
 
+    @Mixin
+    PlacementOptions placement = new PlacementOptions();
+
     @Override
     public Integer call() {
         PrintStream out = System.out;
-        Backend.init();
+        placement.startBackend();
         for (Path f : files) {
-            Experiment exp = Pipeline.load(f, sets);
+            Experiment exp = Pipeline.load(f, placement.sets(sets));
             // Build the schedule too, so every section is checked the way `run` will use it.
             OptimizerSpec opt = exp.optimizer();
             if (!Double.isNaN(opt.lr())) {
                 Schedules.of(exp.schedule(), opt.lr(), 100, exp.epochs());
             }
             Network net = ModelCompiler.computationGraph().compile(exp.model(),
-                    CompileOptions.defaults(exp.seed(), new Sgd(1e-3)));
+                    CompileOptions.defaults(exp.seed(), new Sgd(1e-3)).withEngine(exp.engine()));
             if (files.size() > 1) {
                 out.println("== " + f);
             }
             out.println(describe(exp));
             out.println(Pipeline.table(net));
-            out.println("training: " + net.trainingPath());
+            out.println("engine: " + net.placement());
         }
         return 0;
     }

@@ -1,5 +1,6 @@
 package dev.runner.cli;
 
+import dev.runner.JvmError;
 import dev.runner.UserError;
 import dev.runner.results.Provenance;
 import dev.runner.spec.SpecException;
@@ -40,18 +41,42 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // an Error on another thread (data decoding, a library's worker): one line, not a trace
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+            if (System.getenv("RUNNER_DEBUG") != null) {
+                e.printStackTrace();
+            }
+            System.err.println("runner: " + (e instanceof Error err ? JvmError.describe(err)
+                    : "internal error in thread " + t.getName() + ": " + e));
+        });
         System.exit(execute(args));
     }
 
     /** Runs the command line and returns the exit code (tests call this). */
     public static int execute(String... args) {
         argv = List.of(args);
+        dev.runner.model.ModelZip.installSerialFilter();
         System.setProperty("java.awt.headless", "true");
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler(Main::badFlag);
         cl.setExecutionExceptionHandler((e, line, parsed) -> report(e, line.getErr()));
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (Error e) {
+            // picocli passes Errors through: out of memory, stack overflow, a broken VM
+            return jvmError(e, cl.getErr());
+        }
+    }
+
+    /** A JVM error as one line ({@link JvmError}), exit 1; the stack trace only with RUNNER_DEBUG set. */
+    static int jvmError(Error e, PrintWriter err) {
+        if (System.getenv("RUNNER_DEBUG") != null) {
+            e.printStackTrace(err);
+        }
+        err.println("runner: " + JvmError.describe(e));
+        err.flush();
+        return 1;
     }
 
     private static int badFlag(CommandLine.ParameterException e, String[] args) {
@@ -77,8 +102,8 @@ public final class Main implements Callable<Integer> {
         } else if (e instanceof java.io.UncheckedIOException) {
             err.println("runner: " + e.getMessage());
             code = 1;
-        } else if (e.getCause() instanceof OutOfMemoryError) {
-            err.println("runner: out of memory: give Java more with -Xmx (e.g. java -Xmx8g -jar runner.jar ...)");
+        } else if (e.getCause() instanceof Error jvm) {
+            err.println("runner: " + JvmError.describe(jvm));
             code = 1;
         } else {
             String msg = e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("");

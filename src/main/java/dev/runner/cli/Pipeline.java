@@ -18,6 +18,7 @@ import dev.runner.spec.VisualizeSpec;
 import dev.runner.train.Optimizers;
 import dev.runner.train.TrainingData;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,13 +39,50 @@ final class Pipeline {
         return Datasets.load(exp.data(), root, out::println);
     }
 
+    /**
+     * {@code --results DIR} problems, found before any data is loaded: it must be a folder, or creatable inside a
+     * writable one.
+     */
+    static void checkResultsRoot(Path results) {
+        if (Files.exists(results) && !Files.isDirectory(results)) {
+            throw new dev.runner.UserError("--results " + results + ": not a folder", 2, null);
+        }
+        Path p = results.toAbsolutePath().normalize();
+        while (p != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        if (p == null || !Files.isDirectory(p)) {
+            throw new dev.runner.UserError("--results " + results + ": cannot be created (" + p
+                    + " is not a folder)", 2, null);
+        }
+        if (!Files.isWritable(p)) {
+            throw new dev.runner.UserError("--results " + results + ": " + (p.equals(results.toAbsolutePath()
+                    .normalize()) ? "" : p + " ") + "is not writable", 2, null);
+        }
+    }
+
+    /**
+     * The data root (the {@code --data-root} flag, else RUNNER_DATA, else {@code data}) must be a folder if it
+     * exists; checked before any data is loaded. A missing one is created when a dataset is downloaded into it.
+     */
+    static void checkDataRoot(String dataRootFlag) {
+        Path root = DataRoot.resolve(dataRootFlag);
+        if (Files.exists(root) && !Files.isDirectory(root)) {
+            String from = dataRootFlag != null && !dataRootFlag.isBlank() ? "--data-root " + root
+                    : System.getenv(DataRoot.ENV) != null && !System.getenv(DataRoot.ENV).isBlank()
+                    ? DataRoot.ENV + "=" + root : "the data root " + root;
+            throw new dev.runner.UserError(from + ": not a folder", 2, null);
+        }
+    }
+
     static Network compile(Experiment exp, Optimizers.Plan plan) {
         return ModelCompiler.computationGraph().compile(exp.model(), compileOptions(exp, plan));
     }
 
     /** How every network of a run is compiled (and a checkpoint restored): the plan's updater and weight decay. */
     static CompileOptions compileOptions(Experiment exp, Optimizers.Plan plan) {
-        return new CompileOptions(exp.seed(), plan.updater(), plan.coupledWeightDecay(), CompileOptions.DEFAULT_LAYOUT);
+        return new CompileOptions(exp.seed(), plan.updater(), plan.coupledWeightDecay(), CompileOptions.DEFAULT_LAYOUT,
+                exp.engine());
     }
 
     static String table(Network net) {

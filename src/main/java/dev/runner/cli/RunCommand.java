@@ -10,6 +10,7 @@ import dev.runner.results.FolderRecorder;
 import dev.runner.results.Provenance;
 import dev.runner.results.RunFolder;
 import dev.runner.results.RunReader;
+import dev.runner.results.RunLock;
 import dev.runner.spec.Experiment;
 import dev.runner.spec.SpecWriter;
 import dev.runner.train.Checkpoint;
@@ -52,6 +53,8 @@ final class RunCommand implements Callable<Integer> {
         /** A sweep's trial: the run goes to exactly this new folder instead of under --results. */
         @Option(names = "--into", paramLabel = "FOLDER", hidden = true)
         Path into;
+        @Mixin
+        PlacementOptions placement = new PlacementOptions();
     }
 
     @Parameters(arity = "0..1", paramLabel = "FILE", description = "The experiment file.")
@@ -67,17 +70,23 @@ final class RunCommand implements Callable<Integer> {
 
     static int run(Path file, RunOptions o) {
         PrintStream out = System.out;
-        dev.runner.model.Backend.init(); // first: the thread and wait-policy settings must precede the natives
+        o.placement.startBackend(); // first: the device, thread and wait-policy settings must precede the natives
         if (o.resume != null) {
             if (file != null) {
                 throw new UserError("--resume takes the run folder only: drop " + file, 2, null);
+            }
+            if (o.placement.engine != null) {
+                throw new UserError("--resume continues on the run's own engine (its experiment.yaml): drop --engine",
+                        2, null);
             }
             return resume(o.resume, o, out);
         }
         if (file == null) {
             throw new UserError("no experiment file given (usage: runner run FILE.yaml)", 2, null);
         }
-        Experiment exp = Pipeline.load(file, o.experiment.sets);
+        Experiment exp = Pipeline.load(file, o.placement.sets(o.experiment.sets));
+        Pipeline.checkResultsRoot(o.results);
+        Pipeline.checkDataRoot(o.experiment.dataRoot);
         LoadedData data = Pipeline.data(exp, o.experiment.dataRoot, out);
         if (exp.lrRangeTest() != null) {
             return rangeTest(exp, data, o, out).exitCode();
@@ -119,7 +128,7 @@ final class RunCommand implements Callable<Integer> {
         Provenance.Input pin = Pipeline.provenance(exp, data, o.experiment.dataRoot);
         FolderRecorder r = o.into != null ? FolderRecorder.into(o.into, yaml, pin)
                 : FolderRecorder.under(o.results, yaml, pin);
-        return r.entry("training_path", net.trainingPath());
+        return r.entry("engine", net.placement().toMap());
     }
 
     private static Trainer.Options options(Network net, FolderRecorder recorder, PrintStream out) {
@@ -157,30 +166,42 @@ final class RunCommand implements Callable<Integer> {
         if (!RunFolder.isRunFolder(folder)) {
             throw new UserError("--resume " + folder + ": not a results folder (no metrics.json)", 2, null);
         }
-        if (!Checkpoint.exists(folder)) {
-            throw new UserError("--resume " + folder + ": it has no checkpoint to continue from", 1, null);
-        }
         if (!o.experiment.sets.isEmpty()) {
             throw new UserError("--set cannot be combined with --resume: a resumed run continues exactly the"
                     + " experiment in " + folder.resolve(RunFolder.EXPERIMENT), 2, null);
         }
-        Experiment exp = Pipeline.load(folder.resolve(RunFolder.EXPERIMENT), List.of());
-        LoadedData data = Pipeline.data(exp, o.experiment.dataRoot, out);
-        if (exp.optimizer().lrFromRangeTest() != null) {
-            double lr = Provenance.read(folder).path("lr_from_range_test").path("lr").asDouble(Double.NaN);
-            if (Double.isNaN(lr)) {
-                throw new UserError("--resume " + folder + ": provenance.json does not say which learning rate"
-                        + " the range test gave");
+        RunLock.acquire(folder); // one process per run: a second one stops here, before loading anything
+        try {
+            String why = Trainer.notResumable(folder);
+            if (why != null) {
+                throw new UserError("--resume " + folder + ": " + why, 1, null);
             }
-            exp = withLr(exp, lr);
+            Experiment exp = Pipeline.load(folder.resolve(RunFolder.EXPERIMENT), List.of());
+            // the data the run was started on, unless --data-root says otherwise
+            String dataRoot = o.experiment.dataRoot != null ? o.experiment.dataRoot
+                    : Provenance.read(folder).path("data_root").asText(null);
+            Pipeline.checkDataRoot(dataRoot);
+            LoadedData data = Pipeline.data(exp, dataRoot, out);
+            if (exp.optimizer().lrFromRangeTest() != null) {
+                double lr = Provenance.read(folder).path("lr_from_range_test").path("lr").asDouble(Double.NaN);
+                if (Double.isNaN(lr)) {
+                    throw new UserError("--resume " + folder + ": provenance.json does not say which learning rate"
+                            + " the range test gave");
+                }
+                exp = withLr(exp, lr);
+            }
+            TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
+            Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
+            // without a checkpoint (stopped during the first epoch) the run starts over from a fresh network
+            Network net = Checkpoint.exists(folder)
+                    ? Networks.load(exp.model(), Pipeline.compileOptions(exp, plan), Checkpoint.modelFile(folder), true)
+                    : Pipeline.compile(exp, plan);
+            Trainer.Result r = Trainer.resume(folder, exp, net, td, options(net, recorder(exp, net, data, o), out));
+            finish(exp, net, data, r.folder(), r.status(), out);
+            return r.exitCode();
+        } finally {
+            RunLock.release(folder);
         }
-        TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
-        Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
-        Network net = Networks.load(exp.model(), Pipeline.compileOptions(exp, plan), Checkpoint.modelFile(folder),
-                true);
-        Trainer.Result r = Trainer.resume(folder, exp, net, td, options(net, recorder(exp, net, data, o), out));
-        finish(exp, net, data, r.folder(), r.status(), out);
-        return r.exitCode();
     }
 
     /** Runs the experiment's LR range test into its own results folder and draws its chart. */
@@ -236,7 +257,7 @@ final class RunCommand implements Callable<Integer> {
     private static Experiment withLr(Experiment e, double lr) {
         return new Experiment(e.name(), e.description(), e.seed(), e.data(), e.model(), e.optimizer().withLr(lr),
                 e.schedule(), e.epochs(), e.lrRangeTest(), e.evaluate(), e.visualize(), e.checkpoint(), e.file(),
-                e.resolved());
+                e.resolved(), e.engine());
     }
 
     private static double[] doubles(List<Double> v) {

@@ -187,11 +187,14 @@ final class SweepCommand implements java.util.concurrent.Callable<Integer> {
             }
         }
 
-        /** A trial about to run: its run folder, if any, is resumed when it can be, else set aside. */
+        /**
+         * A trial about to run: its run folder, if any, is resumed (from its checkpoint, or from the start in the same
+         * folder when it stopped before its first one); a folder killed before it became a run folder is set aside.
+         */
         private SweepFolder.Trial prepare(SweepFolder.Trial t) {
             Path run = SweepFolder.runFolder(folder, t);
-            if (Files.exists(run) && !dev.runner.train.Checkpoint.exists(run)) {
-                // started but never checkpointed (killed in its first epoch): start over, keeping the old folder
+            if (Files.exists(run) && !RunFolder.isRunFolder(run)) {
+                // killed before metrics.json was written: start over, keeping the old folder
                 Path aside = folder.resolve(t.name() + ".abandoned");
                 for (int n = 2; Files.exists(aside); n++) {
                     aside = folder.resolve(t.name() + ".abandoned-" + n);
@@ -210,7 +213,7 @@ final class SweepCommand implements java.util.concurrent.Callable<Integer> {
                 return;
             }
             Path run = SweepFolder.runFolder(folder, t);
-            boolean resume = dev.runner.train.Checkpoint.exists(run);
+            boolean resume = RunFolder.isRunFolder(run);
             update(t.with(SweepFolder.RUNNING, null, null, null));
             out.printf(Locale.ROOT, "[%d/%d] %s: %s%n", t.index(), total, t.name(), resume ? "resuming" : "started");
             int code;
@@ -245,7 +248,7 @@ final class SweepCommand implements java.util.concurrent.Callable<Integer> {
             Double metric = SweepFolder.metric(r, index.metric());
             String status = r.status();
             String error = r.error();
-            if ("running".equals(status)) {
+            if ("running".equals(status) || "crashed".equals(status)) {
                 // the process ended without saying how: killed, or crashed in native code
                 status = code == 130 || code == 143 ? "interrupted" : "failed";
                 String last = TrialProcess.lastLine(folder, t.name());

@@ -47,6 +47,13 @@ final class CifarDownload {
     static volatile int connectTimeoutMs = 5_000;
     /** Read timeout (ms): longest silence while waiting for data; not final so tests can shorten it. */
     static volatile int readTimeoutMs = 8_000;
+    /**
+     * The most a download may bring (the official archive is 170,052,171 bytes) and the most an archive may extract
+     * to (the batches are 184,380,000 bytes); not final so tests can lower them.
+     */
+    static volatile long maxBytes = 256L << 20;
+    /** The longest a whole download may take, however steadily the bytes trickle in; tests shorten it. */
+    static volatile long deadlineMs = 30 * 60_000L;
 
     private CifarDownload() {}
 
@@ -136,6 +143,11 @@ final class CifarDownload {
                     }
                 }
                 length = conn.getContentLengthLong();
+                if (length > maxBytes) {
+                    throw new UserError("cannot download CIFAR-10: " + url + " announces " + length + " bytes, more"
+                            + " than the " + maxBytes + " the archive can have" + advice);
+                }
+                long deadline = System.nanoTime() + deadlineMs * 1_000_000L;
                 try (InputStream in = new DigestInputStream(conn.getInputStream(), digest);
                      OutputStream out = Files.newOutputStream(part);
                      ProgressBar bar = progressBar(length)) {
@@ -145,6 +157,15 @@ final class CifarDownload {
                         out.write(buf, 0, r);
                         read += r;
                         bar.stepTo(read);
+                        if (read > maxBytes) {
+                            throw new UserError("download of " + url + " stopped: more than " + maxBytes
+                                    + " bytes, more than the archive can have" + advice);
+                        }
+                        if (System.nanoTime() - deadline > 0) {
+                            throw new UserError("download of " + url + " stopped: not done after "
+                                    + (deadlineMs % 1000 == 0 ? deadlineMs / 1000 + " s" : deadlineMs + " ms") + " ("
+                                    + read + " bytes); try again" + advice);
+                        }
                     }
                 }
             } catch (IllegalArgumentException e) {
@@ -207,6 +228,7 @@ final class CifarDownload {
         try (Cleanup cleanup = new Cleanup(tmp)) {
             log.accept("CIFAR-10: extracting " + archive);
             Path root = tmp.toAbsolutePath().normalize();
+            long total = 0;
             try (TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(
                     new BufferedInputStream(Files.newInputStream(archive), 1 << 16)))) {
                 TarArchiveEntry e;
@@ -219,11 +241,23 @@ final class CifarDownload {
                                 + " get a genuine " + ARCHIVE + " or point --data-root (or RUNNER_DATA) at a"
                                 + " folder holding " + CifarBinary.FOLDER + "/");
                     }
-                    if (e.isDirectory()) {
+                    // links first: commons-compress's isFile() is true for hard and symbolic links too
+                    boolean special = e.isSymbolicLink() || e.isLink() || e.isCharacterDevice()
+                            || e.isBlockDevice() || e.isFIFO();
+                    if (!special && e.isDirectory()) {
                         Files.createDirectories(out);
-                    } else if (e.isFile()) {
+                    } else if (!special && e.isFile()) {
                         Files.createDirectories(out.getParent());
-                        Files.copy(tar, out, StandardCopyOption.REPLACE_EXISTING);
+                        long left = maxBytes - total;
+                        // not closed: that would close the archive
+                        InputStream limited = new org.apache.commons.io.input.BoundedInputStream(tar, left + 1);
+                        total += Files.copy(limited, out, StandardCopyOption.REPLACE_EXISTING);
+                        if (total > maxBytes) {
+                            throw new UserError("archive " + archive + " extracts to more than " + maxBytes
+                                    + " bytes, more than CIFAR-10 has; refusing it; get a genuine " + ARCHIVE
+                                    + " or point --data-root (or RUNNER_DATA) at a folder holding "
+                                    + CifarBinary.FOLDER + "/");
+                        }
                     } else {
                         throw new UserError("archive " + archive + " has a link or special entry '" + name
                                 + "'; refusing to extract it; get a genuine " + ARCHIVE

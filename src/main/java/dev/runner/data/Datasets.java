@@ -36,20 +36,12 @@ public final class Datasets {
             return d;
         }
         if (spec.dataset() instanceof DataSpec.ImageFolder f) {
-            return ImageFolderLoader.load(imageFolderPath(f.path(), dataRoot), f.resize(), out);
+            if (f.path() == null) {
+                throw new UserError("data.dataset.imagefolder needs a path");
+            }
+            // the spec has made a relative path absolute, from the folder of the file that says it
+            return ImageFolderLoader.load(f.path(), f.resize(), out);
         }
         throw new UserError("unsupported dataset " + spec.dataset());
-    }
-
-    /** An absolute path as is; a relative one inside the data root if it exists there, else as given. */
-    static Path imageFolderPath(Path path, Path dataRoot) {
-        if (path == null) {
-            throw new UserError("data.dataset.imagefolder needs a path");
-        }
-        if (path.isAbsolute() || dataRoot == null) {
-            return path;
-        }
-        Path inRoot = dataRoot.resolve(path);
-        return Files.isDirectory(inRoot) ? inRoot : path;
     }
 }

@@ -127,9 +127,28 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
     }
 
     private void work(int gen) {
-        Augmenter.Scratch scratch = augmenter.newScratch();
-        int per = augmenter.outputFloats();
-        float[] full = new float[batchSize * per];
+        Augmenter.Scratch scratch;
+        float[] full;
+        try {
+            scratch = augmenter.newScratch();
+            full = new float[Math.multiplyExact(batchSize, augmenter.outputFloats())];
+        } catch (Throwable e) {
+            // out of memory or too large: the consumer must hear of it, not wait for a batch forever
+            lock.lock();
+            try {
+                if (gen == generation && !closed) {
+                    failure = e instanceof ArithmeticException
+                            ? new OutOfMemoryError("a batch of " + batchSize + " images does not fit in one array")
+                            : e;
+                    closed = true;
+                }
+                ready.signalAll();
+                space.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            return;
+        }
         while (true) {
             int b;
             INDArray[] ringF;

@@ -46,8 +46,8 @@ final class ImageFolderLoader {
         Path testDir = dir.resolve("test");
         if (!Files.isDirectory(trainDir) || !Files.isDirectory(testDir)) {
             throw new UserError("image folder " + dir + " must contain train/<class>/ and test/<class>/ folders"
-                    + " (check data.dataset.imagefolder.path, relative paths are taken from --data-root or"
-                    + " RUNNER_DATA first)");
+                    + " (check data.dataset.imagefolder.path: a relative path is taken from the folder of the"
+                    + " experiment file that says it)");
         }
         List<String> classes = classFolders(trainDir);
         if (classes.isEmpty()) {
@@ -196,13 +196,33 @@ final class ImageFolderLoader {
         return new ImageSet(pixels, labels, 3, h, w, classes);
     }
 
+    /** Images declaring more pixels than this (in their header) are refused before any pixel memory is taken. */
+    static final long MAX_PIXELS = 8192L * 8192;
+
     static BufferedImage decode(Path f) {
-        BufferedImage img;
-        try {
-            // from memory, without a temporary cache file; ImageIO.read closes the stream
-            ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(Files.readAllBytes(f)));
-            img = ImageIO.read(in);
+        BufferedImage img = null;
+        // from memory, without a temporary cache file
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(Files.readAllBytes(f)))) {
+            var readers = ImageIO.getImageReaders(in);
+            if (readers.hasNext()) {
+                javax.imageio.ImageReader reader = readers.next();
+                try {
+                    reader.setInput(in, true, true);
+                    long w = reader.getWidth(0);
+                    long h = reader.getHeight(0);
+                    if (w <= 0 || h <= 0 || w * h > MAX_PIXELS) {
+                        throw new UserError("image " + f + " declares " + w + "x" + h + " pixels (width x height),"
+                                + " more than the " + MAX_PIXELS + " an image may have here; fix or remove it");
+                    }
+                    img = reader.read(0);
+                } finally {
+                    reader.dispose();
+                }
+            }
         } catch (IOException | RuntimeException e) {
+            if (e instanceof UserError u) {
+                throw u;
+            }
             throw new UserError("cannot read image " + f + " (" + e.getMessage() + "); fix or remove it");
         }
         if (img == null) {

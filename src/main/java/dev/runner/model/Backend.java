@@ -7,16 +7,12 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The ND4J backend and DL4J's layer helpers. {@link #init()} turns on the fast path (oneDNN helpers for
- * convolution, batch norm and pooling on a oneDNN build); {@link #describe()} says what is in use.
+ * The ND4J backend (the device: {@link #device()}), its native threads, and {@link #describe()}: what is in use.
  */
 public final class Backend {
-    /** DL4J's switch for layer helpers (oneDNN on CPU, cuDNN on GPU); DL4J M2.1 defaults it to "true". */
-    public static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
     public static final String MAX_PHYSICAL_BYTES_PROPERTY = "org.bytedeco.javacpp.maxPhysicalBytes";
 
     /** System property fixing the number of native threads (OpenMP, oneDNN), instead of the adaptive choice. */
@@ -30,6 +26,8 @@ public final class Backend {
     static final double PARALLEL_WORK_MACS = 2e8;
 
     private static boolean initialised;
+    /** The device asked for ({@code --device}), or null: CUDA when the jar has it and it starts, else the CPU. */
+    private static String requestedDevice;
     /** All threads the machine offers (or the user's fixed count). */
     private static volatile int maxThreads = 1;
     /** True when the user fixed the count (property or OMP_NUM_THREADS): no adaptive choice. */
@@ -41,10 +39,8 @@ public final class Backend {
 
     /**
      * Idempotent; call first thing in {@code main}, before anything touches ND4J (the compiler calls it too, which is
-     * enough for the helpers but late for the wait policy). It
+     * late for the wait policy). It
      * <ul>
-     *   <li>enables DL4J's layer helpers unless the user set {@value #HELPERS_DISABLE_PROPERTY} (they also need
-     *   the shim class {@code org.nd4j.nativeblas.Nd4jCpu$Environment}, which this project ships);</li>
      *   <li>sets {@code OMP_WAIT_POLICY=PASSIVE} in the process environment unless the user set it, when the native
      *   library is not loaded yet: idle OpenMP threads then sleep instead of spinning, which measured 2-5x faster
      *   with two threads on a busy two-core machine and no slower on a quiet one;</li>
@@ -56,14 +52,28 @@ public final class Backend {
      *   per call, all processors for large work and one thread for small work (see {@link #threadsFor}).</li>
      * </ul>
      */
+    /**
+     * Asks for a device ({@code cpu} or {@code cuda}; null: the default) before {@link #init()} starts the backend.
+     *
+     * @throws dev.runner.UserError     for {@code cuda} when this jar has no CUDA backend
+     * @throws IllegalStateException when the backend has started already on another device
+     */
+    public static synchronized void useDevice(String device) {
+        if ("cuda".equals(device) && !builtBackend().contains("cuda")) {
+            throw new dev.runner.UserError("--device cuda: this runner.jar has no CUDA backend (build it with"
+                    + " mvn -Pcuda package; see docs/speed.md)", 2, null);
+        }
+        if (initialised && device != null && !device.equals(device())) {
+            throw new IllegalStateException("the backend runs on " + device() + " already");
+        }
+        requestedDevice = device;
+    }
+
     public static synchronized void init() {
         if (initialised) return;
         if (System.getProperty(MAX_PHYSICAL_BYTES_PROPERTY) == null
                 && System.getProperty(MAX_PHYSICAL_BYTES_PROPERTY.toLowerCase(java.util.Locale.ROOT)) == null) {
             System.setProperty(MAX_PHYSICAL_BYTES_PROPERTY, "0");
-        }
-        if (System.getProperty(HELPERS_DISABLE_PROPERTY) == null) {
-            System.setProperty(HELPERS_DISABLE_PROPERTY, "false");
         }
         waitPolicy = System.getenv("OMP_WAIT_POLICY");
         if (waitPolicy == null && !nativeLibraryLoaded() && Libc.setenv("OMP_WAIT_POLICY", "PASSIVE")) {
@@ -173,46 +183,30 @@ public final class Backend {
         }
     }
 
-    /** Runs {@code body} (which creates layers) with helpers switched off when {@code on} is false. */
-    static synchronized void withHelpers(boolean on, Runnable body) {
-        init();
-        if (on) {
-            body.run();
-            return;
-        }
-        String before = System.getProperty(HELPERS_DISABLE_PROPERTY);
-        System.setProperty(HELPERS_DISABLE_PROPERTY, "true");
-        try {
-            body.run();
-        } finally {
-            if (before == null) System.clearProperty(HELPERS_DISABLE_PROPERTY);
-            else System.setProperty(HELPERS_DISABLE_PROPERTY, before);
-        }
-    }
-
     /** Whether the native build contains oneDNN ({@code HAVE_ONEDNN} in its build info). */
     public static boolean oneDnnCompiledIn() {
         String info = buildInfo();
         return info != null && info.contains("HAVE_ONEDNN");
     }
 
-    /** Whether layers created now get oneDNN helpers. */
-    public static boolean helpersEnabled() {
+    /** The device ND4J runs on: {@code cpu} or {@code cuda}. */
+    public static String device() {
         init();
-        return !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLE_PROPERTY, "true"))
-                && "CPU".equalsIgnoreCase(backendName()) && oneDnnCompiledIn() && BaseMKLDNNHelper.mklDnnEnabled();
+        return "CPU".equalsIgnoreCase(backendName()) ? "cpu" : "cuda";
     }
 
-    /** Backend, native build, helpers, threads, CPU and versions, for provenance.json and {@code runner bench}. */
+    /** Backend, native build, threads, CPU and versions, for provenance.json and {@code runner bench}. */
     public static Map<String, Object> describe() {
         init();
         Map<String, Object> m = new LinkedHashMap<>();
         Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
         m.put("backend", backendName());
+        m.put("device", device());
+        m.put("backends_in_jar", builtBackend());
+        if (fallbackNotice != null) m.put("device_fallback", fallbackNotice);
         m.put("native_classifier", nativeClassifier());
         m.put("nd4j_version", nd4jVersion());
         m.put("onednn", oneDnnCompiledIn());
-        m.put("helpers_enabled", helpersEnabled());
         m.put("blas_vendor", String.valueOf(env.getOrDefault("blas.vendor", "unknown")));
         m.put("threads", fixedThreads ? String.valueOf(maxThreads) : "adaptive 1.." + maxThreads);
         m.put("omp_wait_policy", waitPolicy);
@@ -285,11 +279,26 @@ public final class Backend {
         return System.getProperty("os.arch");
     }
 
+    /** The service file through which ND4J finds its backends. */
+    static final String BACKEND_SERVICES = "META-INF/services/org.nd4j.linalg.factory.Nd4jBackend";
+    /** The one-line notice of a CUDA jar that fell back to the CPU, or null. */
+    private static String fallbackNotice;
+
     /**
-     * Loads ND4J's native backend, turning a failure (typically the CUDA build on a machine without an NVIDIA
-     * driver) into one line that says what to do. What the backend prints on its way down is kept back.
+     * Loads ND4J's native backend on the device asked for ({@link #useDevice}). By default ND4J tries its
+     * backends by priority, CUDA first when this jar has it ({@code -Pcuda}); when CUDA cannot start, the CPU
+     * backend runs and one line on standard error says why. {@code cpu} hides the CUDA backend from ND4J;
+     * {@code cuda} hides the CPU one, so a CUDA that cannot start is an error. A failure is turned into one line
+     * that says what to do; what the backends print on their way is kept back.
      */
     private static void startNativeBackend() {
+        String built = builtBackend();
+        boolean hasCuda = built.contains("cuda");
+        ClassLoader loader = org.nd4j.common.config.ND4JClassLoading.getNd4jClassloader();
+        if (requestedDevice != null && hasCuda) {
+            org.nd4j.common.config.ND4JClassLoading.setNd4jClassloader(
+                    new OneBackendLoader(loader, requestedDevice.equals("cpu") ? CPU_BACKEND : CUDA_BACKEND));
+        }
         java.io.PrintStream err = System.err;
         java.io.ByteArrayOutputStream held = new java.io.ByteArrayOutputStream();
         System.setErr(new java.io.PrintStream(held, true));
@@ -297,12 +306,57 @@ public final class Backend {
             Nd4j.getBackend();
         } catch (Throwable t) {
             System.setErr(err);
-            throw new dev.runner.UserError(backendFailure(t, builtBackend(), held.toString()), t);
+            String tried = requestedDevice == null ? built : requestedDevice.equals("cpu") ? "nd4j-native" : "nd4j-cuda-11.6";
+            throw new dev.runner.UserError(backendFailure(t, tried, held.toString()), t);
         } finally {
             System.setErr(err);
+            org.nd4j.common.config.ND4JClassLoading.setNd4jClassloader(loader);
         }
-        if (held.size() > 0) {
+        if (hasCuda && requestedDevice == null && "CPU".equalsIgnoreCase(backendName())) {
+            fallbackNotice = cudaFallback(held.toString());
+            err.println("runner: " + fallbackNotice);
+        } else if (held.size() > 0) {
             err.print(held);
+        }
+    }
+
+    static final String CPU_BACKEND = "org.nd4j.linalg.cpu.nativecpu.CpuBackend";
+    static final String CUDA_BACKEND = "org.nd4j.linalg.jcublas.JCublasBackend";
+
+    /** The notice of a CUDA jar running on the CPU: {@code printed} is what the CUDA backend printed as it failed. */
+    static String cudaFallback(String printed) {
+        String cause = cause(new java.util.ArrayList<>(printed.lines().toList()));
+        return "CUDA did not start (" + (cause == null ? "no usable NVIDIA GPU" : cause)
+                + "): running on the CPU with the oneDNN engine (--device cpu skips trying CUDA)";
+    }
+
+    /**
+     * A class loader that shows ND4J one backend only: the backends' service file lists just {@code backend}.
+     * Classes and every other resource come from {@code parent}.
+     */
+    static final class OneBackendLoader extends ClassLoader {
+        private final String backend;
+
+        OneBackendLoader(ClassLoader parent, String backend) {
+            super(parent);
+            this.backend = backend;
+        }
+
+        @Override
+        public java.util.Enumeration<java.net.URL> getResources(String name) throws IOException {
+            if (!name.equals(BACKEND_SERVICES)) return super.getResources(name);
+            java.util.List<String> lines = new java.util.ArrayList<>();
+            for (java.net.URL u : java.util.Collections.list(super.getResources(name))) {
+                try (InputStream in = u.openStream()) {
+                    for (String l : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\\R")) {
+                        if (l.strip().equals(backend)) lines.add(backend);
+                    }
+                }
+            }
+            Path f = Files.createTempFile("runner-backend", ".services");
+            f.toFile().deleteOnExit();
+            Files.write(f, lines);
+            return java.util.Collections.enumeration(java.util.List.of(f.toUri().toURL()));
         }
     }
 
@@ -323,24 +377,31 @@ public final class Backend {
     static String backendFailure(Throwable t, String built, String printed) {
         java.util.List<String> messages = new java.util.ArrayList<>(printed.lines().toList());
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof UnsatisfiedLinkError && c.getMessage() != null) {
-                messages.add(c.getMessage());
-            }
+            if (c.getMessage() != null) messages.add(c.getMessage());
         }
-        String cause = null;
+        String cause = cause(messages);
+        if (built.endsWith("cuda-11.6")) {
+            return "the CUDA backend (" + built + ") could not start" + (cause == null ? "" : ": " + cause)
+                    + ". It needs an NVIDIA GPU with its driver and CUDA 11.6 (see docs/speed.md); --device cpu runs"
+                    + " on the CPU";
+        }
+        return "the ND4J CPU backend (" + built + ") could not start" + (cause == null ? "" : ": " + cause)
+                + " (is this a linux-x86_64 machine with AVX2? see docs/speed.md)";
+    }
+
+    /** The first recognisable reason among a backend's messages: a missing library, or no GPU; null if none. */
+    private static String cause(java.util.List<String> messages) {
         for (String m : messages) {
             int at = m.indexOf(": cannot open shared object file");
             if (at > 0) {
                 String lib = m.substring(0, at);
-                cause = lib.substring(lib.lastIndexOf(": ") + 2) + " not found";
+                return lib.substring(lib.lastIndexOf(": ") + 2) + " not found";
             }
         }
-        if (built.contains("cuda")) {
-            return "the CUDA backend (" + built + ") could not start" + (cause == null ? "" : ": " + cause)
-                    + ". This runner.jar was built with -Pcuda and needs an NVIDIA GPU with its driver and CUDA 11.6"
-                    + " (see docs/speed.md); on a machine without one, build it without -Pcuda";
+        for (String m : messages) {
+            if (m.contains("No CUDA devices were found")) return "no CUDA device found";
+            if (m.contains("no jni") || m.contains("no jnicudart")) return m.strip();
         }
-        return "the ND4J CPU backend (" + built + ") could not start" + (cause == null ? "" : ": " + cause)
-                + " (is this a linux-x86_64 machine with AVX2? see docs/speed.md)";
+        return null;
     }
 }

@@ -6,17 +6,16 @@ import org.nd4j.linalg.learning.config.IUpdater;
 /**
  * How to compile a {@link dev.runner.spec.ModelSpec}.
  *
- * @param seed        seeds weight initialisation and dropout; same seed, same spec, same backend: same network
+ * @param seed        seeds weight initialisation and dropout; same seed, same spec, same engine: same network
  * @param updater     the optimiser (a torch-SGD updater, Adam, ...), applied to every trainable parameter
  * @param weightDecay torch's coupled {@code weight_decay}: {@code wd * p} is added to the batch-mean gradient of
  *                    every trainable parameter (conv/dense weights and biases, batch-norm gamma and beta) before
  *                    the updater; 0 = none
  * @param layout      "NCHW" or "NHWC": the layout of the features the network is fed with
- * @param helpers     whether layers may use the backend's accelerated helpers (oneDNN); false = DL4J's plain
- *                    Java/ND4J path (for comparisons; slower)
+ * @param engine      the engine asked for: {@code auto}, {@code onednn} or {@code dl4j} (see {@link Placement})
  */
-public record CompileOptions(long seed, IUpdater updater, double weightDecay, String layout, boolean helpers) {
-    /** The layout measured fastest on this backend (see the model helper's report / docs/speed.md). */
+public record CompileOptions(long seed, IUpdater updater, double weightDecay, String layout, String engine) {
+    /** The layout measured fastest on this backend (see docs/speed.md). */
     public static final String DEFAULT_LAYOUT = "NHWC";
 
     public CompileOptions {
@@ -28,19 +27,22 @@ public record CompileOptions(long seed, IUpdater updater, double weightDecay, St
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("weightDecay must be a finite number >= 0, got " + weightDecay);
         }
+        if (!Placement.ENGINES.contains(engine)) {
+            throw new IllegalArgumentException("engine must be one of " + Placement.ENGINES + ", got " + engine);
+        }
     }
 
-    /** Helpers on (the fast path). */
+    /** The engine chosen automatically. */
     public CompileOptions(long seed, IUpdater updater, double weightDecay, String layout) {
-        this(seed, updater, weightDecay, layout, true);
+        this(seed, updater, weightDecay, layout, Placement.AUTO);
     }
 
-    /** No weight decay, the default layout, helpers on. */
+    /** No weight decay, the default layout, the engine chosen automatically. */
     public static CompileOptions defaults(long seed, IUpdater updater) {
-        return new CompileOptions(seed, updater, 0.0, DEFAULT_LAYOUT, true);
+        return new CompileOptions(seed, updater, 0.0, DEFAULT_LAYOUT, Placement.AUTO);
     }
 
-    public CompileOptions withHelpers(boolean on) {
-        return new CompileOptions(seed, updater, weightDecay, layout, on);
+    public CompileOptions withEngine(String engine) {
+        return new CompileOptions(seed, updater, weightDecay, layout, engine);
     }
 }

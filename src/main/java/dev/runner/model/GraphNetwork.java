@@ -1,6 +1,8 @@
 package dev.runner.model;
 
 import dev.runner.UserError;
+import dev.runner.model.onednn.OneDnnStep;
+import dev.runner.spec.ModelSpec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -13,17 +15,16 @@ import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 
-/** A compiled ComputationGraph behind the {@link Network} interface. */
+/** A compiled ComputationGraph behind the {@link Network} interface, placed on its engine ({@link Placement}). */
 final class GraphNetwork implements Network {
     /** Batch-norm running statistics: DL4J stores them as parameters, PyTorch as buffers. */
     static final Set<String> NOT_TRAINABLE = Set.of(BatchNormalizationParamInitializer.GLOBAL_MEAN,
             BatchNormalizationParamInitializer.GLOBAL_VAR, BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
 
-    private final LeanGraph graph;
-    /** Whether the graph was compiled for oneDNN (its helpers on): then training runs as a DnnlTrainingStep. */
-    private final boolean oneDnn;
-    private final String layout;
-    private final int[] input;
+    private final EngineGraph graph;
+    private final ModelSpec spec;
+    private final CompileOptions options;
+    private final Placement placement;
     private final List<LayerRow> rows;
     private final Set<String> nodeNames;
     private final boolean regularized;
@@ -32,18 +33,16 @@ final class GraphNetwork implements Network {
     private final double macsPerSample;
     private double score = Double.NaN;
 
-    GraphNetwork(ComputationGraph graph, String layout, int[] input, List<GraphCompiler.Row> specRows,
-                 double macsPerSample, boolean oneDnn) {
-        this.graph = LeanGraph.of(graph);
-        FastBatchNormHelper.install(this.graph);
-        OneDnnConvolutionLayer.markInputLayers(this.graph);
-        this.oneDnn = oneDnn;
-        if (oneDnn && DnnlTrainingStep.enabled()) {
-            this.graph.trainWith(DnnlTrainingStep.of(this.graph, layout, input));
-        }
+    private GraphNetwork(EngineGraph graph, ModelSpec spec, CompileOptions options, List<GraphCompiler.Row> specRows,
+                         double macsPerSample) {
+        this.graph = graph;
+        this.spec = spec;
+        this.options = options;
+        this.placement = Placement.decide(options.engine(), Backend.device(), OneDnnStep.unavailable(),
+                OneDnnStep.refusal(spec));
+        this.graph.trainWith(placement.engine().equals(Placement.ONEDNN)
+                ? OneDnnStep.of(this.graph, spec, options.layout(), options.seed()) : null);
         this.macsPerSample = macsPerSample;
-        this.input = input.clone();
-        this.layout = layout;
         this.regularized = scoresPenalty(this.graph);
         List<LayerRow> r = new ArrayList<>();
         long total = 0;
@@ -56,6 +55,16 @@ final class GraphNetwork implements Network {
         this.trainable = total;
         this.nodeNames = new java.util.LinkedHashSet<>();
         for (LayerRow row : r) nodeNames.add(row.name());
+    }
+
+    /**
+     * The network around a freshly built graph, placed on its engine.
+     *
+     * @throws dev.runner.spec.SpecException naming the layer when the engine asked for cannot run it
+     */
+    static GraphNetwork create(EngineGraph graph, ModelSpec spec, CompileOptions options,
+                               List<GraphCompiler.Row> rows, double macsPerSample) {
+        return new GraphNetwork(graph, spec, options, rows, macsPerSample);
     }
 
     /**
@@ -86,7 +95,7 @@ final class GraphNetwork implements Network {
 
     @Override
     public String layout() {
-        return layout;
+        return options.layout();
     }
 
     @Override
@@ -108,9 +117,8 @@ final class GraphNetwork implements Network {
     @Override
     public INDArray output(INDArray features) {
         Backend.configureThread(Backend.threadsFor(macsPerSample * features.size(0)));
-        DnnlTrainingStep step = graph.trainingStep();
-        INDArray fast = step == null ? null : step.output(features);
-        return fast != null ? fast : graph.output(false, features)[0];
+        OneDnnStep step = graph.oneDnnStep();
+        return step != null ? step.output(features) : graph.output(false, features)[0];
     }
 
     /**
@@ -136,7 +144,7 @@ final class GraphNetwork implements Network {
             int position = -1;
             for (int i = 0; i < order.length; i++) if (order[i] == vertex) position = i;
             INDArray a = forwardUpTo(position, features).get(name);
-            if (a.rank() == 4 && layout.equals("NHWC")) a = a.permute(0, 3, 1, 2);
+            if (a.rank() == 4 && options.layout().equals("NHWC")) a = a.permute(0, 3, 1, 2);
             out.put(name, a.dup('c'));
         }
         return out;
@@ -187,29 +195,18 @@ final class GraphNetwork implements Network {
     }
 
     @Override
-    public String trainingPath() {
-        DnnlTrainingStep step = graph.trainingStep();
-        if (step != null) return step.unsupportedBy() == null ? "onednn" : "dl4j: " + step.unsupportedBy();
-        if (!oneDnn) return "dl4j: compiled without oneDNN helpers";
-        String off = DnnlTrainingStep.disabledBecause();
-        if (off != null) return "dl4j: " + off;
-        String why = DnnlTrainingStep.unsupported(graph);
-        return "dl4j: " + (why == null ? "the input is not an image" : why);
+    public Placement placement() {
+        return placement;
     }
 
-    /** Whether training steps run as a {@link DnnlTrainingStep} (else through DL4J's layers). */
-    boolean trainsWithOneDnn() {
-        return trainingPath().equals("onednn");
+    /** The input's [channels, height, width]. */
+    int[] inputShape() {
+        return spec.input().clone();
     }
 
     /** Forward multiply-accumulates per sample (convolutions and dense layers). */
     double macsPerSample() {
         return macsPerSample;
-    }
-
-    /** The input's [channels, height, width]. */
-    int[] inputShape() {
-        return input.clone();
     }
 
     /** The same network description around another graph of the same architecture (a restored checkpoint). */
@@ -221,6 +218,7 @@ final class GraphNetwork implements Network {
         }
         List<GraphCompiler.Row> specRows = new ArrayList<>();
         for (LayerRow r : rows) specRows.add(new GraphCompiler.Row(r.name(), r.type(), r.outputShape()));
-        return new GraphNetwork(other, layout, input, specRows, macsPerSample, oneDnn);
+        graph.trainWith(null);   // this one is done with: free its plans
+        return new GraphNetwork(EngineGraph.of(other), spec, options, specRows, macsPerSample);
     }
 }

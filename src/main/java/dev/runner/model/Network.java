@@ -17,11 +17,8 @@ public interface Network {
     /** One optimisation step on one batch (forward, backward, update). */
     void fit(DataSet batch);
 
-    /**
-     * How {@link #fit} trains: "onednn" (the whole step as oneDNN primitives), or "dl4j: " and why not (DL4J's
-     * layers, for a network with something the oneDNN step does not run).
-     */
-    String trainingPath();
+    /** Which engine trains and evaluates the network, on which device, and why. */
+    Placement placement();
 
     /** The mean loss of the last {@link #fit} batch. */
     double score();

@@ -23,18 +23,20 @@ public final class NetworkBench {
     /**
      * @param trainImagesPerS images per second through {@link Network#fit}
      * @param evalImagesPerS  images per second through {@link Network#output}
-     * @param trainingPath    {@link Network#trainingPath()}: "onednn", or "dl4j: " and why
+     * @param placement       {@link Network#placement()}: the engine, the device and why
      * @param peakRssBytes    the process's peak resident memory (VmHWM) after the run, or -1 when unknown
      */
     public record Result(int trainBatch, int evalBatch, int steps, int warmup, double trainImagesPerS,
-                         double evalImagesPerS, long params, String trainingPath, long peakRssBytes) {
+                         double evalImagesPerS, long params, Placement placement, long peakRssBytes) {
         /** The keys of {@code runner bench}'s JSON line, in order. */
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("train_images_per_s", round(trainImagesPerS));
             m.put("eval_images_per_s", round(evalImagesPerS));
             m.put("params", params);
-            m.put("training_path", trainingPath);
+            m.put("engine", placement.engine());
+            m.put("device", placement.device());
+            m.put("engine_why", placement.why());
             m.put("train_batch", trainBatch);
             m.put("eval_batch", evalBatch);
             m.put("steps", steps);
@@ -102,7 +104,7 @@ public final class NetworkBench {
         if (Double.isNaN(sink)) throw new IllegalStateException("inference produced NaN");
 
         return new Result(trainBatch, evalBatch, steps, warmup, (double) trainBatch * steps / trainSeconds,
-                (double) evalBatch * steps / evalSeconds, net.trainableParams(), net.trainingPath(), peakRssBytes());
+                (double) evalBatch * steps / evalSeconds, net.trainableParams(), net.placement(), peakRssBytes());
     }
 
     private static long[] withBatch(long[] shape, long batch) {

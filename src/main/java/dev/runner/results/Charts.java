@@ -777,9 +777,13 @@ public final class Charts {
         XYLineAndShapeRenderer lossR = new XYLineAndShapeRenderer(true, true);
         XYLineAndShapeRenderer accR = new XYLineAndShapeRenderer(true, true);
         int maxEpochs = 1;
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (int i = 0; i < n; i++) {
             Color c = ChartStyle.palette(i);
             String run = runNames.get(i);
+            for (int k = 2; !seen.add(run); k++) {
+                run = runNames.get(i) + " (" + k + ")";   // the same run twice: series keys must differ
+            }
             double[] tl = get(testLoss, i);
             double[] trl = get(trainLoss, i);
             double[] ta = get(testAccuracy, i);

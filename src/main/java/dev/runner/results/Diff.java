@@ -98,7 +98,8 @@ public final class Diff {
                 String state = switch (r.status()) {
                     case "failed" -> "failed";
                     case "interrupted" -> "was interrupted";
-                    case "running" -> "is still running (or was killed)";
+                    case "running" -> "is still running";
+                    case RunReader.CRASHED -> "crashed (its process is gone)";
                     default -> "has status '" + r.status() + "'";
                 };
                 notes.add(String.format(Locale.ROOT, "%s %s%s; it completed %d of %d planned epochs, and those are "

@@ -17,7 +17,8 @@ import java.util.Map;
  * Records runs as results folders: {@code <root>/<name>/<run-id>/} ({@link #under}) or one given new folder, a
  * sweep's trial ({@link #into}). A new run's folder gets {@code experiment.yaml} (the resolved experiment),
  * {@code provenance.json} (with the caller's extra entries, written at once so that they are there even if the
- * process is killed) and {@code summary.txt}; {@code log.txt} is appended to as the run goes.
+ * process is killed) and {@code summary.txt}; {@code log.txt} is appended to as the run goes. A run's folder is
+ * locked ({@link RunLock}) from start (or reopening) until the run is closed.
  */
 public final class FolderRecorder implements RunRecorder {
     private final Path root;
@@ -52,6 +53,7 @@ public final class FolderRecorder implements RunRecorder {
     @Override
     public Run start(Experiment exp) {
         Path folder = exactly != null ? RunFolder.createExactly(exactly) : RunFolder.create(root, exp.name());
+        RunLock.acquire(folder);
         AtomicFiles.writeString(folder.resolve(RunFolder.EXPERIMENT), experimentYaml == null ? "" : experimentYaml);
         Provenance.Input pin = provenance != null ? provenance
                 : new Provenance.Input(exp.seed(), null, List.of(), List.of(), null);
@@ -61,12 +63,27 @@ public final class FolderRecorder implements RunRecorder {
     }
 
     @Override
-    public Run resume(Path folder, List<String> commandLine) {
-        Provenance.resume(folder, commandLine, Instant.now());
+    public Run reopen(Path folder) {
+        RunLock.acquire(folder);
         return new FolderRun(folder);
     }
 
     private record FolderRun(Path folder) implements Run {
+        @Override
+        public void resumed(List<String> commandLine) {
+            Provenance.resume(folder, commandLine, Instant.now());
+        }
+
+        @Override
+        public void removeTemporaries() {
+            RunFolder.removeTemporaries(folder);
+        }
+
+        @Override
+        public void close() {
+            RunLock.release(folder);
+        }
+
         @Override
         public Log log(PrintStream terminal) {
             return new RunLog(terminal, folder.resolve(RunFolder.LOG));

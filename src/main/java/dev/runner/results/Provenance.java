@@ -5,6 +5,7 @@ import dev.runner.AtomicFiles;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -121,12 +122,20 @@ public final class Provenance {
         write(folder, n);
     }
 
+    /** provenance.json of {@code folder}; a missing or damaged file is a one-line {@link dev.runner.UserError}. */
     public static ObjectNode read(Path folder) {
+        Path file = folder.resolve(RunFolder.PROVENANCE);
+        JsonNode n;
         try {
-            return (ObjectNode) JSON.readTree(folder.resolve(RunFolder.PROVENANCE).toFile());
+            n = JSON.readTree(file.toFile());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read provenance.json in " + folder + ": " + e.getMessage(), e);
+            String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+            throw new dev.runner.UserError("cannot read " + file + ": " + msg, e);
         }
+        if (!(n instanceof ObjectNode o)) {
+            throw new dev.runner.UserError("cannot read " + file + ": not a JSON object (damaged?)");
+        }
+        return o;
     }
 
     private static void write(Path folder, ObjectNode n) {
@@ -225,22 +234,48 @@ public final class Provenance {
     }
 
     private static String git(Path dir, String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of("git", "-C", dir.toString()));
+        cmd.addAll(List.of(args));
+        return output(cmd, GIT_TIMEOUT_MS);
+    }
+
+    /** How long a git lookup may take before provenance goes without it. */
+    static final long GIT_TIMEOUT_MS = 10_000;
+
+    /**
+     * The trimmed standard output of {@code cmd}, or null when it fails or takes longer than {@code timeoutMs}
+     * (then it is killed). The output goes to a temporary file, not a pipe, so a command that hangs without
+     * writing cannot block the wait.
+     */
+    static String output(List<String> cmd, long timeoutMs) {
+        Path out = null;
+        Process p = null;
         try {
-            List<String> cmd = new java.util.ArrayList<>(List.of("git", "-C", dir.toString()));
-            cmd.addAll(List.of(args));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(false)
+            out = Files.createTempFile("runner-cmd", ".out");
+            p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroy();
+            if (!p.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
                 return null;
             }
-            return new String(out, StandardCharsets.UTF_8).trim();
+            return p.exitValue() == 0 ? Files.readString(out, StandardCharsets.UTF_8).trim() : null;
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            if (p != null) {
+                p.destroyForcibly();
+            }
             return null;
+        } finally {
+            if (out != null) {
+                try {
+                    Files.deleteIfExists(out);
+                } catch (IOException e) {
+                    // a temporary file
+                }
+            }
         }
     }
 }

@@ -80,6 +80,26 @@ public final class RunFolder {
         }
     }
 
+    /**
+     * Deletes what a killed process can leave half-written in {@code folder}: the temporary files of atomic writes
+     * ({@code .<name>*.tmp}) and of the final model ({@code model.zip.raw.tmp}, {@code model.zip.tmp}). A resume
+     * calls it, so a resumed run's folder holds what an uninterrupted one does.
+     */
+    public static void removeTemporaries(Path folder) {
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(folder)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        && (n.startsWith(".") && n.endsWith(".tmp") || n.equals(MODEL + ".raw.tmp")
+                        || n.equals(MODEL + ".tmp"))) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean up " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
     /** True when {@code dir} looks like a run folder (has a metrics.json). */
     public static boolean isRunFolder(Path dir) {
         return Files.isRegularFile(dir.resolve(METRICS));

@@ -88,6 +88,43 @@ public final class RunReader {
         }
     }
 
+    /** The status shown for a run whose file says {@code running} but whose process is gone ({@link #status}). */
+    public static final String CRASHED = "crashed";
+
+    /**
+     * The status to show for a run folder whose metrics.json (or lr_range_test.json) says {@code recorded}:
+     * {@code running} with no live process holding the folder's {@link RunLock} is {@link #CRASHED} (killed, the
+     * machine stopped, or a failure that could not be written down); anything else as recorded. The one place this
+     * is decided: diff, report, table and {@code --resume} all ask here.
+     */
+    public static String status(Path folder, String recorded) {
+        return "running".equals(recorded) && !RunLock.held(folder) ? CRASHED : recorded;
+    }
+
+    /**
+     * Why a crashed run stopped, as far as the folder says: the last {@code FAILED: } line of log.txt (a failure
+     * that could be logged but not recorded in metrics.json), else that the process ended without a word.
+     */
+    static String crashReason(Path folder) {
+        String log = null;
+        try {
+            Path f = folder.resolve(RunFolder.LOG);
+            log = Files.isRegularFile(f) ? Files.readString(f, java.nio.charset.StandardCharsets.UTF_8) : null;
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // no reason to give
+        }
+        String last = null;
+        if (log != null) {
+            for (String line : log.split("\n")) {
+                if (line.startsWith("FAILED: ")) {
+                    last = line.substring("FAILED: ".length()).strip();
+                }
+            }
+        }
+        return last != null ? last : "the runner process ended without finishing the run (killed, or the machine"
+                + " stopped); continue it with runner run --resume " + folder;
+    }
+
     /** True when {@code dir} is a directory with metrics.json or lr_range_test.json. */
     public static boolean isResultsFolder(Path dir) {
         return Files.isDirectory(dir) && (Files.isRegularFile(dir.resolve("metrics.json"))
@@ -117,7 +154,9 @@ public final class RunReader {
             } catch (IOException e) {
                 throw new UserError("cannot read " + folder.resolve("lr_range_test.json") + ": " + e.getMessage(), e);
             }
-            return new Run(folder, runId, name, rt.path("status").asText("unknown"), text(rt, "error"), false, 0, 0,
+            String rtStatus = status(folder, rt.path("status").asText("unknown"));
+            return new Run(folder, runId, name, rtStatus, CRASHED.equals(rtStatus) ? crashReason(folder)
+                    : text(rt, "error"), false, 0, 0,
                     List.of(), List.of(), new double[0], new double[0], null, experiment, summary);
         }
         JsonNode m;
@@ -150,8 +189,9 @@ public final class RunReader {
             fin = new Final(num(f, "test_accuracy"), num(f, "train_accuracy"), doubleMap(f.get("per_class_accuracy")),
                     doubleMap(f.get("train_per_class_accuracy")), matrix(f.get("confusion_matrix")));
         }
-        return new Run(folder, runId, name, Optional.ofNullable(text(m, "status")).orElse("unknown"),
-                text(m, "error"), true, m.path("epochs_planned").asInt(0), m.path("iterations_per_epoch").asInt(0),
+        String status = status(folder, Optional.ofNullable(text(m, "status")).orElse("unknown"));
+        return new Run(folder, runId, name, status, CRASHED.equals(status) ? crashReason(folder) : text(m, "error"),
+                true, m.path("epochs_planned").asInt(0), m.path("iterations_per_epoch").asInt(0),
                 List.copyOf(classes), List.copyOf(epochs), doubles(it.get("loss")), doubles(it.get("lr")), fin,
                 experiment, summary);
     }

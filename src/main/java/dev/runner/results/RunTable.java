@@ -78,7 +78,8 @@ public final class RunTable {
                         seen.add(run.toAbsolutePath().normalize());
                         if (RunReader.isResultsFolder(run)) {
                             Row r = row(RunReader.read(run), t.name());
-                            if ("running".equals(r.status()) && !SweepFolder.RUNNING.equals(t.status())) {
+                            if (("running".equals(r.status()) || "crashed".equals(r.status()))
+                                    && !SweepFolder.RUNNING.equals(t.status())) {
                                 // the trial's process ended without saying how (killed): the index knows
                                 r = new Row(r.run(), r.folder(), r.params(), r.metrics(), t.status(), r.seconds());
                             }

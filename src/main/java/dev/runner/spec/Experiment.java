@@ -11,6 +11,7 @@ import java.util.Map;
  * @param resolved    the resolved experiment as plain maps/lists/scalars (extends merged, overrides applied,
  *                    defaults filled in), in canonical key order: what {@code experiment.yaml} contains
  * @param lrRangeTest null unless the experiment is an LR range test
+ * @param engine      {@code auto}, {@code onednn} or {@code dl4j}: the engine asked for (the model stage decides)
  */
 public record Experiment(
         String name,
@@ -26,5 +27,6 @@ public record Experiment(
         VisualizeSpec visualize,
         CheckpointSpec checkpoint,
         Path file,
-        Map<String, Object> resolved) {
+        Map<String, Object> resolved,
+        String engine) {
 }

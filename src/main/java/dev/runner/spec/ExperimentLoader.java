@@ -22,7 +22,9 @@ import dev.runner.spec.YNode.YScalar;
  */
 public final class ExperimentLoader {
     static final String[] TOP = {"name", "description", "seed", "epochs", "data", "model", "optimizer", "schedule",
-            "lr_range_test", "evaluate", "visualize", "checkpoint"};
+            "lr_range_test", "evaluate", "visualize", "checkpoint", "engine"};
+    /** The values of {@code engine:} (the model stage's {@code Placement.ENGINES}). */
+    static final String[] ENGINES = {"auto", "onednn", "dl4j"};
     private static final Pattern EXPERIMENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     private static final Pattern SEGMENT = Pattern.compile("([^.\\[\\]]+)((?:\\[\\d+])*)");
 
@@ -65,11 +67,22 @@ public final class ExperimentLoader {
             names.add(key.getFileName().toString());
             throw Fields.err(extendsNode, "extends", "cycle: " + String.join(" -> ", names));
         }
-        if (extendsNode != null && !Files.isRegularFile(file))
-            throw Fields.err(extendsNode, "extends", "file not found: " + file);
+        if (extendsNode != null) {
+            // only experiment files: a .yaml/.yml file, never anything else (whose content an error could quote)
+            String fn = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+            if (!fn.endsWith(".yaml") && !fn.endsWith(".yml"))
+                throw Fields.err(extendsNode, "extends", "can only name an experiment file (.yaml or .yml), not "
+                        + file);
+            if (!Files.isRegularFile(file))
+                throw Fields.err(extendsNode, "extends", "file not found: " + file);
+        }
         YNode root = YamlReader.readFile(file);
-        if (!(root instanceof YMap m))
+        if (!(root instanceof YMap m)) {
+            if (extendsNode != null)
+                throw Fields.err(extendsNode, "extends", file + " is not an experiment file (its top level is not a"
+                        + " map of keys)");
             throw Fields.err(root, "", "expected a map of keys (name, model, ...) at the top, got " + YNode.describe(root));
+        }
         YNode ext = m.get("extends");
         if (ext == null || ext instanceof YScalar s && s.isNull()) return root;
         String rel = Fields.toStr(ext, "extends");
@@ -137,6 +150,7 @@ public final class ExperimentLoader {
         String description = root.getString("description", "");
         long seed = root.getInt("seed", 42, 0, Integer.MAX_VALUE);
         int epochs = root.getInt("epochs", 1, 1, 100_000);
+        String engine = root.getEnum("engine", "auto", ENGINES);
 
         Fields mf = Fields.of(root.required("model"), "model", top, "input", "init", "loss", "blocks", "layers");
         ModelSpec model = ModelBuilder.build(mf);
@@ -182,7 +196,7 @@ public final class ExperimentLoader {
         Map<String, Object> resolved = new LinkedHashMap<>();
         for (String k : TOP) resolved.put(k, root.out.get(k));
         return new Experiment(name, description, seed, data, model, optimizer, schedule, epochs, lrt, evaluate,
-                visualize, checkpoint, file, resolved);
+                visualize, checkpoint, file, resolved, engine);
     }
 
     /** {@code kind: value} shorthand for a single-argument kind becomes {@code kind: {key: value}}. */

@@ -19,8 +19,8 @@ public sealed interface LayerSpec {
         if (this instanceof Conv) return "conv";
         if (this instanceof BatchNorm) return "batchnorm";
         if (this instanceof Activation a) return a.kind();
-        if (this instanceof Pool p) return p.kind() + "pool";
-        if (this instanceof GlobalPool g) return "global_" + g.kind() + "pool";
+        if (this instanceof Pool p) return p.op() + "pool";
+        if (this instanceof GlobalPool g) return "global_" + g.op() + "pool";
         if (this instanceof Flatten) return "flatten";
         if (this instanceof Dense) return "dense";
         if (this instanceof Dropout) return "dropout";
@@ -39,11 +39,11 @@ public sealed interface LayerSpec {
     /** relu, leaky_relu (alpha), tanh, sigmoid, gelu. */
     record Activation(String kind, double alpha) implements LayerSpec {}
 
-    /** kind max or avg; padding null = {@code same}. */
-    record Pool(String kind, int[] kernel, int[] stride, int[] padding) implements LayerSpec {}
+    /** op max or avg (named op, not kind: a record component kind() would hide {@link #kind()}); padding null = {@code same}. */
+    record Pool(String op, int[] kernel, int[] stride, int[] padding) implements LayerSpec {}
 
-    /** kind avg or max over height and width: [c, h, w] -> [c]. */
-    record GlobalPool(String kind) implements LayerSpec {}
+    /** op avg or max over height and width: [c, h, w] -> [c]. */
+    record GlobalPool(String op) implements LayerSpec {}
 
     record Flatten() implements LayerSpec {}
 

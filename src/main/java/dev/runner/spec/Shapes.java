@@ -102,7 +102,7 @@ public final class Shapes {
             return out;
         }
         if (layer instanceof Pool p) {
-            image(x, p.kind() + "pool");
+            image(x, p.kind());
             int[] out = {x[0], 0, 0};
             for (int d = 0; d < 2; d++)
                 out[d + 1] = window(x[d + 1], p.kernel()[d], p.stride()[d],
@@ -110,7 +110,7 @@ public final class Shapes {
             return out;
         }
         if (layer instanceof GlobalPool g) {
-            image(x, "global_" + g.kind() + "pool");
+            image(x, g.kind());
             return new int[] {x[0]};
         }
         if (layer instanceof Flatten) return new int[] {Arrays.stream(x).reduce(1, (a, b) -> a * b)};

@@ -1,6 +1,12 @@
 package dev.runner.spec;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,20 +65,51 @@ final class YamlReader {
     /** Reads and composes a file; an empty file is an empty map. */
     static YNode readFile(Path file) {
         SourcePos at = SourcePos.of(file, 0, 0);
-        String text;
+        byte[] bytes;
         try {
-            long size = Files.size(file);
-            if (size > MAX_BYTES)
-                throw new SpecException(at, null, "file is " + size + " bytes; experiment files are limited to "
-                        + MAX_BYTES + " bytes");
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            if (Files.exists(file) && !Files.isRegularFile(file))
+                throw new SpecException(at, null, "not a regular file");
+            // the size a file claims is not trusted (a pipe or /proc file says 0): read at most the limit + 1
+            try (InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes((int) MAX_BYTES + 1);
+            }
+            if (bytes.length > MAX_BYTES)
+                throw new SpecException(at, null, "file is larger than " + MAX_BYTES + " bytes, the limit for"
+                        + " experiment files");
         } catch (NoSuchFileException e) {
             throw new SpecException(at, null, "file not found");
         } catch (IOException e) {
             throw new SpecException(at, null, "cannot read: " + e.getMessage());
         }
+        String text = utf8(bytes, file);
         YNode n = new YamlReader(file.toString(), null).compose(text);
         return n == null ? new YMap(new LinkedHashMap<>(), SourcePos.of(file, 1, 1)) : n;
+    }
+
+    /** {@code bytes} as UTF-8; anything else is an error at the first byte that is not UTF-8. */
+    private static String utf8(byte[] bytes, Path file) {
+        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length + 1);
+        CoderResult r = d.decode(in, out, true);
+        if (!r.isError()) r = d.flush(out);
+        if (r.isError()) {
+            int bad = in.position();
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < bad; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            int col = new String(bytes, lineStart, bad - lineStart, StandardCharsets.UTF_8).length() + 1;
+            throw new SpecException(SourcePos.of(file, line, col), null, String.format(
+                    "not UTF-8 text (byte 0x%02X); save the file as UTF-8", bytes[bad] & 0xff));
+        }
+        out.flip();
+        return out.toString();
     }
 
     /** Parses one {@code --set} value (a YAML flow scalar, list or map); every value is placed at {@code flag}. */

@@ -16,8 +16,9 @@ import dev.runner.Json;
 /**
  * {@code <run folder>/checkpoint/}: {@code model.zip} (parameters, updater state, iteration count),
  * {@code state.json} ({@link State}) and {@code metrics.json} (the metrics up to that point). Written into
- * {@code checkpoint.tmp/} and swapped in by renames, so there is always one complete checkpoint on disk (if the
- * process dies between the renames, {@code checkpoint.old/} is the complete one and is used).
+ * {@code checkpoint.tmp/}, flushed to the disk (files and folder), and swapped in by renames, so there is always
+ * one complete checkpoint on disk, also after a power cut (if the process dies between the renames,
+ * {@code checkpoint.old/} is the complete one and is used).
  *
  * <p>The random state needs no saving: the trainer reseeds ND4J's generator from (seed, iteration) before every
  * step and the data is a function of (seed, epoch), so (epoch, batches done) restores it.
@@ -57,7 +58,7 @@ public final class Checkpoint {
         return Files.isRegularFile(d.resolve(STATE)) && Files.isRegularFile(d.resolve(MODEL));
     }
 
-    /** The checkpoint's model file: restore it with {@link #restoreGraph} or {@code ModelSerializer}. */
+    /** The checkpoint's model file: restore it with {@link #restoreGraph} or {@code ModelZip.read}. */
     public static Path modelFile(Path runFolder) {
         return dir(runFolder).resolve(MODEL);
     }
@@ -68,15 +69,21 @@ public final class Checkpoint {
         Path old = runFolder.resolve(DIR + ".old");
         try {
             deleteTree(tmp);
+            AtomicFiles.writeHook.beforeWrite(tmp);
             Files.createDirectory(tmp);
             ModelSerializer.writeModel(graph, tmp.resolve(MODEL).toFile(), true);
             Files.writeString(tmp.resolve(STATE), JSON.writeValueAsString(state) + "\n");
             Files.writeString(tmp.resolve(Metrics.FILE), metrics.toJson());
+            for (String f : new String[] {MODEL, STATE, Metrics.FILE}) {
+                AtomicFiles.sync(tmp.resolve(f));
+            }
+            AtomicFiles.syncDirectory(tmp);     // the files are on the disk before a rename can publish them
             deleteTree(old);
             if (Files.isDirectory(cp)) {
                 AtomicFiles.move(cp, old);
             }
             AtomicFiles.move(tmp, cp);
+            AtomicFiles.syncDirectory(runFolder);
             deleteTree(old);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint in " + runFolder + ": " + e.getMessage(), e);
@@ -88,7 +95,8 @@ public final class Checkpoint {
         try {
             return JSON.readValue(dir(runFolder).resolve(STATE).toFile(), State.class);
         } catch (IOException e) {
-            throw new UserError("unreadable checkpoint state in " + runFolder + ": " + e.getMessage(), e);
+            String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+            throw new UserError(dir(runFolder).resolve(STATE) + ": unreadable checkpoint state (" + msg + ")", e);
         }
     }
 
@@ -100,11 +108,7 @@ public final class Checkpoint {
     /** The checkpointed graph with its updater state and iteration count (wrap it as a Network to resume). */
     public static ComputationGraph restoreGraph(Path runFolder) {
         requireExists(runFolder);
-        try {
-            return ModelSerializer.restoreComputationGraph(modelFile(runFolder).toFile(), true);
-        } catch (IOException e) {
-            throw new UserError("cannot read checkpoint model " + modelFile(runFolder) + ": " + e.getMessage(), e);
-        }
+        return dev.runner.model.ModelZip.read(modelFile(runFolder), true);
     }
 
     /** Removes the checkpoint (after a completed run). */

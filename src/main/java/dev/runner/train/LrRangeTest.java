@@ -21,7 +21,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.factory.Nd4j;
 import dev.runner.model.Network;
 import dev.runner.Json;
 import dev.runner.spec.Experiment;
@@ -271,7 +270,6 @@ public final class LrRangeTest {
                             DataSet b = it.next();
                             int iter = graph.getIterationCount();
                             double lr = schedule.valueAt(iter, e);
-                            Nd4j.getRandom().setSeed(Trainer.rngSeed(exp.seed(), iter));
                             net.fit(b);
                             double loss = net.score();
                             done++;
@@ -328,10 +326,11 @@ public final class LrRangeTest {
             run.ended();
             return new Result(folder, status, error, rec, sugg, chosen);
         } catch (RuntimeException | Error e) {
-            writeJson(run, exp, spec, "failed", "error: " + e.getMessage(), rec, Map.of());
+            writeJson(run, exp, spec, "failed", Trainer.failure(e), rec, Map.of());
             throw e;
         } finally {
             o.stop.finished();
+            run.close();
         }
     }
 

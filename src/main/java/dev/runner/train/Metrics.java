@@ -167,11 +167,18 @@ public final class Metrics {
         AtomicFiles.writeString(folder.resolve(FILE), toJson());
     }
 
+    /** Reads a metrics.json; a damaged or unreadable file is a one-line {@link dev.runner.UserError} naming it. */
     public static Metrics read(Path file) {
+        String text;
         try {
-            return parse(Files.readString(file));
+            text = Files.readString(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new dev.runner.UserError("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            return parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new dev.runner.UserError(file + ": " + e.getMessage() + " (damaged?)", e);
         }
     }
 
@@ -180,7 +187,11 @@ public final class Metrics {
         try {
             n = Json.MAPPER.readTree(json);
         } catch (IOException e) {
-            throw new IllegalArgumentException("not a metrics.json: " + e.getMessage(), e);
+            String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+            throw new IllegalArgumentException("not a metrics.json: " + msg, e);
+        }
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException("not a metrics.json: not a JSON object");
         }
         Metrics m = new Metrics();
         m.name = n.path("name").asText();

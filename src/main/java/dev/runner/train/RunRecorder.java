@@ -13,15 +13,24 @@ import java.util.List;
  * trial's) by the recorder it passes in {@link Trainer.Options#recorder}.
  */
 public interface RunRecorder {
-    /** Starts the record of a new run of {@code exp}: creates its folder and writes what every run writes first. */
+    /**
+     * Starts the record of a new run of {@code exp}: creates its folder, locks it and writes what every run writes
+     * first.
+     */
     Run start(Experiment exp);
 
-    /** Reopens the record of the interrupted run in {@code folder}, to continue it ({@code commandLine}: the resume's). */
-    Run resume(Path folder, List<String> commandLine);
+    /** Reopens (and locks) the record of the run in {@code folder}, to continue it. */
+    Run reopen(Path folder);
 
-    /** One run's record. */
-    interface Run {
+    /** One run's record, held (its folder locked against a second process) until closed. */
+    interface Run extends AutoCloseable {
         Path folder();
+
+        /** Records that the run is being resumed ({@code commandLine}: the resume's). */
+        void resumed(List<String> commandLine);
+
+        /** Removes what a killed process left half-written (before a resume). */
+        void removeTemporaries();
 
         /** The terminal and the run's log at once. */
         Log log(PrintStream terminal);
@@ -39,6 +48,10 @@ public interface RunRecorder {
 
         /** The run has ended (completed, failed or interrupted): its end time. */
         void ended();
+
+        /** Releases the run's folder. */
+        @Override
+        void close();
     }
 
     /** Lines to the terminal and the run's log. */

@@ -4,10 +4,11 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.GradientUpdater;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** The state (first and second moments) and step of {@link TorchAdam}. */
 public class TorchAdamUpdater implements GradientUpdater<TorchAdam> {
@@ -73,7 +74,6 @@ public class TorchAdamUpdater implements GradientUpdater<TorchAdam> {
         double b1 = config.getBeta1();
         double b2 = config.getBeta2();
         int t = iteration + 1;
-        double bc1 = 1 - Math.pow(b1, t);
         double bc2 = 1 - Math.pow(b2, t);
 
         INDArray g = Arrays.equals(gradient.shape(), m.shape()) ? gradient
@@ -82,10 +82,10 @@ public class TorchAdamUpdater implements GradientUpdater<TorchAdam> {
         if (copied) {
             g = gradient.reshape(m.shape()).dup();
         }
-        m.muli(b1).addi(g.mul(1 - b1));
-        v.muli(b2).addi(g.mul(g).muli(1 - b2));
-        INDArray denom = Transforms.sqrt(v, true).divi(Math.sqrt(bc2)).addi(config.getEpsilon());
-        g.assign(m).divi(denom).muli(lr / bc1);
+        // One native pass (libnd4j's adam_updater): it computes
+        // lr·sqrt(bc2)/bc1 · m / (sqrt(v) + eps'), which with eps' = eps·sqrt(bc2) is torch's
+        // lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps). It was 13 passes and 3 temporary arrays.
+        Nd4j.exec(new AdamUpdater(g, v, m, lr, b1, b2, config.getEpsilon() * Math.sqrt(bc2), iteration));
         if (copied) {
             gradient.assign(g.reshape(gradient.shape()));
         }

@@ -18,8 +18,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.schedule.ISchedule;
+import dev.runner.AtomicFiles;
 import dev.runner.UserError;
 import dev.runner.model.Network;
 import dev.runner.spec.Experiment;
@@ -103,8 +103,9 @@ public final class Trainer {
     }
 
     /**
-     * A new run of {@code exp} with what every run writes first (the recorder's files and the summary). Used by
-     * training runs and range tests alike.
+     * A new run of {@code exp} with what every run writes first (the recorder's files and the summary), its folder
+     * locked (the recorder's lock): the caller closes the run when it ends. Used by training runs and range tests
+     * alike.
      */
     static RunRecorder.Run newRun(Experiment exp, Options o) {
         RunRecorder.Run run = o.recorder().start(exp);
@@ -114,36 +115,62 @@ public final class Trainer {
 
     /** Trains {@code net} (freshly compiled with {@link #plan}'s updater) in a new run. */
     public static Result run(Experiment exp, Network net, TrainingData data, Options o) {
-        RunRecorder.Run run = newRun(exp, o);
-        Path folder = run.folder();
-        Metrics metrics = new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
-        metrics.write(folder);
-        try (RunRecorder.Log log = run.log(o.terminal)) {
-            if (!o.summaryText.isBlank()) {
-                log.println(o.summaryText.stripTrailing());
+        try (RunRecorder.Run run = newRun(exp, o)) {
+            Path folder = run.folder();
+            Metrics metrics = new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
+            metrics.write(folder);
+            try (RunRecorder.Log log = run.log(o.terminal)) {
+                if (!o.summaryText.isBlank()) {
+                    log.println(o.summaryText.stripTrailing());
+                }
+                log.println(String.format(Locale.ROOT, "Training %s: %d epochs x %d iterations, seed %d -> %s",
+                        exp.name(), exp.epochs(), data.iterationsPerEpoch(), exp.seed(), folder));
+                Checkpoint.State state = new Checkpoint.State(0, 0, net.graph().getIterationCount(), exp.seed(), 0);
+                return new Loop(exp, net, data, o, run, log, metrics).run(state);
             }
-            log.println(String.format(Locale.ROOT, "Training %s: %d epochs x %d iterations, seed %d -> %s",
-                    exp.name(), exp.epochs(), data.iterationsPerEpoch(), exp.seed(), folder));
-            Checkpoint.State state = new Checkpoint.State(0, 0, net.graph().getIterationCount(), exp.seed(), 0);
-            return new Loop(exp, net, data, o, run, log, metrics).run(state);
         }
     }
 
     /**
-     * Continues the interrupted (or killed) run in {@code folder}. {@code net} must be the checkpoint's graph
-     * ({@link Checkpoint#restoreGraph}) wrapped as a Network; {@code exp} the folder's experiment.yaml parsed.
+     * Why {@code folder} cannot be resumed, or null when it can: any run but a completed one (interrupted, crashed,
+     * or failed, e.g. by a full disk) continues from its checkpoint, or from the start without one.
      */
-    public static Result resume(Path folder, Experiment exp, Network net, TrainingData data, Options o) {
+    public static String notResumable(Path folder) {
         if (!Files.isRegularFile(folder.resolve(Metrics.FILE))) {
-            throw new UserError("--resume " + folder + ": not a results folder (no metrics.json)");
+            return "not a results folder (no metrics.json)";
         }
         Metrics top = Metrics.read(folder.resolve(Metrics.FILE));
-        if (Metrics.COMPLETED.equals(top.status) || Metrics.FAILED.equals(top.status)) {
-            throw new UserError("--resume " + folder + ": the run is " + top.status + ", only an interrupted run"
-                    + " can be resumed");
+        if (Metrics.COMPLETED.equals(top.status)) {
+            return "the run is already completed; there is nothing to continue";
         }
-        Checkpoint.State state = Checkpoint.readState(folder);
-        Metrics metrics = Checkpoint.readMetrics(folder);
+        return null;
+    }
+
+    /**
+     * Continues the interrupted, crashed or failed run in {@code folder}, holding its lock (the recorder's). {@code net}
+     * is the checkpoint's graph ({@link Checkpoint#restoreGraph}) wrapped as a Network, or, when the run stopped
+     * before its first checkpoint, the network freshly compiled: the run then starts over in its folder.
+     * {@code exp} is the folder's experiment.yaml parsed.
+     */
+    public static Result resume(Path folder, Experiment exp, Network net, TrainingData data, Options o) {
+        try (RunRecorder.Run run = o.recorder().reopen(folder)) {
+            return resumeLocked(run, exp, net, data, o);
+        }
+    }
+
+    private static Result resumeLocked(RunRecorder.Run run, Experiment exp, Network net, TrainingData data,
+                                       Options o) {
+        Path folder = run.folder();
+        String why = notResumable(folder);
+        if (why != null) {
+            throw new UserError("--resume " + folder + ": " + why);
+        }
+        run.removeTemporaries();
+        boolean fromCheckpoint = Checkpoint.exists(folder);
+        Checkpoint.State state = fromCheckpoint ? Checkpoint.readState(folder)
+                : new Checkpoint.State(0, 0, 0, exp.seed(), 0);
+        Metrics metrics = fromCheckpoint ? Checkpoint.readMetrics(folder)
+                : new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
         if (state.iteration() != net.graph().getIterationCount()) {
             throw new UserError("--resume " + folder + ": the network is at iteration "
                     + net.graph().getIterationCount() + " but the checkpoint at " + state.iteration()
@@ -157,10 +184,12 @@ public final class Trainer {
         metrics.error = null;
         metrics.epochsPlanned = exp.epochs();
         metrics.write(folder);
-        RunRecorder.Run run = o.recorder().resume(folder, o.commandLine);
+        run.resumed(o.commandLine);
         try (RunRecorder.Log log = run.log(o.terminal)) {
-            log.println(String.format(Locale.ROOT, "Resuming %s at epoch %d, iteration %d -> %s", exp.name(),
-                    state.epoch() + 1, state.iteration(), folder));
+            log.println(fromCheckpoint ? String.format(Locale.ROOT, "Resuming %s at epoch %d, iteration %d -> %s",
+                    exp.name(), state.epoch() + 1, state.iteration(), folder)
+                    : "Restarting " + exp.name() + " from the beginning (it stopped before its first checkpoint) -> "
+                    + folder);
             return new Loop(exp, net, data, o, run, log, metrics).run(state);
         }
     }
@@ -213,8 +242,13 @@ public final class Trainer {
         return whole == 0 ? 0 : (double) part / whole;
     }
 
-    static long rngSeed(long seed, long iteration) {
-        return seed * 0x9E3779B97F4A7C15L + iteration * 0xBF58476D1CE4E5B9L + 1;
+    /** The one line a run that stops on an exception or a JVM error records as its error. */
+    static String failure(Throwable e) {
+        if (e instanceof Error err) {
+            return dev.runner.JvmError.describe(err);
+        }
+        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return "error: " + msg.lines().findFirst().orElse(msg);
     }
 
     static void closeQuietly(Object o) {
@@ -268,8 +302,7 @@ public final class Trainer {
             try {
                 return loop(state);
             } catch (RuntimeException | Error e) {
-                String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-                end(Metrics.FAILED, "error: " + msg.lines().findFirst().orElse(msg));
+                recordFailure(failure(e));
                 throw e;
             } finally {
                 o.stop.finished();
@@ -297,7 +330,6 @@ public final class Trainer {
                         DataSet b = it.next();
                         int iter = graph.getIterationCount();
                         double lr = schedule.valueAt(iter, e);
-                        Nd4j.getRandom().setSeed(rngSeed(exp.seed(), iter));
                         net.fit(b);
                         double loss = net.score();
                         done++;
@@ -452,12 +484,34 @@ public final class Trainer {
             Path raw = model.resolveSibling(model.getFileName() + ".raw.tmp");
             Path tmp = model.resolveSibling(model.getFileName() + ".tmp");
             try {
+                AtomicFiles.writeHook.beforeWrite(model);
                 org.deeplearning4j.util.ModelSerializer.writeModel(graph, raw.toFile(), true);
                 withoutTimestamps(raw, tmp);
                 Files.delete(raw);
-                dev.runner.AtomicFiles.move(tmp, model);
+                AtomicFiles.sync(tmp);
+                AtomicFiles.move(tmp, model);
+                AtomicFiles.syncDirectory(model.getParent());
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot write model.zip: " + e.getMessage(), e);
+            }
+        }
+
+        /**
+         * Records a failure as far as the disk lets it: the reason into log.txt, then metrics.json marked failed.
+         * When metrics.json cannot be rewritten (a full disk) the last good one stays and the terminal says where to
+         * look; the run then shows as {@code crashed}, with log.txt's reason.
+         */
+        private void recordFailure(String why) {
+            try {
+                log.println("FAILED: " + why);
+            } catch (RuntimeException e) {
+                // the terminal still gets the caller's one line
+            }
+            try {
+                end(Metrics.FAILED, why);
+            } catch (RuntimeException e) {
+                o.terminal.println("runner: could not mark " + folder + " failed (" + e.getMessage() + "); its "
+                        + Metrics.FILE + " keeps the last completed epoch");
             }
         }
 

@@ -82,13 +82,14 @@ class CommandsCliTest {
     }
 
     @Test
-    void aMissingImageFolderIsExitOneAndMentionsDataRoot() {
+    void aMissingImageFolderIsExitOneAndSaysWhereRelativePathsStart() {
         Path f = Cli.write(tmp.resolve("missing.yaml"), Cli.tinyYaml("missing", tmp.resolve("nowhere"), 1, ""));
         Cli.Out r = Cli.run("run", f.toString(), "--data-root", tmp.resolve("no-data").toString(), "--results",
                 tmp.resolve("results-missing").toString());
         assertThat(r.code()).as("%s", r).isEqualTo(1);
+        // as docs/experiment-files.md says: a relative path is taken from the experiment file's folder
         assertThat(oneLine(r)).startsWith("runner: ").contains(tmp.resolve("nowhere").toString())
-                .contains("--data-root");
+                .contains("a relative path is taken from the folder of the experiment file").doesNotContain("--data-root");
         assertThat(tmp.resolve("results-missing")).doesNotExist();
     }
 
@@ -108,8 +109,8 @@ class CommandsCliTest {
         Path file = Files.writeString(tmp.resolve("a-file"), "x");
         Cli.Out r2 = Cli.run("run", f.toString(), "--data-root", file.toString(), "--results",
                 tmp.resolve("results-cifar").toString());
-        assertThat(r2.code()).as("%s", r2).isEqualTo(1);
-        assertThat(oneLine(r2)).contains(file.toString()).contains("--data-root");
+        assertThat(r2.code()).as("%s", r2).isEqualTo(2);
+        assertThat(oneLine(r2)).isEqualTo("runner: --data-root " + file + ": not a folder");
         assertThat(tmp.resolve("results-cifar")).doesNotExist();
     }
 
@@ -132,7 +133,12 @@ class CommandsCliTest {
         assertThat(r.out()).contains("good").contains("1 epochs, batch 6, sgd lr 0.05000")
                 .contains("conv1").contains("maxpool1").contains("fc1")
                 .containsPattern("total trainable parameters \\(5 layers\\) +223")
-                .containsPattern("(?m)^training: (onednn|dl4j: .+)$");
+                .containsPattern("(?m)^engine: onednn on cpu \\(auto: the oneDNN step on the CPU\\)$");
+        Cli.Out forced = Cli.run("check", good.toString(), "--engine", "dl4j");
+        assertThat(forced.out()).containsPattern("(?m)^engine: dl4j on cpu \\(engine dl4j asked for\\)$");
+        Cli.Out bad = Cli.run("check", good.toString(), "--engine", "tpu");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("engine").contains("auto, onednn, dl4j");
         Cli.Out set = Cli.run("check", good.toString(), "--set", "model.layers[0].conv.filters=8");
         assertThat(set.code()).isZero();
         // conv 8x3x3x3+8 = 224, dense 72*3+3 = 219
@@ -174,5 +180,24 @@ class CommandsCliTest {
         Cli.Out badWarmup = Cli.run("bench", good.toString(), "--warmup", "-1");
         assertThat(badWarmup.code()).isEqualTo(2);
         assertThat(oneLine(badWarmup)).contains("--warmup");
+    }
+
+    @Test
+    void resultsAndDataRootProblemsAreFoundBeforeAnyDataIsLoaded() throws Exception {
+        // CIFAR-10 from a closed port: had the data been loaded first, the download error would come instead
+        Path f = Cli.write(tmp.resolve("early.yaml"), "data: {dataset: {cifar10: {url: 'http://127.0.0.1:1/c.tar.gz',"
+                + " md5: 00000000000000000000000000000000}}}\nmodel: {input: [3, 32, 32], layers: [flatten,"
+                + " {dense: 10}]}\noptimizer: {sgd: {lr: 0.01}}\n");
+        Path aFile = Files.writeString(tmp.resolve("results-file"), "x");
+        Cli.Out r = Cli.run("run", f.toString(), "--results", aFile.toString(), "--data-root",
+                tmp.resolve("early-root").toString());
+        assertThat(r.code()).as("%s", r).isEqualTo(2);
+        assertThat(r.errLines()).containsExactly("runner: --results " + aFile + ": not a folder");
+        Cli.Out under = Cli.run("run", f.toString(), "--results", aFile.resolve("sub").toString(), "--data-root",
+                tmp.resolve("early-root").toString());
+        assertThat(under.code()).as("%s", under).isEqualTo(2);
+        assertThat(under.errLines()).containsExactly("runner: --results " + aFile.resolve("sub")
+                + ": cannot be created (" + aFile + " is not a folder)");
+        assertThat(tmp.resolve("early-root")).doesNotExist();
     }
 }

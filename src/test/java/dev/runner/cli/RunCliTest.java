@@ -148,7 +148,9 @@ class RunCliTest {
         assertThat(texts(p.get("command_line"))).containsExactly("run", file.toString(), "--results",
                 results.toString(), "--data-root", tmp.toString());
         assertThat(p.get("end_time").isTextual()).isTrue();
-        assertThat(p.get("training_path").asText()).matches("onednn|dl4j: .+");
+        assertThat(p.get("engine").get("engine").asText()).isEqualTo("onednn");
+        assertThat(p.get("engine").get("device").asText()).isEqualTo("cpu");
+        assertThat(p.get("engine").get("why").asText()).isEqualTo("auto: the oneDNN step on the CPU");
 
         // summary.txt is check's table; log.txt has the lab report's accuracy lines
         assertThat(Files.readString(run.resolve("summary.txt"))).contains("conv1").contains("fc1")

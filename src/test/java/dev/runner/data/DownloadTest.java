@@ -71,6 +71,27 @@ class DownloadTest {
                 out.write(evilArchive);
             }
         });
+        server.createContext("/chunked.tar.gz", ex -> {
+            requests.incrementAndGet();
+            ex.sendResponseHeaders(200, 0); // chunked: no length announced
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(archive);
+            }
+        });
+        server.createContext("/trickle.tar.gz", ex -> {
+            requests.incrementAndGet();
+            ex.sendResponseHeaders(200, archive.length);
+            long end = System.nanoTime() + 5_000_000_000L; // never longer than the test could need
+            try (OutputStream out = ex.getResponseBody()) {
+                for (int i = 0; i < archive.length && System.nanoTime() < end; i++) {
+                    out.write(archive[i]);
+                    out.flush();
+                    Thread.sleep(20);
+                }
+            } catch (InterruptedException | IOException e) {
+                // the client went away
+            }
+        });
         server.createContext("/missing.tar.gz", ex -> {
             requests.incrementAndGet();
             ex.sendResponseHeaders(404, -1);
@@ -242,5 +263,84 @@ class DownloadTest {
                 .isInstanceOf(UserError.class)
                 .hasMessageContaining("does not hold cifar-10-batches-bin/");
         assertThat(TestData.listing(root)).containsExactly(CifarDownload.ARCHIVE);
+    }
+
+    /** A tar.gz whose entry {@code cifar-10-batches-bin/data_batch_1.bin} is a link (symbolic or hard) to /etc/passwd. */
+    static byte[] tarWithLink(byte linkFlag) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+                new org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream(bytes))) {
+            tar.putArchiveEntry(new org.apache.commons.compress.archivers.tar.TarArchiveEntry("cifar-10-batches-bin/"));
+            tar.closeArchiveEntry();
+            var link = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(
+                    "cifar-10-batches-bin/data_batch_1.bin", linkFlag);
+            link.setLinkName("/etc/passwd");
+            tar.putArchiveEntry(link);
+            tar.closeArchiveEntry();
+        }
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void linkEntriesAreRefusedNotExtractedAsEmptyFiles() throws Exception {
+        for (byte flag : new byte[] {org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK,
+                org.apache.commons.compress.archivers.tar.TarConstants.LF_LINK}) {
+            byte[] linked = tarWithLink(flag);
+            Path root = tmp.resolve("root" + flag);
+            Files.createDirectories(root);
+            Files.write(root.resolve(CifarDownload.ARCHIVE), linked);
+            assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5(linked)), root, s -> { }, RECORDS))
+                    .isInstanceOf(UserError.class)
+                    .hasMessageContaining("has a link or special entry 'cifar-10-batches-bin/data_batch_1.bin'")
+                    .hasMessageNotContaining("\n");
+            assertThat(TestData.listing(root)).containsExactly(CifarDownload.ARCHIVE);
+        }
+    }
+
+    @Test
+    void aDownloadLargerThanTheCapStops() throws Exception {
+        long saved = CifarDownload.maxBytes;
+        CifarDownload.maxBytes = archive.length / 2;
+        try {
+            Path root = tmp.resolve("root");
+            assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5), root, s -> { }, RECORDS))
+                    .isInstanceOf(UserError.class)
+                    .hasMessageContaining("announces " + archive.length + " bytes, more than the "
+                            + archive.length / 2);
+            assertThat(TestData.listing(root)).isEmpty();
+            // a server that does not say how much it sends is stopped at the cap
+            assertThatThrownBy(() -> Datasets.load(spec(url("/chunked.tar.gz"), md5), root, s -> { }, RECORDS))
+                    .isInstanceOf(UserError.class)
+                    .hasMessageContaining("stopped: more than " + archive.length / 2 + " bytes");
+            assertThat(TestData.listing(root)).isEmpty();
+            // and an archive that extracts to more than the cap is refused
+            CifarDownload.maxBytes = RECORDS * 3073L * 3;
+            Path root2 = tmp.resolve("root2");
+            Files.createDirectories(root2);
+            Files.write(root2.resolve(CifarDownload.ARCHIVE), archive);
+            assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5), root2, s -> { }, RECORDS))
+                    .isInstanceOf(UserError.class)
+                    .hasMessageContaining("extracts to more than " + CifarDownload.maxBytes + " bytes");
+            assertThat(TestData.listing(root2)).containsExactly(CifarDownload.ARCHIVE);
+        } finally {
+            CifarDownload.maxBytes = saved;
+        }
+    }
+
+    @Test
+    void aTrickleThatNeverEndsHitsTheOverallDeadline() throws Exception {
+        long saved = CifarDownload.deadlineMs;
+        CifarDownload.deadlineMs = 500;
+        try {
+            Path root = tmp.resolve("root");
+            // every read gets a byte well within the read timeout, so only the deadline can stop it
+            assertThatThrownBy(() -> Datasets.load(spec(url("/trickle.tar.gz"), md5), root, s -> { }, RECORDS))
+                    .isInstanceOf(UserError.class)
+                    .hasMessageContaining("stopped: not done after 500 ms")
+                    .hasMessageNotContaining("\n");
+            assertThat(TestData.listing(root)).isEmpty();
+        } finally {
+            CifarDownload.deadlineMs = saved;
+        }
     }
 }

@@ -92,11 +92,16 @@ class ImageFolderTest {
     }
 
     @Test
-    void datasetsLoadResolvesARelativePathInsideTheDataRoot() throws IOException {
+    void aRelativePathIsNotLookedUpInTheDataRoot() throws IOException {
+        // the spec makes a relative path absolute from the experiment file's folder; the data root plays no part
         folder(4, 4);
         DataSpec spec = new DataSpec(new DataSpec.ImageFolder(Path.of("imgs"), null), 2, 2, true, List.of(), null);
-        LoadedData data = Datasets.load(spec, tmp, s -> { });
-        assertThat(data.classes()).containsExactly("ant", "bee", "cat");
+        assertThatThrownBy(() -> Datasets.load(spec, tmp, s -> { })).isInstanceOf(UserError.class)
+                .hasMessage("image folder imgs must contain train/<class>/ and test/<class>/ folders (check"
+                        + " data.dataset.imagefolder.path: a relative path is taken from the folder of the experiment"
+                        + " file that says it)");
+        assertThat(Datasets.load(new DataSpec(new DataSpec.ImageFolder(tmp.resolve("imgs"), null), 2, 2, true,
+                List.of(), null), tmp, s -> { }).classes()).containsExactly("ant", "bee", "cat");
     }
 
     @Test
@@ -171,5 +176,30 @@ class ImageFolderTest {
         png(d.resolve("test/dog/z.png"), 3, 4, 4);
         assertThatThrownBy(() -> ImageFolderLoader.load(d, null, s -> { }, 1))
                 .isInstanceOf(UserError.class).hasMessageContaining("is a class that train/ does not have");
+    }
+
+    /** A real 2x2 PNG whose header then says {@code w x h} (the IHDR chunk rewritten, its CRC fixed). */
+    static byte[] pngDeclaring(int w, int h) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB), "png", b);
+        byte[] png = b.toByteArray();
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(png);
+        buf.putInt(16, w).putInt(20, h);              // 8 signature + 4 length + 4 "IHDR"
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17);                       // "IHDR" + 13 data bytes
+        buf.putInt(29, (int) crc.getValue());
+        return png;
+    }
+
+    @Test
+    void anImageDeclaringHugeDimensionsIsRefusedBeforeItsPixelsAreAllocated() throws IOException {
+        Path f = tmp.resolve("huge.png");
+        Files.write(f, pngDeclaring(30000, 30000));
+        assertThatThrownBy(() -> ImageFolderLoader.decode(f)).isInstanceOf(UserError.class)
+                .hasMessage("image " + f + " declares 30000x30000 pixels (width x height), more than the "
+                        + ImageFolderLoader.MAX_PIXELS + " an image may have here; fix or remove it");
+        Files.write(f, pngDeclaring(3, 2));
+        assertThatThrownBy(() -> ImageFolderLoader.decode(f)).isInstanceOf(UserError.class)
+                .hasMessageStartingWith("cannot read image " + f);
     }
 }

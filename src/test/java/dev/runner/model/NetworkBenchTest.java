@@ -20,8 +20,10 @@ class NetworkBenchTest {
             assertThat(r.evalImagesPerS()).isPositive().isFinite();
             assertThat(r.params()).isEqualTo(62_006);
             Map<String, Object> m = r.toMap();
-            assertThat(m.keySet()).startsWith("train_images_per_s", "eval_images_per_s", "params", "training_path");
-            assertThat(m.get("training_path")).isEqualTo(net.trainingPath());
+            assertThat(m.keySet()).startsWith("train_images_per_s", "eval_images_per_s", "params", "engine", "device",
+                    "engine_why");
+            assertThat(m.get("engine")).isEqualTo(net.placement().engine());
+            assertThat(m.get("device")).isEqualTo("cpu");
             assertThat((Long) m.get("peak_rss_mb")).isPositive();
             assertThat(m).containsEntry("steps", 5).containsEntry("warmup", 2);
         }

@@ -34,7 +34,7 @@ class FeatureMapsFromNetworkTest {
         }
 
         @Override
-        public String trainingPath() {
+        public dev.runner.model.Placement placement() {
             throw new UnsupportedOperationException();
         }
 

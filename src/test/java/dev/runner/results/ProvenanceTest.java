@@ -61,4 +61,12 @@ class ProvenanceTest {
         assertThat(n.get("end_time").asText()).isEqualTo("2026-11-27T23:10:00Z");
         assertThat(n.get("start_time").asText()).isEqualTo("2026-11-27T22:30:01Z");
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(20)
+    void aLookupThatHangsIsCutOffAtItsTimeout() {
+        // a command that never writes and never ends: with the old pipe read it blocked for its whole 30 s
+        assertThat(Provenance.output(java.util.List.of("sleep", "30"), 300)).isNull();
+        assertThat(Provenance.output(java.util.List.of("echo", "abc"), 10_000)).isEqualTo("abc");
+    }
 }

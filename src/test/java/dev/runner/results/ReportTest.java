@@ -208,4 +208,16 @@ class ReportTest {
                 .isEqualTo("name  type  params\nconv1 conv  456\n----\ntotal trainable parameters (1 layers)  456");
         assertThat(Report.networkTable("no table here\n")).isEqualTo("no table here");
     }
+
+    @Test
+    void aNameWithALineBreakOrMarkupStaysLiteralText() throws Exception {
+        String crafted = CraftedRuns.ORIGIN_METRICS.replaceFirst("\"name\"\\s*:\\s*\"origin\"",
+                "\"name\": \"x\\\\n# Owned [link](http://evil) <img src=x> *bold*\"");
+        assertThat(crafted).isNotEqualTo(CraftedRuns.ORIGIN_METRICS);
+        Path run = CraftedRuns.write(root, "crafted", "20261127-140000", CraftedRuns.ORIGIN_YAML, crafted);
+        String md = Report.render(List.of(run), root);
+        assertThat(md).doesNotContain("\n# Owned").doesNotContain("[link](").doesNotContain("<img")
+                .contains("## 1. x \\# Owned \\[link\\](http://evil) &lt;img src=x&gt; \\*bold\\*\n");
+        assertThat(md.lines().filter(l -> l.startsWith("#"))).allMatch(l -> !l.startsWith("# Owned"));
+    }
 }

@@ -22,7 +22,7 @@ final class Describe {
                     + " p" + (c.padding() == null ? "same" : Arrays.toString(c.padding())) + " d"
                     + Arrays.toString(c.dilation()) + " bias " + c.bias() + " act " + c.activation();
         if (l instanceof LayerSpec.Pool p)
-            return p.kind() + "pool k" + Arrays.toString(p.kernel()) + " s" + Arrays.toString(p.stride()) + " p"
+            return p.kind() + " k" + Arrays.toString(p.kernel()) + " s" + Arrays.toString(p.stride()) + " p"
                     + (p.padding() == null ? "same" : Arrays.toString(p.padding()));
         return l.toString();
     }

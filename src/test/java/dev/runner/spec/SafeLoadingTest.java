@@ -50,7 +50,7 @@ class SafeLoadingTest {
         Files.write(t, new byte[10 * 1024 * 1024]);
         long start = System.nanoTime();
         assertThatThrownBy(() -> ExperimentLoader.load(t)).isInstanceOf(SpecException.class)
-                .hasMessage(t + ": file is 10485760 bytes; experiment files are limited to 1000000 bytes");
+                .hasMessage(t + ": file is larger than 1000000 bytes, the limit for experiment files");
         assertThat(System.nanoTime() - start).isLessThan(1_000_000_000L);
     }
 
@@ -80,5 +80,41 @@ class SafeLoadingTest {
     void missingFile() {
         assertThatThrownBy(() -> ExperimentLoader.load(dir.resolve("none.yaml")))
                 .hasMessage(dir.resolve("none.yaml") + ": file not found");
+    }
+
+    @Test
+    void aFileThatClaimsToBeEmptyButNeverEndsIsRefused() {
+        // /dev/zero: Files.size() says 0, reading never ends
+        Path zero = Path.of("/dev/zero");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(zero));
+        assertThatThrownBy(() -> ExperimentLoader.load(zero)).isInstanceOf(SpecException.class)
+                .hasMessage("/dev/zero: not a regular file");
+    }
+
+    @Test
+    void aFileThatIsNotUtf8NamesTheFirstBadByte() throws IOException {
+        Files.write(t, "name: a\ndescription: caf".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Files.write(t, new byte[] {(byte) 0xE9, '\n'}, java.nio.file.StandardOpenOption.APPEND);
+        assertThatThrownBy(() -> ExperimentLoader.load(t)).isInstanceOf(SpecException.class)
+                .hasMessage(t + ":2:17: not UTF-8 text (byte 0xE9); save the file as UTF-8");
+    }
+
+    @Test
+    void extendsNamesOnlyExperimentFilesAndNeverQuotesAnotherFile() throws IOException {
+        Path secret = Files.writeString(dir.resolve("secret.txt"), "root:hunter2:19000:0:99999:7:::\n");
+        Path child = y.write("child.yaml", "extends: secret.txt\nepochs: 1\n");
+        assertThatThrownBy(() -> ExperimentLoader.load(child)).isInstanceOf(SpecException.class)
+                .hasMessage(child + ":1:10: extends: can only name an experiment file (.yaml or .yml), not " + secret)
+                .hasMessageNotContaining("hunter2");
+        Path etc = y.write("etc.yaml", "extends: /etc/passwd\n");
+        assertThatThrownBy(() -> ExperimentLoader.load(etc)).isInstanceOf(SpecException.class)
+                .hasMessageContaining("extends: can only name an experiment file (.yaml or .yml), not /etc/passwd")
+                .hasMessageNotContaining("root:");
+        // a .yaml file that is not an experiment (its top is not a map): named, never quoted
+        Path other = Files.writeString(dir.resolve("other.yaml"), "hunter2-token-value\n");
+        Path child2 = y.write("child2.yaml", "extends: other.yaml\n");
+        assertThatThrownBy(() -> ExperimentLoader.load(child2)).isInstanceOf(SpecException.class)
+                .hasMessage(child2 + ":1:10: extends: " + other + " is not an experiment file (its top level is not"
+                        + " a map of keys)");
     }
 }

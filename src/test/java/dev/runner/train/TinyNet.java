@@ -53,8 +53,8 @@ final class TinyNet implements Network {
     }
 
     @Override
-    public String trainingPath() {
-        return "dl4j: a test network";
+    public dev.runner.model.Placement placement() {
+        return new dev.runner.model.Placement("dl4j", "cpu", "a test network");
     }
 
     @Override

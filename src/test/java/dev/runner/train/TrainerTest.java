@@ -35,7 +35,7 @@ class TrainerTest {
     static Experiment exp(String name, int epochs, double lr, boolean evalTrain, int every) {
         OptimizerSpec opt = new OptimizerSpec("sgd", lr, null, 0.9, 0, false, 1e-3, 0.9, 0.999, 1e-8);
         return new Experiment(name, "", 42, null, null, opt, new ScheduleSpec.Cosine(0, null), epochs, null,
-                new EvaluateSpec(evalTrain, true), null, new CheckpointSpec(every), null, Map.of());
+                new EvaluateSpec(evalTrain, true), null, new CheckpointSpec(every), null, Map.of(), "auto");
     }
 
     TinyNet compile(Experiment e) {
@@ -65,7 +65,7 @@ class TrainerTest {
         assertThat(f.getFileName().toString()).matches("\\d{8}-\\d{6}");
         try (Stream<Path> s = Files.list(f)) {
             assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("experiment.yaml",
-                    "metrics.json", "provenance.json", "summary.txt", "log.txt", "model.zip");
+                    "metrics.json", "provenance.json", "summary.txt", "log.txt", "model.zip", "lock");
         }
         assertThat(Files.readString(f.resolve("experiment.yaml"))).isEqualTo("name: x\n");
 

@@ -1,6 +1,8 @@
 package dev.runner.model;
 
 import java.util.Map;
+import dev.runner.model.onednn.Mem;
+import dev.runner.model.onednn.OneDnnStep;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -11,7 +13,10 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A ComputationGraph whose updater takes its cheap path. DL4J M2.1's updater treats a gradient as "external"
+ * The ComputationGraph every network is: its forward and backward passes run on the engine chosen for it (the
+ * {@link OneDnnStep} it is given, or DL4J's own layers), and its updater takes its cheap path.
+ *
+ * <p>The updater's cheap path. DL4J M2.1's updater treats a gradient as "external"
  * (computed in another network) when {@code gradient.gradient()} is not the very array of the network's
  * flattened gradients, and a ComputationGraph's gradient never is: {@code DefaultGradient.gradient()} returns a
  * fresh reshaped view each call. The external path then cuts a parameter view and a gradient view out of the
@@ -23,19 +28,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * fresh reshaped view of the flattened parameters, never the array itself, so the stock method copied every
  * parameter onto itself each step (19.6 MB for ResNet9). Here a view of exactly that memory is recognised.
  */
-final class LeanGraph extends ComputationGraph {
-    private DnnlTrainingStep fastStep;
+final class EngineGraph extends ComputationGraph {
+    private OneDnnStep oneDnn;
     /** The labels last set (ComputationGraph keeps its own private). */
     private INDArray[] labelsSet;
 
-    LeanGraph(ComputationGraphConfiguration configuration) {
+    EngineGraph(ComputationGraphConfiguration configuration) {
         super(configuration);
     }
 
-    /** {@code graph} itself if it is one, else a LeanGraph with its configuration, parameters and updater state. */
-    static LeanGraph of(ComputationGraph graph) {
-        if (graph instanceof LeanGraph lean) return lean;
-        LeanGraph g = new LeanGraph(graph.getConfiguration());
+    /** {@code graph} itself if it is one, else an EngineGraph with its configuration, parameters and updater state. */
+    static EngineGraph of(ComputationGraph graph) {
+        if (graph instanceof EngineGraph e) return e;
+        EngineGraph g = new EngineGraph(graph.getConfiguration());
         g.init(graph.params(), false);
         ComputationGraphUpdater u = graph.getUpdater(false);
         if (u != null && u.getStateViewArray() != null) {
@@ -55,37 +60,43 @@ final class LeanGraph extends ComputationGraph {
     static boolean sameMemory(INDArray a, INDArray b) {
         // a reshape wraps the same memory in a new DataBuffer: compare where the first elements are
         return a != null && b != null && a.dataType() == b.dataType() && a.length() == b.length()
-                && DnnlTrainingStep.address(a) == DnnlTrainingStep.address(b)
+                && Mem.address(a) == Mem.address(b)
                 && a.elementWiseStride() == 1 && b.elementWiseStride() == 1;
     }
 
     /**
-     * Runs the training step's forward and backward passes on {@code step} from now on, where the inputs allow
-     * (one input, one label array, no masks); null for DL4J's own. Training listeners get every call but
-     * {@code onForwardPass}: the step has no DL4J activations to give them (the runner registers none).
+     * Runs forward and backward passes on {@code step} from now on (null: DL4J's layers). Training listeners get
+     * every call but {@code onForwardPass}: the step has no DL4J activations to give them (the runner registers
+     * none).
      */
-    void trainWith(DnnlTrainingStep step) {
-        if (fastStep != null && fastStep != step) fastStep.close();   // its plans' native buffers, now
-        this.fastStep = step;
+    void trainWith(OneDnnStep step) {
+        if (oneDnn != null && oneDnn != step) oneDnn.close();   // its plans' native buffers, now
+        this.oneDnn = step;
+        this.stepGradient = step == null ? null : new OwnView(step.gradientViews(), getFlattenedGradients());
     }
 
-    /** The oneDNN training step in use, or null. */
-    DnnlTrainingStep trainingStep() {
-        return fastStep;
+    private Gradient stepGradient;
+
+    /** The oneDNN step in use, or null. */
+    OneDnnStep oneDnnStep() {
+        return oneDnn;
     }
 
     @Override
     public void computeGradientAndScore() {
-        DnnlTrainingStep step = fastStep;
-        INDArray[] in = getInputs();
-        INDArray[] labels = labelsSet;
-        if (step == null || in == null || in.length != 1 || labels == null || labels.length != 1
-                || getInputMaskArrays() != null || getLabelMaskArrays() != null || !step.accepts(in[0])) {
+        OneDnnStep step = oneDnn;
+        if (step == null) {
             super.computeGradientAndScore();
             return;
         }
+        INDArray[] in = getInputs();
+        INDArray[] labels = labelsSet;
+        if (in == null || in.length != 1 || labels == null || labels.length != 1 || getInputMaskArrays() != null
+                || getLabelMaskArrays() != null) {
+            throw new IllegalStateException("the oneDNN step takes one input array and one label array, no masks");
+        }
         double loss = step.run(in[0], labels[0]);
-        gradient = step.gradient();
+        gradient = stepGradient;
         score = loss + calcRegularizationScore(true);
         for (TrainingListener l : getListeners()) l.onBackwardPass(this);
     }

@@ -1,0 +1,210 @@
+package dev.runner.model.onednn;
+
+import dev.runner.spec.LayerNode;
+import dev.runner.spec.ModelSpec;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.dnnl.stream;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The oneDNN engine: a network's training step (forward pass, softmax cross-entropy, backward pass) and its
+ * inference, run as plans of oneDNN primitives called through oneDNN's own Java API, built from the model spec by
+ * one {@link Emitters emitter} per layer kind.
+ *
+ * <p>Why: through ND4J, every layer call builds its oneDNN primitive again, reorders its input and output between
+ * the graph's plain layout and oneDNN's blocked one, and goes through ND4J's op set-up (about 35 us a call). Here
+ * the primitives are built once per input shape (batch size and image size; a few are kept); activations and
+ * their gradients stay in the layouts oneDNN picks from one layer to the next.
+ *
+ * <p>What stays DL4J's: the parameters and gradients are the graph's own flattened arrays (the plan reads the
+ * weights and writes the gradients in place, with DL4J's meaning: sums over the batch, and batch norm's running
+ * statistics as the "gradient" DL4J's updater subtracts); the updater, weight decay, schedules, iteration counts,
+ * feature maps and serialisation are untouched.
+ */
+public final class OneDnnStep implements AutoCloseable {
+    /** Plans kept at once per mode: the batch size and the smaller last batches (of a training and a test set). */
+    private static final int PLANS = 3;
+
+    private final ComputationGraph graph;
+    private final StepGraph steps;
+    private final boolean nhwc;
+    private final long channels;
+    private final long seed;
+    private final Map<String, INDArray> gradientViews = new LinkedHashMap<>();
+    private final long paramsAddress;
+    private final Map<List<Long>, Plan> plans = new LinkedHashMap<>();
+    private final Map<List<Long>, Plan> inferencePlans = new LinkedHashMap<>();
+    private engine eng;
+    private stream strm;
+
+    /** Something in a spec the step cannot run: the layer (null: the model as a whole) and why. */
+    public record Refusal(LayerNode node, String reason) {}
+
+    private OneDnnStep(ComputationGraph graph, ModelSpec spec, String layout, long seed) {
+        this.graph = graph;
+        this.steps = new StepGraph(spec);
+        this.nhwc = layout.equals("NHWC");
+        this.channels = spec.input()[0];
+        this.seed = seed;
+        this.paramsAddress = Mem.address(graph.params());
+        if (graph.getFlattenedGradients() == null) graph.initGradientsView();
+        for (Layer l : graph.getLayers()) {
+            if (l.numParams() == 0) continue;
+            String name = l.conf().getLayer().getLayerName();
+            l.conf().getLayer().initializer().getGradientsFromFlattened(l.conf(), l.getGradientsViewArray())
+                    .forEach((k, v) -> gradientViews.put(name + "_" + k, v));
+        }
+    }
+
+    /**
+     * The step for {@code graph}, compiled from {@code spec} ({@link #refusal} must be null for it).
+     *
+     * @param layout "NCHW" or "NHWC": the layout of the features it is given
+     * @param seed   the experiment's seed: the dropout masks' (see {@link DropoutMask})
+     */
+    public static OneDnnStep of(ComputationGraph graph, ModelSpec spec, String layout, long seed) {
+        return new OneDnnStep(graph, spec, layout, seed);
+    }
+
+    /** What in {@code spec} the step cannot run, or null when it runs all of it. */
+    public static Refusal refusal(ModelSpec spec) {
+        StepGraph.Problem p = StepGraph.check(spec, Emitters.BY_KIND);
+        return p == null ? null : new Refusal(p.node(), p.reason());
+    }
+
+    /** What in {@code spec} the step could not run if it had emitters for {@code kinds} only, or null. */
+    public static Refusal refusal(ModelSpec spec, Set<String> kinds) {
+        Map<String, Emitter> some = new LinkedHashMap<>();
+        for (String k : kinds) some.put(k, Emitters.BY_KIND.get(k));
+        StepGraph.Problem p = StepGraph.check(spec, some);
+        return p == null ? null : new Refusal(p.node(), p.reason());
+    }
+
+    private static String loadFailure;
+    private static boolean loadTried;
+
+    /**
+     * Why the step cannot run in this process, or null: a backend other than ND4J's CPU one (the graph's arrays
+     * are then not in host memory), or oneDNN's library not loading.
+     */
+    public static synchronized String unavailable() {
+        String backend = Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend");
+        if (!"CPU".equalsIgnoreCase(backend)) return "the oneDNN step runs on the CPU, and ND4J runs on " + backend;
+        if (!loadTried) {
+            loadTried = true;
+            try {
+                org.bytedeco.javacpp.Loader.load(dnnl.class);
+            } catch (Throwable t) {   // UnsatisfiedLinkError, NoClassDefFoundError: a build without it
+                loadFailure = "oneDNN's library did not load (" + t + ")";
+            }
+        }
+        return loadFailure;
+    }
+
+    /** The per-parameter views of the graph's flattened gradient that {@link #run} fills, keyed layer_param. */
+    public Map<String, INDArray> gradientViews() {
+        return gradientViews;
+    }
+
+    /**
+     * Forward and backward on one batch: fills the graph's gradient arrays and returns the mean cross-entropy
+     * (without any weight penalty). {@code features} are in the graph's input layout; {@code labels} one-hot
+     * (or any distribution) rows.
+     */
+    public double run(INDArray features, INDArray labels) {
+        Plan p = planFor(features, true);
+        if (labels.rank() != 2 || labels.size(0) != p.batch || labels.size(1) != p.classes()) {
+            throw new IllegalArgumentException("labels of shape " + Arrays.toString(labels.shape())
+                    + " for " + p.batch + " examples of " + p.classes() + " classes");
+        }
+        return p.run(features, labels);
+    }
+
+    /** Whether {@code features} are images of the network's channel count in its layout (any size, any batch). */
+    public boolean accepts(INDArray features) {
+        return features.rank() == 4 && features.size(nhwc ? 3 : 1) == channels;
+    }
+
+    /** Class probabilities for {@code features} in inference mode (batch norm with its running statistics). */
+    public INDArray output(INDArray features) {
+        return planFor(features, false).infer(features);
+    }
+
+    /** The ReLUs that run inside the batch norm before them. */
+    public Set<String> fusedRelus() {
+        return steps.fusedRelus;
+    }
+
+    /** The plan for a batch of {@code features}, built if needed. */
+    private Plan planFor(INDArray features, boolean training) {
+        if (!accepts(features)) {
+            throw new IllegalArgumentException("features of shape " + Arrays.toString(features.shape())
+                    + " are not a batch of " + channels + "-channel images in " + (nhwc ? "NHWC" : "NCHW"));
+        }
+        if (Mem.address(graph.params()) != paramsAddress) {
+            throw new IllegalStateException("the graph's parameters moved since the step was built");
+        }
+        long n = features.size(0);
+        long h = features.size(nhwc ? 1 : 2);
+        long w = features.size(nhwc ? 2 : 3);
+        List<Long> key = List.of(n, h, w);
+        Map<List<Long>, Plan> cache = training ? plans : inferencePlans;
+        Plan p = cache.get(key);
+        if (p != null) return p;
+        if (eng == null) {
+            eng = new engine(engine.kind.cpu, 0);
+            strm = new stream(eng);
+        }
+        if (cache.size() >= PLANS) cache.remove(cache.keySet().iterator().next()).close();
+        p = new Plan(this, steps, eng, strm, new long[] {n, channels, h, w}, nhwc, training);
+        cache.put(key, p);
+        return p;
+    }
+
+    // for the emitters
+
+    /** A parameter of a layer (W, b, gamma, beta, mean, var, log10stdev). */
+    INDArray param(String layer, String key) {
+        INDArray a = graph.getLayer(layer).getParam(key);
+        if (a == null || a.dataType() != DataType.FLOAT) throw new IllegalStateException(layer + ": no float " + key);
+        return a;
+    }
+
+    /** The gradient view of a layer's parameter. */
+    INDArray gradient(String layer, String key) {
+        INDArray g = gradientViews.get(layer + "_" + key);
+        if (g == null) throw new IllegalStateException(layer + ": no gradient of " + key);
+        return g;
+    }
+
+    Layer layer(String name) {
+        return graph.getLayer(name);
+    }
+
+    long seed() {
+        return seed;
+    }
+
+    /** The graph's iteration count: the number of this step, from 0. */
+    long iteration() {
+        return graph.getIterationCount();
+    }
+
+    @Override
+    public void close() {
+        for (Plan p : plans.values()) p.close();
+        for (Plan p : inferencePlans.values()) p.close();
+        plans.clear();
+        inferencePlans.clear();
+    }
+}

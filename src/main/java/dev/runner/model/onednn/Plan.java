@@ -1,0 +1,316 @@
+package dev.runner.model.onednn;
+
+import static dev.runner.model.onednn.Mem.floats;
+import static dev.runner.model.onednn.Mem.plain;
+import static dev.runner.model.onednn.Mem.same;
+
+import dev.runner.spec.LayerNode;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.binary;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.reorder;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The plan for one input shape: the primitives of a forward pass (and, for training, the softmax cross-entropy and
+ * the backward pass), built once by the emitters and run as a list of steps. Values stay in the layouts oneDNN
+ * picks from one layer to the next; only the input, the flatten and the weights are reordered.
+ */
+final class Plan implements AutoCloseable {
+    final OneDnnStep step;
+    final engine eng;
+    final stream strm;
+    final long batch;
+    /** Training (forward, loss, backward) or inference (forward with batch norm's running statistics). */
+    final boolean training;
+    /** oneDNN's propagation kind for the forward primitives. */
+    final dnnl.prop_kind fwd;
+    final List<Runnable> forward = new ArrayList<>();
+    final List<Runnable> backward = new ArrayList<>();
+    private final Map<String, Tensor> tensors = new HashMap<>();
+    private final StepGraph graph;
+    /** The buffers this plan allocated, freed by {@link #close}. */
+    private final List<Pointer> owned = new ArrayList<>();
+    private final memory input;
+    private FloatBuffer logits;
+    private FloatBuffer logitsDiff;
+    private int classes;
+    /** The node being built, for error messages. */
+    private String building = "";
+
+    /**
+     * @param inDims the input's [N, C, H, W]
+     * @param nhwc   whether the features come in NHWC
+     */
+    Plan(OneDnnStep step, StepGraph graph, engine eng, stream strm, long[] inDims, boolean nhwc, boolean training) {
+        this.step = step;
+        this.graph = graph;
+        this.eng = eng;
+        this.strm = strm;
+        this.batch = inDims[0];
+        this.training = training;
+        this.fwd = training ? dnnl.prop_kind.forward_training : dnnl.prop_kind.forward_inference;
+        memory.desc inMd = plain(inDims, nhwc ? memory.format_tag.nhwc : memory.format_tag.nchw);
+        input = new memory(inMd, eng, new Mem.Raw(0));
+        register(StepGraph.INPUT, new Tensor(inDims, inMd, input));
+        List<Runnable> backwardBuilders = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (LayerNode node : graph.nodes) {
+            building = node.name();
+            List<Tensor> ins = new ArrayList<>();
+            for (String i : StepGraph.inputs(node)) ins.add(tensors.get(i));
+            try {
+                backwardBuilders.add(Emitters.of(node.layer().kind()).emit(this, node, ins));
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(node.name() + ": " + e.getMessage(), e);
+            }
+            names.add(node.name());
+        }
+        building = "loss";
+        Runnable lossBack = loss(tensors.get(graph.output));
+        if (!training) return;
+        if (lossBack != null) lossBack.run();
+        // the backward steps, in reverse order of the forward ones
+        for (int i = backwardBuilders.size() - 1; i >= 0; i--) {
+            building = names.get(i);
+            Runnable b = backwardBuilders.get(i);
+            if (b != null) b.run();
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Running
+
+    /** Class probabilities for {@code features}, [batch, classes]. */
+    INDArray infer(INDArray features) {
+        INDArray x = contiguous(features);
+        input.set_data_handle(new Mem.Raw(Mem.address(x)));
+        for (Runnable s : forward) s.run();
+        strm._wait();
+        input.set_data_handle(new Mem.Raw(0));
+        INDArray out;
+        try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            out = Nd4j.createUninitialized(DataType.FLOAT, batch, classes);
+        }
+        FloatBuffer o = floats(out);
+        float[] p = new float[classes];
+        for (int r = 0; r < batch; r++) {
+            softmax(r, p);
+            o.put(p);
+        }
+        return out;
+    }
+
+    /** Forward, loss and backward: fills the gradients and returns the mean cross-entropy. */
+    double run(INDArray features, INDArray labels) {
+        INDArray x = contiguous(features);
+        input.set_data_handle(new Mem.Raw(Mem.address(x)));
+        for (Runnable s : forward) s.run();
+        // softmax cross-entropy, as DL4J's LossMCXENT: the score clips p to [1e-10, 1 - 1e-10], the gradient not
+        INDArray y = contiguous(labels);
+        FloatBuffer yb = floats(y);
+        double sum = 0;
+        int k = classes;
+        float[] p = new float[k];
+        for (int r = 0; r < batch; r++) {
+            softmax(r, p);
+            for (int j = 0; j < k; j++) {
+                float pj = p[j];
+                float yj = yb.get(r * k + j);
+                if (yj != 0) sum -= yj * Math.log(Math.min(Math.max(pj, 1e-10), 1.0 - 1e-10));
+                logitsDiff.put(r * k + j, pj - yj);
+            }
+        }
+        for (Runnable s : backward) s.run();
+        strm._wait();
+        input.set_data_handle(new Mem.Raw(0));
+        return sum / batch;
+    }
+
+    int classes() {
+        return classes;
+    }
+
+    /** Row {@code r} of the logits as probabilities, into {@code p}. */
+    private void softmax(int r, float[] p) {
+        int k = p.length;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < k; j++) max = Math.max(max, logits.get(r * k + j));
+        double z = 0;
+        for (int j = 0; j < k; j++) z += Math.exp(logits.get(r * k + j) - max);
+        for (int j = 0; j < k; j++) p[j] = (float) (Math.exp(logits.get(r * k + j) - max) / z);
+    }
+
+    /** {@code x} as contiguous float32 in C order: itself, or a copy. */
+    private static INDArray contiguous(INDArray x) {
+        if (x.dataType() != DataType.FLOAT || x.ordering() != 'c' || !Shape.hasDefaultStridesForShape(x)) {
+            return x.castTo(DataType.FLOAT).dup('c');
+        }
+        return x;
+    }
+
+    /**
+     * The loss (softmax cross-entropy, computed in {@link #run}) on the output {@code out}: its logits read from a
+     * plain [N, classes] buffer, their gradient written into one.
+     */
+    private Runnable loss(Tensor out) {
+        if (out.dims.length != 2) throw new IllegalStateException("the output is not flat");
+        classes = (int) out.dims[1];
+        memory.desc nc = plain(out.dims, memory.format_tag.nc);
+        memory l = as(out.mem, nc, forward);
+        logits = floats(l.get_data_handle(), batch * classes);
+        if (!training) return null;
+        return () -> {
+            memory d;
+            if (same(out.md, nc) && !out.diffWritten) {
+                d = diffOf(out);
+                out.diffWritten = true;
+            } else {
+                d = alloc(nc);
+                contribute(out, d);
+            }
+            logitsDiff = floats(d.get_data_handle(), batch * classes);
+        };
+    }
+
+    // -----------------------------------------------------------------------------------------------------------
+    // Building: what the emitters use
+
+    /** Registers the value a layer outputs. */
+    void register(String name, Tensor t) {
+        t.consumers = graph.consumers.getOrDefault(name, 0);
+        tensors.put(name, t);
+    }
+
+    /** Registers {@code t}, a value read by the layer {@code name}, as that layer's output too (an identity). */
+    void alias(String name, Tensor t) {
+        int others = t.consumers - 1;
+        register(name, t);
+        t.consumers += others;
+    }
+
+    memory alloc(memory.desc md) {
+        memory m = new memory(md, eng);
+        owned.add(m);
+        return m;
+    }
+
+    Tensor newTensor(long[] dims, memory.desc md) {
+        return new Tensor(dims, md, alloc(md));
+    }
+
+    /** Adds a step running {@code p} on (argument, memory) pairs; a pair with no memory (no bias, say) is left out. */
+    void exec(List<Runnable> to, primitive p, Object... args) {
+        IntMemoryMap m = new IntMemoryMap();
+        for (int i = 0; i < args.length; i += 2) if (args[i + 1] != null) m.put((Integer) args[i], (memory) args[i + 1]);
+        String what = building + ": " + p.getClass().getSimpleName();
+        to.add(() -> {
+            try {
+                p.execute(strm, m);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("oneDNN step, " + what + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    void copy(List<Runnable> to, memory from, memory into) {
+        reorder r = new reorder(from, into);
+        to.add(() -> r.execute(strm, from, into));
+    }
+
+    /** {@code m} in layout {@code want}: itself, or a buffer it is reordered into by a step added to {@code to}. */
+    memory as(memory m, memory.desc want, List<Runnable> to) {
+        if (same(m.get_desc(), want)) return m;
+        memory r = alloc(want);
+        copy(to, m, r);
+        return r;
+    }
+
+    /** A one-dimensional parameter (or gradient) view as oneDNN memory over the same floats; null for null. */
+    memory vector(INDArray a) {
+        return a == null ? null : new memory(Mem.flatDesc(a), eng, new Mem.Raw(Mem.address(a)));
+    }
+
+    /** Memory of layout {@code md} over the same buffer as {@code m}. */
+    memory view(memory.desc md, memory m) {
+        return new memory(md, eng, m.get_data_handle());
+    }
+
+    memory diffOf(Tensor t) {
+        if (t.diff == null) t.diff = alloc(t.md);
+        return t.diff;
+    }
+
+    boolean needsDiff(Tensor t) {
+        return t.mem != input;
+    }
+
+    /**
+     * Where a consumer's backward step writes its part of {@code t}'s gradient (in {@code t}'s layout): the
+     * gradient itself for the first, a scratch buffer that {@code then} adds in for the others.
+     */
+    private memory contribution(Tensor t, List<Runnable> then) {
+        memory d = diffOf(t);
+        if (!t.diffWritten) {
+            t.diffWritten = true;
+            return d;
+        }
+        memory scratch = alloc(t.md);
+        binary add = new binary(new binary.primitive_desc(
+                new binary.desc(dnnl.algorithm.binary_add, t.md, t.md, t.md), eng));
+        IntMemoryMap m = new IntMemoryMap();
+        m.put(dnnl.DNNL_ARG_SRC_0, d);
+        m.put(dnnl.DNNL_ARG_SRC_1, scratch);
+        m.put(dnnl.DNNL_ARG_DST, d);
+        then.add(() -> add.execute(strm, m));
+        return scratch;
+    }
+
+    /** Runs {@code p} with its gradient output {@code diffArg} written into {@code t}'s gradient. */
+    void execInto(Tensor t, primitive p, int diffArg, Object... args) {
+        List<Runnable> then = new ArrayList<>();
+        Object[] all = java.util.Arrays.copyOf(args, args.length + 2);
+        all[args.length] = diffArg;
+        all[args.length + 1] = needsDiff(t) ? contribution(t, then) : alloc(t.md);
+        exec(backward, p, all);
+        backward.addAll(then);
+    }
+
+    /** Adds {@code from} (in {@code t}'s layout or another) into {@code t}'s gradient. */
+    void contribute(Tensor t, memory from) {
+        List<Runnable> then = new ArrayList<>();
+        copy(backward, from, contribution(t, then));
+        backward.addAll(then);
+    }
+
+    /** Whether the batch norm {@code name} applies the ReLU after it. */
+    boolean normWithRelu(String name) {
+        return graph.normsWithRelu.contains(name);
+    }
+
+    /** Whether the ReLU {@code name} runs inside the batch norm before it. */
+    boolean fusedRelu(String name) {
+        return graph.fusedRelus.contains(name);
+    }
+
+    @Override
+    public void close() {
+        for (Pointer p : owned) p.close();
+        owned.clear();
+        input.close();
+    }
+}
