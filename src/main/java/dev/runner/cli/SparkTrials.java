@@ -49,9 +49,11 @@ final class SparkTrials implements TrialExecutor {
             conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
                     .set("spark.ui.enabled", "false");
         }
+        dev.runner.model.ModelZip.allowSpark(true);   // Spark's tasks and results are Java objects
         try {
             sc = new JavaSparkContext(conf);
         } catch (RuntimeException | ExceptionInInitializerError e) {
+            dev.runner.model.ModelZip.allowSpark(false);
             throw new UserError("--spark " + master + ": cannot start Spark: " + firstLine(e), 1, e);
         }
         int taskCpus = Math.max(1, conf.getInt("spark.task.cpus", 1));
@@ -77,7 +79,7 @@ final class SparkTrials implements TrialExecutor {
         Output out;
         try {
             out = sc.parallelize(List.of(in), 1).map(new Task(dataRoot, threads)).collect().get(0);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {              // Spark's exceptions are checked ones thrown unchecked
             TrialProcess.appendOutput(sweep, name, "runner: the Spark task did not return: " + firstLine(e));
             return 130;
         }
@@ -100,7 +102,11 @@ final class SparkTrials implements TrialExecutor {
 
     @Override
     public void close() {
-        sc.stop();
+        try {
+            sc.stop();
+        } finally {
+            dev.runner.model.ModelZip.allowSpark(false);
+        }
     }
 
     /** What a task gets: the trial's name and its files packed. */
@@ -130,8 +136,11 @@ final class SparkTrials implements TrialExecutor {
                 unpack(in.zip(), dir, in.name());
                 int code = TrialProcess.run(dir, in.name(), in.resume(), dataRoot, threads);
                 return new Output(code, pack(dir, in.name()), null);
-            } catch (IOException | RuntimeException e) {
-                return new Output(TrialProcess.NOT_STARTED, null, "the Spark task failed: " + firstLine(e));
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Throwable e) {          // a result, never a task failure that Spark would retry
+                return new Output(TrialProcess.NOT_STARTED, null, "the Spark task failed: "
+                        + e.getClass().getSimpleName() + ": " + firstLine(e));
             } finally {
                 if (dir != null) {
                     deleteTree(dir);

@@ -11,10 +11,8 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -42,43 +40,24 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationGELU;
 import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * Compiles a {@link ModelSpec} into a DL4J {@link ComputationGraph} with PyTorch's semantics (each layer kind by
- * its entry in {@link LayerCompilers}) and PyTorch's default initialisation, and places it on an engine
+ * its entry in {@link LayerCompilers}), initialises it as each layer's {@code init} says ({@link Initialisation}), and places it on an engine
  * ({@link Placement}). Shapes are computed here, in PyTorch's (C, H, W) order, and checked node by node so a
  * shape that cannot work is reported at the layer that declared it.
  */
 final class GraphCompiler implements ModelCompiler {
-    /** Weight initialisations accepted by {@code init:} besides {@code pytorch}. */
-    static final Map<String, WeightInit> INITS = Map.of(
-            "xavier", WeightInit.XAVIER_UNIFORM,
-            "xavier_uniform", WeightInit.XAVIER_UNIFORM,
-            "xavier_normal", WeightInit.XAVIER,
-            "kaiming_uniform", WeightInit.RELU_UNIFORM,
-            "kaiming_normal", WeightInit.RELU,
-            "he_uniform", WeightInit.RELU_UNIFORM,
-            "he_normal", WeightInit.RELU,
-            "lecun_normal", WeightInit.LECUN_NORMAL,
-            "lecun_uniform", WeightInit.LECUN_UNIFORM);
-
     private static final String INPUT = "input";
 
     @Override
     public Network compile(ModelSpec spec, CompileOptions options) {
         Backend.init();
         CNN2DFormat fmt = CNN2DFormat.valueOf(options.layout());
-        String init = spec.init() == null ? "pytorch" : spec.init().toLowerCase(Locale.ROOT);
         LayerNode first = spec.nodes().isEmpty() ? null : spec.nodes().get(0);
         if (first == null) {
             throw new SpecException(null, "model.layers", "the model has no layers");
-        }
-        if (!init.equals("pytorch") && !INITS.containsKey(init)) {
-            throw new SpecException(null, "model.init", "unknown init '" + spec.init() + "'; expected pytorch or one of "
-                    + new java.util.TreeSet<>(INITS.keySet()));
         }
         String loss = spec.loss() == null ? "cross_entropy" : spec.loss();
         if (!loss.equals("cross_entropy")) {
@@ -102,7 +81,7 @@ final class GraphCompiler implements ModelCompiler {
                 .seed(options.seed())
                 .dataType(DataType.FLOAT)
                 .updater(options.updater())
-                .weightInit(init.equals("pytorch") ? WeightInit.UNIFORM : INITS.get(init))
+                .weightInit(WeightInit.UNIFORM) // replaced by Initialisation once the graph is built
                 .biasInit(0.0);
         ComputationGraphConfiguration.GraphBuilder gb = nb.graphBuilder()
                 .addInputs(inputName)
@@ -158,32 +137,15 @@ final class GraphCompiler implements ModelCompiler {
         } catch (RuntimeException e) {
             throw new SpecException(null, "model", "cannot build the network: " + e.getMessage());
         }
-        if (init.equals("pytorch")) pytorchInit(graph, build.fanIn, options.seed());
+        build.inits.forEach((name, t) -> Initialisation.apply(graph.getLayer(name), name, t, options.seed()));
+        for (LayerNode n : spec.nodes())
+            if (n.layer() instanceof LayerSpec.BatchNorm bn)
+                Initialisation.batchNorm(graph.getLayer(n.name()), bn.weight(), bn.bias());
         return GraphNetwork.create(graph, spec, options, rows, build.macs);
     }
 
     /** A summary row before parameter counting (the counts are read from the built graph). */
     record Row(String name, String type, int[] shape) {}
-
-    /**
-     * PyTorch's default initialisation of nn.Conv2d / nn.Linear: weights kaiming_uniform(a=sqrt 5), which is
-     * U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Each layer draws from
-     * its own stream seeded by (seed, layer name), so adding a layer does not change the others' weights.
-     */
-    static void pytorchInit(ComputationGraph graph, Map<String, Long> fanIn, long seed) {
-        for (Map.Entry<String, Long> e : fanIn.entrySet()) {
-            org.deeplearning4j.nn.api.Layer layer = graph.getLayer(e.getKey());
-            double bound = 1.0 / Math.sqrt(e.getValue());
-            SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + e.getKey().hashCode());
-            for (String key : new String[] {"W", "b"}) {
-                INDArray p = layer.paramTable().get(key);
-                if (p == null) continue;
-                float[] v = new float[(int) p.length()];
-                for (int i = 0; i < v.length; i++) v[i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
-                p.assign(Nd4j.createFromArray(v).reshape(p.ordering(), p.shape()));
-            }
-        }
-    }
 
     static String shapeText(int[] s) {
         StringBuilder sb = new StringBuilder();

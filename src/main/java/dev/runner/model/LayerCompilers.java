@@ -38,8 +38,8 @@ final class LayerCompilers {
         final CNN2DFormat format;
         final double weightDecay;
         final long seed;
-        /** Fan-in of each layer with weights, for PyTorch's default initialisation. */
-        final Map<String, Long> fanIn = new LinkedHashMap<>();
+        /** How each layer with weights is initialised, with its fan-in and fan-out. */
+        final Map<String, Initialisation.Target> inits = new LinkedHashMap<>();
         /** Forward multiply-accumulates per sample. */
         double macs;
 
@@ -108,7 +108,8 @@ final class LayerCompilers {
         }
         TorchWeightDecay.apply(cb, b.weightDecay);
         b.graph.addLayer(node.name(), cb.build(), ins);
-        b.fanIn.put(node.name(), (long) x[0] * c.kernel()[0] * c.kernel()[1]);
+        long k = (long) c.kernel()[0] * c.kernel()[1];
+        b.inits.put(node.name(), new Initialisation.Target(c.init(), x[0] * k, c.filters() * k));
         b.macs += (double) out[1] * out[2] * c.filters() * x[0] * c.kernel()[0] * c.kernel()[1];
     }
 
@@ -129,11 +130,6 @@ final class LayerCompilers {
 
     private static void pool(Build b, LayerNode node, int[] x, int[] out, String[] ins) {
         LayerSpec.Pool p = (LayerSpec.Pool) node.layer();
-        for (int d = 0; d < 2; d++) {
-            if (p.padding() != null && p.padding()[d] * 2 > p.kernel()[d]) {
-                throw err(node, "padding " + p.padding()[d] + " is more than half the kernel size " + p.kernel()[d]);
-            }
-        }
         // avgpool counts the padding in the divisor: PyTorch's default count_include_pad=True
         SubsamplingLayer.Builder sb = new SubsamplingLayer.Builder(
                 p.op().equals("max") ? SubsamplingLayer.PoolingType.MAX : SubsamplingLayer.PoolingType.AVG,
@@ -170,7 +166,7 @@ final class LayerCompilers {
                 .activation(activation(node, d.activation()));
         TorchWeightDecay.apply(db, b.weightDecay);
         b.graph.addLayer(node.name(), db.build(), ins);
-        b.fanIn.put(node.name(), (long) x[0]);
+        b.inits.put(node.name(), new Initialisation.Target(d.init(), x[0], d.units()));
         b.macs += (double) x[0] * d.units();
     }
 

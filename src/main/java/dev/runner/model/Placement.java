@@ -2,6 +2,7 @@ package dev.runner.model;
 
 import dev.runner.UserError;
 import dev.runner.model.onednn.OneDnnStep;
+import dev.runner.spec.Language;
 import dev.runner.spec.SpecException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,8 +24,8 @@ public record Placement(String engine, String device, String why) {
     public static final String AUTO = "auto";
     public static final String ONEDNN = "onednn";
     public static final String DL4J = "dl4j";
-    /** The values of the {@code engine} key and the {@code --engine} flag. */
-    public static final List<String> ENGINES = List.of(AUTO, ONEDNN, DL4J);
+    /** The values of the {@code engine} key and the {@code --engine} flag: the language's ({@link Language#ENGINES}). */
+    public static final List<String> ENGINES = Language.ENGINES;
 
     /**
      * The placement of a network.

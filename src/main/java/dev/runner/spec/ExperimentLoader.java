@@ -9,23 +9,17 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import dev.runner.spec.Fields.Choice;
-import dev.runner.spec.Fields.Range;
 import dev.runner.spec.YNode.Entry;
 import dev.runner.spec.YNode.YList;
 import dev.runner.spec.YNode.YMap;
 import dev.runner.spec.YNode.YScalar;
 
 /**
- * Loads an experiment file: safe YAML, {@code extends}, {@code --set} overrides, strict schema with defaults,
- * model expansion and shape checks. Every problem is a {@link SpecException} naming file:line:column and the key
+ * Loads an experiment file: safe YAML, {@code extends}, {@code --set} overrides, every key read through the
+ * language's description ({@link Language}: types, ranges, defaults), model expansion and shape checks. Every problem is a {@link SpecException} naming file:line:column and the key
  * path (or the {@code --set} flag). The language is documented in docs/experiment-files.md.
  */
 public final class ExperimentLoader {
-    static final String[] TOP = {"name", "description", "seed", "epochs", "data", "model", "optimizer", "schedule",
-            "lr_range_test", "evaluate", "visualize", "checkpoint", "engine"};
-    /** The values of {@code engine:} (the model stage's {@code Placement.ENGINES}). */
-    static final String[] ENGINES = {"auto", "onednn", "dl4j"};
-    private static final Pattern EXPERIMENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     private static final Pattern SEGMENT = Pattern.compile("([^.\\[\\]]+)((?:\\[\\d+])*)");
 
     private ExperimentLoader() {}
@@ -137,26 +131,22 @@ public final class ExperimentLoader {
         return new YMap(entries, m.pos());
     }
 
-    // ---------------------------------------------------------------- the schema
+    // ---------------------------------------------------------------- the sections
 
     private static Experiment build(YNode rootNode, Path file) {
-        Fields root = Fields.of(rootNode, "", rootNode.pos(), TOP);
+        Fields root = Fields.of(rootNode, "", rootNode.pos(), Language.EXPERIMENT);
         SourcePos top = rootNode.pos();
         String stem = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
         String name = root.getString("name", stem);
-        if (!EXPERIMENT_NAME.matcher(name).matches())
-            throw Fields.err(root.has("name") ? root.node("name") : rootNode, "name",
-                    "names are letters, digits, _ . and - (used as a folder name), got \"" + name + "\"");
-        String description = root.getString("description", "");
-        long seed = root.getInt("seed", 42, 0, Integer.MAX_VALUE);
-        int epochs = root.getInt("epochs", 1, 1, 100_000);
-        String engine = root.getEnum("engine", "auto", ENGINES);
+        String description = root.getString("description");
+        long seed = root.getInt("seed");
+        int epochs = root.getInt("epochs");
+        String engine = root.getEnum("engine");
 
-        Fields mf = Fields.of(root.required("model"), "model", top, "input", "init", "loss", "blocks", "layers");
+        Fields mf = Fields.of(root.required("model"), "model", top, Language.MODEL);
         ModelSpec model = ModelBuilder.build(mf);
         Map<String, int[]> shapes = Shapes.infer(model);
-        Fields df = Fields.of(root.node("data"), "data", top, "dataset", "batch_size", "test_batch_size", "shuffle",
-                "augment", "normalize");
+        Fields df = Fields.of(root.node("data"), "data", top, Language.DATA);
         DataSpec data = data(df, model, mf);
         root.put("data", df.out);
         root.put("model", mf.out);
@@ -166,12 +156,9 @@ public final class ExperimentLoader {
 
         LrRangeTestSpec lrt = null;
         if (root.has("lr_range_test")) {
-            Fields f = Fields.of(root.node("lr_range_test"), "lr_range_test", top, "start_lr", "end_lr", "iterations",
-                    "mode", "smooth", "diverge");
-            lrt = new LrRangeTestSpec(f.getDouble("start_lr", 1e-7, Range.POSITIVE),
-                    f.getDouble("end_lr", 10.0, Range.POSITIVE), f.getInt("iterations", 100, 2, 10_000_000),
-                    f.getEnum("mode", "exp", "exp", "linear"), f.getDouble("smooth", 0.05, Range.UNIT_OPEN_TOP),
-                    f.getDouble("diverge", 5.0, new Range(1, true, Double.POSITIVE_INFINITY, true)));
+            Fields f = Fields.of(root.node("lr_range_test"), "lr_range_test", top, Language.LR_RANGE_TEST);
+            lrt = new LrRangeTestSpec(f.getDouble("start_lr"), f.getDouble("end_lr"), f.getInt("iterations"),
+                    f.getEnum("mode"), f.getDouble("smooth"), f.getDouble("diverge"));
             if (lrt.endLr() <= lrt.startLr())
                 throw Fields.err(f.node("end_lr") != null ? f.node("end_lr") : f.map, f.at("end_lr"),
                         "must be greater than start_lr (" + lrt.startLr() + ")");
@@ -183,31 +170,26 @@ public final class ExperimentLoader {
             root.put("lr_range_test", null);
         }
 
-        Fields ef = Fields.of(root.node("evaluate"), "evaluate", top, "train", "test");
-        EvaluateSpec evaluate = new EvaluateSpec(ef.getBool("train", false), ef.getBool("test", true));
+        Fields ef = Fields.of(root.node("evaluate"), "evaluate", top, Language.EVALUATE);
+        EvaluateSpec evaluate = new EvaluateSpec(ef.getBool("train"), ef.getBool("test"));
         root.put("evaluate", ef.out);
 
         VisualizeSpec visualize = visualize(root, top, model, shapes);
 
-        Fields cf = Fields.of(root.node("checkpoint"), "checkpoint", top, "every");
-        CheckpointSpec checkpoint = new CheckpointSpec(cf.getInt("every", 1, 0, 100_000));
+        Fields cf = Fields.of(root.node("checkpoint"), "checkpoint", top, Language.CHECKPOINT);
+        CheckpointSpec checkpoint = new CheckpointSpec(cf.getInt("every"));
         root.put("checkpoint", cf.out);
 
         Map<String, Object> resolved = new LinkedHashMap<>();
-        for (String k : TOP) resolved.put(k, root.out.get(k));
+        for (String k : resolvedKeys()) resolved.put(k, root.out.get(k));
         return new Experiment(name, description, seed, data, model, optimizer, schedule, epochs, lrt, evaluate,
                 visualize, checkpoint, file, resolved, engine);
     }
 
-    /** {@code kind: value} shorthand for a single-argument kind becomes {@code kind: {key: value}}. */
-    private static Fields args(Choice c, String shorthand, String... keys) {
-        YNode a = c.args();
-        if (shorthand != null && a instanceof YScalar s && !s.isNull() || shorthand != null && a instanceof YList) {
-            Map<String, Entry> e = new LinkedHashMap<>();
-            e.put(shorthand, new Entry(a.pos(), a));
-            a = new YMap(e, a.pos());
-        }
-        return Fields.of(a, c.path(), c.pos(), keys);
+    /** The top-level keys of a resolved experiment, in order: every key but {@code extends}, which is merged away. */
+    static List<String> resolvedKeys() {
+        return Language.EXPERIMENT.names().stream().filter(k -> !k.equals("extends") && !k.equals(SweepLoader.KEY))
+                .toList();
     }
 
     private static Map<String, Object> one(String kind, Object value) {
@@ -217,36 +199,32 @@ public final class ExperimentLoader {
     }
 
     private static DataSpec data(Fields f, ModelSpec model, Fields mf) {
-        YNode dsNode = f.has("dataset") ? f.node("dataset") : new YScalar("cifar10", "cifar10", false, f.map.pos());
-        Choice c = Fields.choice(dsNode, f.at("dataset"), "cifar10", "imagefolder");
+        YNode dsNode = f.has("dataset") ? f.node("dataset")
+                : new YScalar((String) f.key("dataset").dflt(), (String) f.key("dataset").dflt(), false, f.map.pos());
+        Choice c = Fields.choice(dsNode, f.at("dataset"), Language.DATASET);
+        Fields a = Fields.args(c, Language.DATASET);
         DataSpec.DatasetSpec dataset;
         int[] image; // [c, h, w] of the stored images when known, else null
         if (c.kind().equals("cifar10")) {
-            Fields a = args(c, null, "url", "md5");
-            String url = a.getString("url", DataSpec.Cifar10.DEFAULT_URL);
-            String md5 = a.getString("md5", DataSpec.Cifar10.DEFAULT_MD5);
-            if (!md5.matches("[0-9a-fA-F]{32}"))
-                throw Fields.err(a.node("md5"), a.at("md5"), "expected 32 hexadecimal digits");
-            dataset = new DataSpec.Cifar10(url, md5);
+            dataset = new DataSpec.Cifar10(a.getString("url"), a.getString("md5"));
             image = new int[] {3, 32, 32};
-            f.put("dataset", one("cifar10", a.out));
         } else {
-            Fields a = args(c, "path", "path", "resize");
             YNode pn = a.required("path");
             String base = pn.pos().line() > 0 ? pn.pos().file() : null; // relative to the file that says it
             Path dir = base == null ? Path.of(Fields.toStr(pn, a.at("path")))
                     : Path.of(base).toAbsolutePath().resolveSibling(Fields.toStr(pn, a.at("path")));
             dir = dir.toAbsolutePath().normalize();
             a.put("path", dir.toString());
-            int[] resize = a.has("resize") ? Fields.toPair(a.node("resize"), a.at("resize"), 1) : null;
+            Language.Pair pair = (Language.Pair) a.key("resize").type();
+            int[] resize = a.has("resize") ? Fields.toPair(a.node("resize"), a.at("resize"), pair.min()) : null;
             a.put("resize", resize == null ? null : List.of(resize[0], resize[1]));
             dataset = new DataSpec.ImageFolder(dir, resize);
             image = resize == null ? null : new int[] {model.input()[0], resize[0], resize[1]};
-            f.put("dataset", one("imagefolder", a.out));
         }
-        int batch = f.getInt("batch_size", 64, 1, 1 << 20);
-        int testBatch = f.getInt("test_batch_size", 256, 1, 1 << 20);
-        boolean shuffle = f.getBool("shuffle", true);
+        f.put("dataset", one(c.kind(), a.out));
+        int batch = f.getInt("batch_size");
+        int testBatch = f.getInt("test_batch_size");
+        boolean shuffle = f.getBool("shuffle");
 
         List<TransformSpec> augment = new ArrayList<>();
         List<Object> augOut = new ArrayList<>();
@@ -254,37 +232,28 @@ public final class ExperimentLoader {
         if (f.has("augment")) {
             List<YNode> items = Fields.toList(f.node("augment"), f.at("augment"));
             for (int i = 0; i < items.size(); i++) {
-                Choice t = Fields.choice(items.get(i), f.at("augment") + "[" + i + "]", "pad", "random_crop",
-                        "horizontal_flip", "cutout");
+                Choice t = Fields.choice(items.get(i), f.at("augment") + "[" + i + "]", Language.AUGMENT);
+                Fields ta = Fields.args(t, Language.AUGMENT);
                 TransformSpec ts;
-                Fields a;
                 switch (t.kind()) {
                     case "pad" -> {
-                        a = args(t, "size", "size", "mode");
-                        ts = new TransformSpec.Pad(a.getInt("size", null, 1, 1024), a.getEnum("mode", "zero", "zero", "reflect"));
-                        if (size != null) size = new int[] {size[0] + 2 * ((TransformSpec.Pad) ts).size(),
-                                size[1] + 2 * ((TransformSpec.Pad) ts).size()};
+                        TransformSpec.Pad pad = new TransformSpec.Pad(ta.getInt("size"), ta.getEnum("mode"));
+                        if (size != null) size = new int[] {size[0] + 2 * pad.size(), size[1] + 2 * pad.size()};
+                        ts = pad;
                     }
                     case "random_crop" -> {
-                        a = args(t, "size", "size");
-                        int s = a.getInt("size", null, 1, 1 << 14);
+                        int s = ta.getInt("size");
                         if (size != null && (s > size[0] || s > size[1]))
-                            throw Fields.err(a.node("size"), a.at("size"), "a " + s + "x" + s + " crop does not fit the "
+                            throw Fields.err(ta.node("size"), ta.at("size"), "a " + s + "x" + s + " crop does not fit the "
                                     + size[0] + "x" + size[1] + " images");
                         ts = new TransformSpec.RandomCrop(s);
                         size = new int[] {s, s};
                     }
-                    case "horizontal_flip" -> {
-                        a = args(t, "p", "p");
-                        ts = new TransformSpec.HorizontalFlip(a.getDouble("p", 0.5, Range.UNIT));
-                    }
-                    default -> {
-                        a = args(t, "size", "size");
-                        ts = new TransformSpec.Cutout(a.getInt("size", null, 1, 1 << 14));
-                    }
+                    case "horizontal_flip" -> ts = new TransformSpec.HorizontalFlip(ta.getDouble("p"));
+                    default -> ts = new TransformSpec.Cutout(ta.getInt("size"));
                 }
                 augment.add(ts);
-                augOut.add(one(t.kind(), a.out));
+                augOut.add(one(t.kind(), ta.out));
             }
         }
         f.put("augment", augOut);
@@ -297,9 +266,9 @@ public final class ExperimentLoader {
 
         TransformSpec.Normalize normalize = null;
         if (f.has("normalize")) {
-            Fields n = Fields.of(f.node("normalize"), f.at("normalize"), f.map.pos(), "mean", "std");
-            List<Double> mean = Fields.toDoubles(n.required("mean"), n.at("mean"), Range.ANY);
-            List<Double> std = Fields.toDoubles(n.required("std"), n.at("std"), Range.POSITIVE);
+            Fields n = Fields.of(f.node("normalize"), f.at("normalize"), f.map.pos(), Language.NORMALIZE);
+            List<Double> mean = Fields.toDoubles(n.required("mean"), n.at("mean"), itemRange(n.key("mean")));
+            List<Double> std = Fields.toDoubles(n.required("std"), n.at("std"), itemRange(n.key("std")));
             if (mean.size() != in[0]) throw Fields.err(n.node("mean"), n.at("mean"), "needs " + in[0]
                     + " values (one per input channel), got " + mean.size());
             if (std.size() != in[0]) throw Fields.err(n.node("std"), n.at("std"), "needs " + in[0]
@@ -315,86 +284,77 @@ public final class ExperimentLoader {
         return new DataSpec(dataset, batch, testBatch, shuffle, List.copyOf(augment), normalize);
     }
 
+    /** The range of a list-of-numbers key's items. */
+    static Language.Range itemRange(Language.Key key) {
+        Language.Type item = ((Language.ListOf) key.type()).item();
+        while (item instanceof Language.ListOf l) item = l.item();
+        return ((Language.Num) item).range();
+    }
+
     private static OptimizerSpec optimizer(Fields root) {
-        Choice c = Fields.choice(root.required("optimizer"), "optimizer", "sgd", "adam", "adamw");
+        Choice c = Fields.choice(root.required("optimizer"), "optimizer", Language.OPTIMIZER);
         boolean sgd = c.kind().equals("sgd");
-        Fields f = sgd ? args(c, null, "lr", "momentum", "dampening", "nesterov", "weight_decay")
-                : args(c, null, "lr", "betas", "eps", "weight_decay");
-        double lr = 1e-3;
+        Fields f = Fields.args(c, Language.OPTIMIZER);
+        double lr;
         String from = null;
         YNode lrNode = f.node("lr");
         if (lrNode instanceof YMap) {
-            Fields l = Fields.of(lrNode, f.at("lr"), lrNode.pos(), "from_range_test");
-            from = l.getString("from_range_test", null);
-            if (!EXPERIMENT_NAME.matcher(from).matches())
-                throw Fields.err(l.node("from_range_test"), l.at("from_range_test"), "expected an experiment name");
+            Language.Section fromSection = (Language.Section) ((Language.AnyOf) f.key("lr").type()).options().get(1);
+            Fields l = Fields.of(lrNode, f.at("lr"), lrNode.pos(), fromSection);
+            from = l.getString("from_range_test");
             lr = Double.NaN;
             f.put("lr", l.out);
         } else {
-            lr = f.getDouble("lr", lr, Range.POSITIVE);
+            double dflt = ((Number) f.key("lr").dflt()).doubleValue();
+            Language.Range r = ((Language.Num) ((Language.AnyOf) f.key("lr").type()).options().get(0)).range();
+            lr = f.put("lr", lrNode == null ? dflt : Fields.toDouble(lrNode, f.at("lr"), r));
         }
         OptimizerSpec spec;
         if (sgd) {
-            double momentum = f.getDouble("momentum", 0.0, Range.UNIT_OPEN_TOP);
-            double dampening = f.getDouble("dampening", 0.0, Range.UNIT);
-            boolean nesterov = f.getBool("nesterov", false);
+            double momentum = f.getDouble("momentum");
+            double dampening = f.getDouble("dampening");
+            boolean nesterov = f.getBool("nesterov");
             if (nesterov && (momentum == 0 || dampening != 0))
                 throw Fields.err(f.node("nesterov"), f.at("nesterov"), "nesterov needs momentum > 0 and dampening 0");
-            spec = new OptimizerSpec("sgd", lr, from, momentum, dampening, nesterov,
-                    f.getDouble("weight_decay", 0.0, Range.NON_NEGATIVE), 0, 0, 0);
+            spec = new OptimizerSpec("sgd", lr, from, momentum, dampening, nesterov, f.getDouble("weight_decay"), 0, 0, 0);
         } else {
-            List<Double> betas = List.of(0.9, 0.999);
+            @SuppressWarnings("unchecked")
+            List<Double> betas = (List<Double>) f.key("betas").dflt();
             if (f.has("betas")) {
-                betas = Fields.toDoubles(f.node("betas"), f.at("betas"), Range.UNIT_OPEN_TOP);
+                betas = Fields.toDoubles(f.node("betas"), f.at("betas"), itemRange(f.key("betas")));
                 if (betas.size() != 2) throw Fields.err(f.node("betas"), f.at("betas"), "expected [beta1, beta2]");
             }
             f.put("betas", betas);
-            double eps = f.getDouble("eps", 1e-8, Range.POSITIVE);
-            double wd = f.getDouble("weight_decay", c.kind().equals("adamw") ? 0.01 : 0.0, Range.NON_NEGATIVE);
+            double eps = f.getDouble("eps");
+            double wd = f.getDouble("weight_decay");
             spec = new OptimizerSpec(c.kind(), lr, from, 0, 0, false, wd, betas.get(0), betas.get(1), eps);
         }
         root.put("optimizer", one(c.kind(), f.out));
         return spec;
     }
 
-    /** Reads {@code parent.key} as a schedule (default constant) and records its resolved form. */
+    /** Reads {@code parent.key} as a schedule (default: the key's) and records its resolved form. */
     private static ScheduleSpec schedule(Fields parent, String key, SourcePos top) {
-        YNode n = parent.has(key) ? parent.node(key) : new YScalar("constant", "constant", false, top);
-        Choice c = Fields.choice(n, parent.at(key), "constant", "cosine", "step", "multistep", "exponential",
-                "piecewise", "linear_warmup");
-        Fields f;
+        String dflt = (String) parent.key(key).dflt();
+        YNode n = parent.has(key) ? parent.node(key) : new YScalar(dflt, dflt, false, top);
+        Choice c = Fields.choice(n, parent.at(key), Language.SCHEDULE);
+        Fields f = Fields.args(c, Language.SCHEDULE);
         ScheduleSpec s;
         switch (c.kind()) {
-            case "constant" -> {
-                f = args(c, null);
-                s = new ScheduleSpec.Constant();
-            }
-            case "cosine" -> {
-                f = args(c, null, "eta_min", "epochs");
-                s = new ScheduleSpec.Cosine(f.getDouble("eta_min", 0.0, Range.NON_NEGATIVE),
-                        f.getOptDouble("epochs", Range.POSITIVE));
-            }
-            case "step" -> {
-                f = args(c, "every", "every", "gamma");
-                s = new ScheduleSpec.Step(f.getDouble("every", null, Range.POSITIVE),
-                        f.getDouble("gamma", 0.1, Range.POSITIVE));
-            }
+            case "constant" -> s = new ScheduleSpec.Constant();
+            case "cosine" -> s = new ScheduleSpec.Cosine(f.getDouble("eta_min"), f.getOptDouble("epochs"));
+            case "step" -> s = new ScheduleSpec.Step(f.getDouble("every"), f.getDouble("gamma"));
             case "multistep" -> {
-                f = args(c, "at", "at", "gamma");
                 YNode at = f.required("at");
-                List<Double> ms = Fields.toDoubles(at, f.at("at"), Range.POSITIVE);
+                List<Double> ms = Fields.toDoubles(at, f.at("at"), itemRange(f.key("at")));
                 if (ms.isEmpty()) throw Fields.err(at, f.at("at"), "needs at least one epoch");
                 for (int i = 1; i < ms.size(); i++)
                     if (ms.get(i) <= ms.get(i - 1)) throw Fields.err(at, f.at("at"), "epochs must increase");
                 f.put("at", ms);
-                s = new ScheduleSpec.MultiStep(ms, f.getDouble("gamma", 0.1, Range.POSITIVE));
+                s = new ScheduleSpec.MultiStep(ms, f.getDouble("gamma"));
             }
-            case "exponential" -> {
-                f = args(c, "gamma", "gamma");
-                s = new ScheduleSpec.Exponential(f.getDouble("gamma", null, Range.POSITIVE));
-            }
+            case "exponential" -> s = new ScheduleSpec.Exponential(f.getDouble("gamma"));
             case "piecewise" -> {
-                f = args(c, "points", "points");
                 YNode pn = f.required("points");
                 List<YNode> items = Fields.toList(pn, f.at("points"));
                 if (items.isEmpty()) throw Fields.err(pn, f.at("points"), "needs at least one [epoch, lr] point");
@@ -402,7 +362,7 @@ public final class ExperimentLoader {
                 List<Object> out = new ArrayList<>();
                 for (int i = 0; i < items.size(); i++) {
                     String ip = f.at("points") + "[" + i + "]";
-                    List<Double> p = Fields.toDoubles(items.get(i), ip, Range.NON_NEGATIVE);
+                    List<Double> p = Fields.toDoubles(items.get(i), ip, itemRange(f.key("points")));
                     if (p.size() != 2) throw Fields.err(items.get(i), ip, "expected [epoch, lr]");
                     if (i > 0 && p.get(0) <= points.get(i - 1)[0])
                         throw Fields.err(items.get(i), ip, "epochs must increase");
@@ -413,9 +373,8 @@ public final class ExperimentLoader {
                 s = new ScheduleSpec.Piecewise(points);
             }
             default -> {
-                f = args(c, null, "epochs", "start_factor", "then");
-                double ep = f.getDouble("epochs", null, Range.POSITIVE);
-                double sf = f.getDouble("start_factor", 1.0 / 3, new Range(0, true, 1, false));
+                double ep = f.getDouble("epochs");
+                double sf = f.getDouble("start_factor");
                 s = new ScheduleSpec.LinearWarmup(ep, sf, schedule(f, "then", f.map.pos()));
             }
         }
@@ -424,8 +383,8 @@ public final class ExperimentLoader {
     }
 
     private static VisualizeSpec visualize(Fields root, SourcePos top, ModelSpec model, Map<String, int[]> shapes) {
-        Fields v = Fields.of(root.node("visualize"), "visualize", top, "feature_maps");
-        Fields fm = Fields.of(v.node("feature_maps"), v.at("feature_maps"), v.map.pos(), "layers", "images", "indices");
+        Fields v = Fields.of(root.node("visualize"), "visualize", top, Language.VISUALIZE);
+        Fields fm = Fields.of(v.node("feature_maps"), v.at("feature_maps"), v.map.pos(), Language.FEATURE_MAPS);
         List<String> layers = new ArrayList<>();
         if (fm.has("layers")) {
             List<YNode> items = Fields.toList(fm.node("layers"), fm.at("layers"));
@@ -444,11 +403,13 @@ public final class ExperimentLoader {
         List<YNode> idx = fm.has("indices") ? Fields.toList(fm.node("indices"), fm.at("indices")) : List.of();
         if (!idx.isEmpty() && fm.has("images"))
             throw Fields.err(fm.node("indices"), fm.at("indices"), "give either images or indices, not both");
-        if (idx.size() > 64) throw Fields.err(fm.node("indices"), fm.at("indices"), "at most 64 images");
-        int images = idx.isEmpty() ? fm.getInt("images", 2, 1, 64) : fm.put("images", idx.size());
+        Language.ListOf indicesType = (Language.ListOf) fm.key("indices").type();
+        if (idx.size() > indicesType.maxItems())
+            throw Fields.err(fm.node("indices"), fm.at("indices"), "at most " + indicesType.maxItems() + " images");
+        int images = idx.isEmpty() ? fm.getInt("images") : fm.put("images", idx.size());
         List<Integer> indices = new ArrayList<>();
         for (int i = 0; i < idx.size(); i++)
-            indices.add(Fields.toInt(idx.get(i), fm.at("indices") + "[" + i + "]", 0, Integer.MAX_VALUE));
+            indices.add(Fields.toInt(idx.get(i), fm.at("indices") + "[" + i + "]", (Language.Int) indicesType.item()));
         if (!indices.isEmpty()) fm.put("images", null); // the indices decide; keeps experiment.yaml loadable
         fm.put("indices", indices);
         v.put("feature_maps", fm.out);

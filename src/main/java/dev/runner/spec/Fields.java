@@ -1,39 +1,62 @@
 package dev.runner.spec;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import dev.runner.spec.Language.Int;
+import dev.runner.spec.Language.Key;
+import dev.runner.spec.Language.Kind;
+import dev.runner.spec.Language.Num;
+import dev.runner.spec.Language.OneOf;
+import dev.runner.spec.Language.Range;
+import dev.runner.spec.Language.Section;
+import dev.runner.spec.Language.Text;
 import dev.runner.spec.YNode.YList;
 import dev.runner.spec.YNode.YMap;
 import dev.runner.spec.YNode.YScalar;
 
 /**
- * Reads one YAML map against a fixed set of keys with typed getters; every value read (or default used) is
+ * Reads one YAML map against a {@link Language.Section}: keys outside it are errors (with did-you-mean), and the
+ * typed getters take each key's type, default and range from the section. Every value read (or default used) is
  * recorded in {@link #out}, in the order the getters are called, which is the canonical key order of
  * {@link Experiment#resolved()}. Explicit {@code null} counts as absent.
  */
 final class Fields {
     final YMap map;
     final String path;
+    final Section section;
     final Map<String, Object> out = new LinkedHashMap<>();
 
-    private Fields(YMap map, String path) {
+    private Fields(YMap map, String path, Section section) {
         this.map = map;
         this.path = path;
+        this.section = section;
     }
 
-    /** {@code node} must be a map (null = empty map at {@code at}); keys outside {@code allowed} are errors. */
-    static Fields of(YNode node, String path, SourcePos at, String... allowed) {
+    /** {@code node} must be a map (null = empty map at {@code at}); keys outside {@code section} are errors. */
+    static Fields of(YNode node, String path, SourcePos at, Section section) {
         if (node == null || node instanceof YScalar s && s.isNull()) node = new YMap(new LinkedHashMap<>(), at);
         if (!(node instanceof YMap m)) throw err(node, path, "expected a map, got " + YNode.describe(node));
-        List<String> ok = Arrays.asList(allowed);
+        List<String> ok = section.names();
         m.entries().forEach((k, e) -> {
             if (!ok.contains(k)) throw new SpecException(e.keyPos(), join(path, k), unknown("key", k, ok));
         });
-        return new Fields(m, path);
+        return new Fields(m, path, section);
+    }
+
+    /** The arguments of a chosen kind; {@code kind: value} with a shorthand becomes {@code kind: {shorthand: value}}. */
+    static Fields args(Choice c, OneOf of) {
+        Kind kind = of.kind(c.kind());
+        YNode a = c.args();
+        if (kind.shorthand() != null && (a instanceof YScalar s && !s.isNull() || a instanceof YList)) {
+            Map<String, YNode.Entry> e = new LinkedHashMap<>();
+            e.put(kind.shorthand(), new YNode.Entry(a.pos(), a));
+            a = new YMap(e, a.pos());
+        }
+        return of(a, c.path(), c.pos(), kind.args());
     }
 
     // ---------------------------------------------------------------- getters (record into out)
@@ -52,43 +75,61 @@ final class Fields {
         return join(path, key);
     }
 
+    Key key(String key) {
+        return section.key(key);
+    }
+
+    /** The node of a key, or null when absent and not required. */
+    private YNode value(String key) {
+        return key(key).required() ? required(key) : node(key);
+    }
+
     YNode required(String key) {
         YNode n = node(key);
         if (n == null) throw new SpecException(map.pos(), path, "missing required key `" + key + "`");
         return n;
     }
 
-    Integer getInt(String key, Integer dflt, int min, int max) {
-        YNode n = dflt == null ? required(key) : node(key);
-        Integer v = n == null ? dflt : toInt(n, at(key), min, max);
-        return put(key, v);
+    int getInt(String key) {
+        YNode n = value(key);
+        return put(key, n == null ? ((Number) key(key).dflt()).intValue() : toInt(n, at(key), (Int) key(key).type()));
     }
 
-    Double getDouble(String key, Double dflt, Range r) {
-        YNode n = dflt == null ? required(key) : node(key);
-        Double v = n == null ? dflt : toDouble(n, at(key), r);
-        return put(key, v);
+    double getDouble(String key) {
+        YNode n = value(key);
+        return put(key, n == null ? ((Number) key(key).dflt()).doubleValue()
+                : toDouble(n, at(key), ((Num) key(key).type()).range()));
     }
 
     /** An optional number whose absence means null. */
-    Double getOptDouble(String key, Range r) {
-        YNode n = node(key);
-        return put(key, n == null ? null : toDouble(n, at(key), r));
+    Double getOptDouble(String key) {
+        YNode n = value(key);
+        return put(key, n == null ? null : toDouble(n, at(key), ((Num) key(key).type()).range()));
     }
 
-    boolean getBool(String key, boolean dflt) {
-        YNode n = node(key);
-        return put(key, n == null ? dflt : toBool(n, at(key)));
+    boolean getBool(String key) {
+        YNode n = value(key);
+        return put(key, n == null ? (Boolean) key(key).dflt() : toBool(n, at(key)));
     }
 
+    String getString(String key) {
+        return getString(key, (String) key(key).dflt());
+    }
+
+    /** A text whose default is computed ({@code name}: the file's stem); checked against the key's pattern. */
     String getString(String key, String dflt) {
-        YNode n = dflt == null ? required(key) : node(key);
-        return put(key, n == null ? dflt : toStr(n, at(key)));
+        YNode n = value(key);
+        String v = n == null ? dflt : toStr(n, at(key));
+        Text t = (Text) key(key).type();
+        if (v != null && t.pattern() != null && !Pattern.compile(t.pattern()).matcher(v).matches())
+            throw err(n != null ? n : map, at(key), "expected " + t.what().replace("`", "") + ", got \"" + v + "\"");
+        return put(key, v);
     }
 
-    String getEnum(String key, String dflt, String... options) {
-        YNode n = dflt == null ? required(key) : node(key);
-        return put(key, n == null ? dflt : toEnum(n, at(key), options));
+    String getEnum(String key) {
+        YNode n = value(key);
+        List<String> options = ((Language.Enum) key(key).type()).values();
+        return put(key, n == null ? (String) key(key).dflt() : toEnum(n, at(key), options));
     }
 
     <T> T put(String key, T v) {
@@ -98,7 +139,11 @@ final class Fields {
 
     // ---------------------------------------------------------------- conversions of single nodes
 
-    static int toInt(YNode n, String path, int min, int max) {
+    static int toInt(YNode n, String path, Int t) {
+        return toInt(n, path, (int) t.min(), (int) Math.min(Integer.MAX_VALUE, t.max()));
+    }
+
+    private static int toInt(YNode n, String path, int min, int max) {
         Object v = n instanceof YScalar s ? s.value() : null;
         long x;
         if (v instanceof Long l) x = l;
@@ -129,9 +174,9 @@ final class Fields {
         throw err(n, path, "expected a string, got " + YNode.describe(n));
     }
 
-    static String toEnum(YNode n, String path, String... options) {
+    static String toEnum(YNode n, String path, List<String> options) {
         String s = toStr(n, path);
-        if (!Arrays.asList(options).contains(s)) throw err(n, path, unknown("value", s, Arrays.asList(options)));
+        if (!options.contains(s)) throw err(n, path, unknown("value", s, options));
         return s;
     }
 
@@ -164,8 +209,8 @@ final class Fields {
     /** One of several kinds written as {@code kind} or {@code kind: args}; {@code args} null for the bare form. */
     record Choice(String kind, YNode args, String path, SourcePos pos) {}
 
-    static Choice choice(YNode n, String path, String... kinds) {
-        List<String> ok = Arrays.asList(kinds);
+    static Choice choice(YNode n, String path, OneOf of) {
+        List<String> ok = of.names();
         if (n instanceof YScalar s && s.value() instanceof String str) {
             if (!ok.contains(str)) throw err(n, path, unknown("kind", str, ok));
             return new Choice(str, null, path + "." + str, n.pos());
@@ -176,7 +221,7 @@ final class Fields {
                 throw new SpecException(e.getValue().keyPos(), path + "." + e.getKey(), unknown("kind", e.getKey(), ok));
             return new Choice(e.getKey(), e.getValue().value(), path + "." + e.getKey(), n.pos());
         }
-        throw err(n, path, "expected one of " + String.join(", ", kinds) + " (written `" + kinds[0]
+        throw err(n, path, "expected one of " + String.join(", ", ok) + " (written `" + ok.get(0)
                 + ": {...}`), got " + YNode.describe(n));
     }
 
@@ -227,27 +272,5 @@ final class Fields {
                     d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
             }
         return d[a.length()][b.length()];
-    }
-
-    /** A numeric range with open or closed ends. */
-    record Range(double lo, boolean loOpen, double hi, boolean hiOpen) {
-        static final Range ANY = new Range(Double.NEGATIVE_INFINITY, true, Double.POSITIVE_INFINITY, true);
-        static final Range POSITIVE = new Range(0, true, Double.POSITIVE_INFINITY, true);
-        static final Range NON_NEGATIVE = new Range(0, false, Double.POSITIVE_INFINITY, true);
-        static final Range UNIT = new Range(0, false, 1, false);
-        static final Range UNIT_OPEN_TOP = new Range(0, false, 1, true);
-
-        String check(double x) {
-            if (!Double.isFinite(x)) return "must be a finite number";
-            boolean ok = (loOpen ? x > lo : x >= lo) && (hiOpen ? x < hi : x <= hi);
-            if (ok) return null;
-            if (Double.isInfinite(hi)) return "must be " + (loOpen ? "> " : ">= ") + fmt(lo);
-            if (Double.isInfinite(lo)) return "must be " + (hiOpen ? "< " : "<= ") + fmt(hi);
-            return "must be in " + (loOpen ? "(" : "[") + fmt(lo) + ", " + fmt(hi) + (hiOpen ? ")" : "]");
-        }
-
-        private static String fmt(double d) {
-            return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
-        }
     }
 }

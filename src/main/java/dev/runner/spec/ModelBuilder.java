@@ -13,7 +13,6 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
-import dev.runner.spec.Fields.Range;
 import dev.runner.spec.YNode.Entry;
 import dev.runner.spec.YNode.YList;
 import dev.runner.spec.YNode.YMap;
@@ -29,9 +28,9 @@ import dev.runner.spec.YNode.YScalar;
  */
 final class ModelBuilder {
     static final List<String> LAYERS = LayerSpec.KINDS;
-    static final String[] ACTIVATIONS = {"relu", "leaky_relu", "tanh", "sigmoid", "gelu"};
-    static final String[] INITS = {"pytorch", "xavier", "kaiming_normal"};
     private static final Map<String, String> SHORT = Map.of("conv", "conv", "batchnorm", "bn", "dense", "fc");
+    private static final Language.Enum SHORTCUTS =
+            (Language.Enum) ((Language.AnyOf) Language.RESIDUAL.key("shortcut").type()).options().get(0);
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     /** The name that refers to a scope's input (the network input at the top level). */
     private static final String INPUT = "input";
@@ -91,6 +90,8 @@ final class ModelBuilder {
     }
 
     private final int[] input;
+    /** The model's {@code init:}, the default for every conv and dense layer. */
+    private InitSpec init = InitSpec.PYTORCH;
     private final Map<String, Block> blocks = new LinkedHashMap<>();
     private final List<N> nodes = new ArrayList<>();
     private final Map<String, N> byName = new HashMap<>();
@@ -106,11 +107,15 @@ final class ModelBuilder {
         List<YNode> in = Fields.toList(inNode, f.at("input"));
         if (in.size() != 3) throw Fields.err(inNode, f.at("input"), "expected [channels, height, width]");
         int[] input = new int[3];
-        for (int i = 0; i < 3; i++) input[i] = Fields.toInt(in.get(i), f.at("input") + "[" + i + "]", 1, 1 << 16);
+        Language.Int dim = (Language.Int) ((Language.ListOf) f.key("input").type()).item();
+        for (int i = 0; i < 3; i++) input[i] = Fields.toInt(in.get(i), f.at("input") + "[" + i + "]", dim);
         f.put("input", List.of(input[0], input[1], input[2]));
-        String init = f.getEnum("init", "pytorch", INITS);
-        String loss = f.getEnum("loss", "cross_entropy", "cross_entropy");
         ModelBuilder b = new ModelBuilder(input);
+        Map<String, Object> initOut = new LinkedHashMap<>();
+        String dflt = (String) f.key("init").dflt();
+        b.init = init(f.has("init") ? f.node("init") : new YScalar(dflt, dflt, false, f.map.pos()), f.at("init"), initOut);
+        f.put("init", initOut);
+        String loss = f.getEnum("loss");
         if (f.has("blocks")) {
             b.readBlocks(f.node("blocks"), f.at("blocks"));
             f.put("blocks", YNode.plain(f.node("blocks")));
@@ -123,7 +128,7 @@ final class ModelBuilder {
         Scope scope = new Scope("", Ref.of(""), null);
         b.expandList(top.items(), f.at("layers"), scope);
         String output = b.resolve(scope.last);
-        return b.finish(init, loss, output);
+        return b.finish(loss, output);
     }
 
     // ---------------------------------------------------------------- blocks and $params
@@ -136,7 +141,7 @@ final class ModelBuilder {
                 throw new SpecException(e.keyPos(), p, "block names are letters, digits and _");
             if (LAYERS.contains(name) || name.equals("repeat") || name.equals(INPUT))
                 throw new SpecException(e.keyPos(), p, "`" + name + "` is a layer type; choose another block name");
-            Fields bf = Fields.of(e.value(), p, e.keyPos(), "params", "layers", "residual");
+            Fields bf = Fields.of(e.value(), p, e.keyPos(), Language.BLOCK);
             List<String> params = new ArrayList<>();
             Map<String, YNode> defaults = new HashMap<>();
             if (bf.has("params")) {
@@ -275,8 +280,8 @@ final class ModelBuilder {
     }
 
     private void repeat(YNode args, String path, SourcePos at, Scope sc, String name, Ref in) {
-        Fields f = Fields.of(args, path, at, "times", "layers");
-        int times = f.getInt("times", null, 1, 1000);
+        Fields f = Fields.of(args, path, at, Language.REPEAT);
+        int times = f.getInt("times");
         List<YNode> layers = Fields.toList(f.required("layers"), f.at("layers"));
         if (layers.isEmpty()) throw Fields.err(f.node("layers"), f.at("layers"), "needs at least one layer");
         Ref cur = in;
@@ -332,7 +337,7 @@ final class ModelBuilder {
     }
 
     private void residual(YNode node, String path, Scope s) {
-        Fields f = Fields.of(node, path, s.usePos, "main", "shortcut", "after");
+        Fields f = Fields.of(node, path, s.usePos, Language.RESIDUAL);
         List<YNode> main = Fields.toList(f.required("main"), f.at("main"));
         if (main.isEmpty()) throw Fields.err(f.node("main"), f.at("main"), "needs at least one layer");
         expandList(main, f.at("main"), s);
@@ -343,7 +348,7 @@ final class ModelBuilder {
             Scope ss = new Scope(s.qualify("shortcut"), s.input, s.usePos);
             expandList(l.items(), f.at("shortcut"), ss);
             shortOut = ss.last;
-        } else if (sc == null || Fields.toEnum(sc, f.at("shortcut"), "auto", "identity").equals("auto")) {
+        } else if (sc == null || Fields.toEnum(sc, f.at("shortcut"), SHORTCUTS.values()).equals("auto")) {
             shortOut = Ref.of(add(s.qualify("shortcut"), null, List.of(s.input, mainOut), s.usePos, f.at("shortcut")).name);
         } else {
             shortOut = s.input;
@@ -378,84 +383,102 @@ final class ModelBuilder {
     // ---------------------------------------------------------------- layers
 
     private LayerSpec parseLayer(String kind, YNode args, String path, SourcePos at) {
-        String shorthand = switch (kind) {
-            case "maxpool", "avgpool" -> "kernel";
-            case "dense" -> "units";
-            case "dropout" -> "p";
-            case "leaky_relu" -> "alpha";
-            default -> null;
-        };
+        Language.Kind k = Language.LAYERS.kind(kind);
         if (args instanceof YMap m) {
-            for (String k : List.of("name", "inputs"))
-                if (m.entries().containsKey(k))
-                    throw new SpecException(m.entries().get(k).keyPos(), path + "." + k, "`" + k
-                            + "` goes next to the layer type, not inside its arguments: - {" + kind + ": {...}, " + k + ": ...}");
+            for (String x : List.of("name", "inputs"))
+                if (m.entries().containsKey(x))
+                    throw new SpecException(m.entries().get(x).keyPos(), path + "." + x, "`" + x
+                            + "` goes next to the layer type, not inside its arguments: - {" + kind + ": {...}, " + x + ": ...}");
         } else if (args != null && !(args instanceof YScalar s && s.isNull())) {
-            if (shorthand == null)
+            if (k.shorthand() == null)
                 throw Fields.err(args, path, "expected a map of arguments, got " + YNode.describe(args));
             Map<String, Entry> e = new LinkedHashMap<>();
-            e.put(shorthand, new Entry(args.pos(), args));
+            e.put(k.shorthand(), new Entry(args.pos(), args));
             args = new YMap(e, args.pos());
         }
+        if (k.args().keys().isEmpty()) noArgs(kind, args, path, at);
+        Fields f = Fields.of(args, path, at, k.args());
         switch (kind) {
             case "conv": {
-                Fields f = Fields.of(args, path, at, "filters", "kernel", "stride", "padding", "dilation", "bias", "activation");
-                int filters = f.getInt("filters", null, 1, 1 << 16);
-                int[] kernel = Fields.toPair(f.required("kernel"), f.at("kernel"), 1);
-                int[] stride = pair(f, "stride", 1);
+                int filters = f.getInt("filters");
+                int[] kernel = pair(f, "kernel");
+                int[] stride = pair(f, "stride");
                 int[] padding = padding(f);
-                int[] dilation = pair(f, "dilation", 1);
-                boolean bias = f.getBool("bias", true);
-                String act = f.has("activation") ? Fields.toEnum(f.node("activation"), f.at("activation"), ACTIVATIONS) : null;
-                return new LayerSpec.Conv(filters, kernel, stride, padding, dilation, bias, act);
+                int[] dilation = pair(f, "dilation");
+                boolean bias = f.getBool("bias");
+                return new LayerSpec.Conv(filters, kernel, stride, padding, dilation, bias, activation(f), layerInit(f));
             }
             case "batchnorm": {
-                Fields f = Fields.of(args, path, at, "eps", "momentum");
-                return new LayerSpec.BatchNorm(f.getDouble("eps", 1e-5, Range.POSITIVE),
-                        f.getDouble("momentum", 0.1, Range.UNIT));
+                double eps = f.getDouble("eps"), momentum = f.getDouble("momentum");
+                Fields i = Fields.of(f.node("init"), f.at("init"), f.map.pos(), Language.BATCHNORM_INIT);
+                return new LayerSpec.BatchNorm(eps, momentum, i.getDouble("weight"), i.getDouble("bias"));
             }
             case "leaky_relu":
-                return new LayerSpec.Activation(kind, Fields.of(args, path, at, "alpha")
-                        .getDouble("alpha", 0.01, Range.NON_NEGATIVE));
+                return new LayerSpec.Activation(kind, f.getDouble("alpha"));
             case "relu", "tanh", "sigmoid", "gelu":
-                noArgs(kind, args, path, at);
                 return new LayerSpec.Activation(kind, 0);
             case "maxpool", "avgpool": {
-                Fields f = Fields.of(args, path, at, "kernel", "stride", "padding");
-                int[] kernel = Fields.toPair(f.required("kernel"), f.at("kernel"), 1);
-                int[] stride = f.has("stride") ? Fields.toPair(f.node("stride"), f.at("stride"), 1) : kernel;
-                int[] padding = padding(f);
-                if (padding != null && (2 * padding[0] > kernel[0] || 2 * padding[1] > kernel[1]))
-                    throw Fields.err(f.node("padding"), f.at("padding"), "must be at most half the kernel ("
-                            + kernel[0] + "x" + kernel[1] + "), got " + padding[0] + "x" + padding[1]);
-                return new LayerSpec.Pool(kind.substring(0, 3), kernel, stride, padding);
+                int[] kernel = pair(f, "kernel");
+                int[] stride = f.has("stride") ? pair(f, "stride") : kernel;
+                return new LayerSpec.Pool(kind.substring(0, 3), kernel, stride, padding(f));
             }
             case "global_avgpool", "global_maxpool":
-                noArgs(kind, args, path, at);
                 return new LayerSpec.GlobalPool(kind.substring(7, 10));
             case "flatten":
-                noArgs(kind, args, path, at);
                 return new LayerSpec.Flatten();
-            case "dense": {
-                Fields f = Fields.of(args, path, at, "units", "bias", "activation");
-                int units = f.getInt("units", null, 1, 1 << 24);
-                boolean bias = f.getBool("bias", true);
-                String act = f.has("activation") ? Fields.toEnum(f.node("activation"), f.at("activation"), ACTIVATIONS) : null;
-                return new LayerSpec.Dense(units, bias, act);
-            }
+            case "dense":
+                return new LayerSpec.Dense(f.getInt("units"), f.getBool("bias"), activation(f), layerInit(f));
             case "dropout":
-                return new LayerSpec.Dropout(Fields.of(args, path, at, "p").getDouble("p", 0.5, Range.UNIT_OPEN_TOP));
+                return new LayerSpec.Dropout(f.getDouble("p"));
             case "add":
-                noArgs(kind, args, path, at);
                 return new LayerSpec.Add();
-            default:
-                noArgs(kind, args, path, at);
+            case "concat":
                 return new LayerSpec.Concat();
+            default:
+                throw new IllegalStateException("no parser for layer kind " + kind);
         }
     }
 
-    private static int[] pair(Fields f, String key, int dflt) {
-        return f.has(key) ? Fields.toPair(f.node(key), f.at(key), 1) : new int[] {dflt, dflt};
+    private static String activation(Fields f) {
+        return f.has("activation") ? f.getEnum("activation") : null;
+    }
+
+    /** A conv or dense layer's {@code init:}, else the model's. */
+    private InitSpec layerInit(Fields f) {
+        return f.has("init") ? init(f.node("init"), f.at("init"), new LinkedHashMap<>()) : init;
+    }
+
+    /** Reads an {@code init:} value; its resolved form goes into {@code out}. */
+    static InitSpec init(YNode n, String path, Map<String, Object> out) {
+        Fields.Choice c = Fields.choice(n, path, Language.INIT);
+        Fields f = Fields.args(c, Language.INIT);
+        InitSpec spec = switch (c.kind()) {
+            case "kaiming_normal", "kaiming_uniform" -> new InitSpec.Kaiming(c.kind().endsWith("normal"),
+                    f.getEnum("mode"), f.getEnum("nonlinearity"), f.getDouble("a"));
+            case "xavier_normal", "xavier_uniform" -> new InitSpec.Xavier(c.kind().endsWith("normal"), f.getDouble("gain"));
+            case "normal" -> new InitSpec.Normal(f.getDouble("mean"), f.getDouble("std"));
+            case "uniform" -> {
+                double low = f.getDouble("low"), high = f.getDouble("high");
+                if (high <= low) throw Fields.err(f.node("high"), f.at("high"), "must be greater than low (" + low + ")");
+                yield new InitSpec.Uniform(low, high);
+            }
+            case "zeros" -> new InitSpec.Constant(0);
+            case "ones" -> new InitSpec.Constant(1);
+            case "pytorch" -> InitSpec.PYTORCH;
+            default -> throw new IllegalStateException("no init kind " + c.kind());
+        };
+        out.put(c.kind(), f.out);
+        return spec;
+    }
+
+    /** A number or [height, width] key: its value, else its default (both sides), else it is required. */
+    private static int[] pair(Fields f, String key) {
+        Language.Key k = f.key(key);
+        int min = ((Language.Pair) k.type()).min();
+        if (k.required()) return Fields.toPair(f.required(key), f.at(key), min);
+        if (f.has(key)) return Fields.toPair(f.node(key), f.at(key), min);
+        int d = ((Number) k.dflt()).intValue();
+        return new int[] {d, d};
     }
 
     /** padding: a number, [height, width] or {@code same} (null). */
@@ -476,7 +499,7 @@ final class ModelBuilder {
 
     // ---------------------------------------------------------------- graph: resolve, sort, shapes
 
-    private ModelSpec finish(String init, String loss, String output) {
+    private ModelSpec finish(String loss, String output) {
         Map<String, List<String>> consumers = new HashMap<>();
         for (N n : nodes) {
             n.inputs = new ArrayList<>();
@@ -510,9 +533,9 @@ final class ModelBuilder {
                     throw new SpecException(n.pos, n.path, "no 1x1 strided conv turns " + Shapes.str(in) + " into "
                             + Shapes.str(main) + "; write the shortcut layers");
                 LayerSpec conv = new LayerSpec.Conv(main[0], new int[] {1, 1}, stride, new int[] {0, 0},
-                        new int[] {1, 1}, false, null);
+                        new int[] {1, 1}, false, null, init);
                 out.add(node(n.name + ".conv", conv, ins.subList(0, 1), n, shapes));
-                out.add(node(n.name + ".bn", new LayerSpec.BatchNorm(1e-5, 0.1), List.of(n.name + ".conv"), n, shapes));
+                out.add(node(n.name + ".bn", autoBatchNorm(), List.of(n.name + ".conv"), n, shapes));
                 alias.put(n.name, n.name + ".bn");
                 continue;
             }
@@ -521,7 +544,7 @@ final class ModelBuilder {
                         + " layers; put a layer on it first");
             out.add(node(n.name, n.layer, ins, n, shapes));
         }
-        return new ModelSpec(input, List.copyOf(out), init, loss, output);
+        return new ModelSpec(input, List.copyOf(out), loss, output);
     }
 
     private LayerNode node(String name, LayerSpec layer, List<String> ins, N at, Map<String, int[]> shapes) {
@@ -533,6 +556,13 @@ final class ModelBuilder {
         }
         return new LayerNode(name, layer, ins.size() == 1 && ins.get(0).isEmpty() ? List.of() : List.copyOf(ins),
                 at.pos, at.path);
+    }
+
+    /** An automatic shortcut's batch norm: the defaults of {@code batchnorm}. */
+    private static LayerSpec.BatchNorm autoBatchNorm() {
+        Language.Section a = Language.LAYERS.kind("batchnorm").args();
+        return new LayerSpec.BatchNorm((Double) a.key("eps").dflt(), (Double) a.key("momentum").dflt(),
+                (Double) Language.BATCHNORM_INIT.key("weight").dflt(), (Double) Language.BATCHNORM_INIT.key("bias").dflt());
     }
 
     /** The stride s with ceil(in / s) == out, or -1. */

@@ -8,10 +8,8 @@ import java.util.List;
  * source position, so the compiler can report shape errors at the line that declared the layer.
  *
  * @param input  [channels, height, width]
- * @param init   weight initialisation: {@code pytorch} (the default: kaiming_uniform(a=sqrt 5), bias
- *               U(-1/sqrt(fan_in), 1/sqrt(fan_in))), {@code xavier}, {@code kaiming_normal}, ...
  * @param loss   {@code cross_entropy}: a softmax + negative log likelihood head after the last node
  * @param output the name of the node whose output feeds the loss (the last one unless named)
  */
-public record ModelSpec(int[] input, List<LayerNode> nodes, String init, String loss, String output) {
+public record ModelSpec(int[] input, List<LayerNode> nodes, String loss, String output) {
 }

@@ -103,6 +103,9 @@ public final class Shapes {
         }
         if (layer instanceof Pool p) {
             image(x, p.kind());
+            if (p.padding() != null && (2 * p.padding()[0] > p.kernel()[0] || 2 * p.padding()[1] > p.kernel()[1]))
+                throw new ShapeException("pool padding must be at most half the kernel (" + p.kernel()[0] + "x"
+                        + p.kernel()[1] + "), got " + p.padding()[0] + "x" + p.padding()[1]);
             int[] out = {x[0], 0, 0};
             for (int d = 0; d < 2; d++)
                 out[d + 1] = window(x[d + 1], p.kernel()[d], p.stride()[d],

@@ -33,6 +33,19 @@ public final class SweepLoader {
     private SweepLoader() {
     }
 
+    /** {@code kind} or {@code kind: args} with kind one of {@code kinds}. */
+    private static Fields.Choice choice(YNode n, String path, String... kinds) {
+        List<String> ok = List.of(kinds);
+        if (n instanceof YMap m && m.entries().size() == 1) {
+            Map.Entry<String, Entry> e = m.entries().entrySet().iterator().next();
+            if (!ok.contains(e.getKey()))
+                throw new SpecException(e.getValue().keyPos(), path + "." + e.getKey(), Fields.unknown("kind", e.getKey(), ok));
+            return new Fields.Choice(e.getKey(), e.getValue().value(), path + "." + e.getKey(), n.pos());
+        }
+        throw Fields.err(n, path, "expected one of " + String.join(", ", kinds) + " (written `" + kinds[0]
+                + ": ...`), got " + YNode.describe(n));
+    }
+
     /** One swept key: its values (grid) or its distribution (random), and where it was written. */
     private record Axis(String key, List<YNode> values, Distribution dist, SourcePos pos) {}
 
@@ -46,7 +59,7 @@ public final class SweepLoader {
         YNode root = ExperimentLoader.readTree(file);
         YNode sweepNode = root instanceof YMap m ? m.get(KEY) : null;
         if (sweepNode instanceof YScalar s && s.isNull()) sweepNode = null;
-        Fields f = Fields.of(sweepNode, KEY, root.pos(), "grid", "random", "metric");
+        Fields f = Fields.of(sweepNode, KEY, root.pos(), Language.SWEEP);
         SweepSpec.Metric metric = metric(f);
         List<Axis> axes = new ArrayList<>();
         int trials;
@@ -58,9 +71,9 @@ public final class SweepLoader {
             if (!grid.isEmpty())
                 throw new SpecException(SourcePos.flag("--grid " + grid.get(0)), null,
                         "the experiment's sweep is random: --grid adds to a grid sweep only");
-            Fields r = Fields.of(f.node("random"), f.at("random"), f.map.pos(), "trials", "seed", "params");
-            trials = r.getInt("trials", null, 1, MAX_TRIALS);
-            seed = r.getInt("seed", 0, 0, Integer.MAX_VALUE);
+            Fields r = Fields.of(f.node("random"), f.at("random"), f.map.pos(), Language.SWEEP_RANDOM);
+            trials = r.getInt("trials");
+            seed = r.getInt("seed");
             YNode params = r.required("params");
             if (!(params instanceof YMap pm) || pm.entries().isEmpty())
                 throw Fields.err(params, r.at("params"), "expected a map of key: distribution, got "
@@ -156,15 +169,14 @@ public final class SweepLoader {
     private static SweepSpec.Metric metric(Fields f) {
         YNode n = f.node("metric");
         if (n == null) {
-            f.put("metric", "test_accuracy");
             return new SweepSpec.Metric("test_accuracy", true);
         }
         if (n instanceof YMap m) {
-            Fields.Choice c = Fields.choice(m, f.at("metric"), "max", "min");
-            String name = Fields.toEnum(c.args(), c.path(), SweepSpec.METRICS.toArray(String[]::new));
+            Fields.Choice c = choice(m, f.at("metric"), "max", "min");
+            String name = Fields.toEnum(c.args(), c.path(), SweepSpec.METRICS);
             return new SweepSpec.Metric(name, c.kind().equals("max"));
         }
-        String name = Fields.toEnum(n, f.at("metric"), SweepSpec.METRICS.toArray(String[]::new));
+        String name = Fields.toEnum(n, f.at("metric"), SweepSpec.METRICS);
         return new SweepSpec.Metric(name, !name.endsWith("_loss"));
     }
 
@@ -180,11 +192,11 @@ public final class SweepLoader {
         if (n instanceof YList l) {
             return new Distribution("choice", 0, 0, values(l, path));
         }
-        Fields.Choice c = Fields.choice(n, path, "log_uniform", "uniform", "int_uniform", "choice");
+        Fields.Choice c = choice(n, path, "log_uniform", "uniform", "int_uniform", "choice");
         if (c.kind().equals("choice")) {
             return new Distribution("choice", 0, 0, values(c.args(), c.path()));
         }
-        Fields.Range range = c.kind().equals("log_uniform") ? Fields.Range.POSITIVE : Fields.Range.ANY;
+        Language.Range range = c.kind().equals("log_uniform") ? Language.Range.POSITIVE : Language.Range.ANY;
         List<Double> lh = Fields.toDoubles(c.args(), c.path(), range);
         if (lh.size() != 2 || lh.get(1) <= lh.get(0))
             throw Fields.err(c.args(), c.path(), "expected [low, high] with low < high");

@@ -33,7 +33,7 @@ final class TestSpecs {
     }
 
     ModelSpec build(int... input) {
-        return new ModelSpec(input, List.copyOf(nodes), "pytorch", "cross_entropy", last);
+        return new ModelSpec(input, List.copyOf(nodes), "cross_entropy", last);
     }
 
     static LayerSpec conv(int filters, int k, int s, int p, boolean bias) {

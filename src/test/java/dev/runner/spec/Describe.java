@@ -8,7 +8,7 @@ final class Describe {
     private Describe() {}
 
     static String model(ModelSpec m) {
-        return "input " + Arrays.toString(m.input()) + " init " + m.init() + " loss " + m.loss() + " output "
+        return "input " + Arrays.toString(m.input()) + " loss " + m.loss() + " output "
                 + m.output() + "\n" + m.nodes().stream().map(Describe::node).collect(Collectors.joining("\n"));
     }
 
@@ -20,7 +20,7 @@ final class Describe {
         if (l instanceof LayerSpec.Conv c)
             return "conv " + c.filters() + " k" + Arrays.toString(c.kernel()) + " s" + Arrays.toString(c.stride())
                     + " p" + (c.padding() == null ? "same" : Arrays.toString(c.padding())) + " d"
-                    + Arrays.toString(c.dilation()) + " bias " + c.bias() + " act " + c.activation();
+                    + Arrays.toString(c.dilation()) + " bias " + c.bias() + " act " + c.activation() + (c.init() instanceof InitSpec.Pytorch ? "" : " init " + c.init());
         if (l instanceof LayerSpec.Pool p)
             return p.kind() + " k" + Arrays.toString(p.kernel()) + " s" + Arrays.toString(p.stride()) + " p"
                     + (p.padding() == null ? "same" : Arrays.toString(p.padding()));

@@ -186,8 +186,8 @@ class ErrorsTest {
                 + " got [4, 32, 32] from a and [8, 16, 16] from b");
         y.fails(Yamls.model("    - flatten\n    - conv: {filters: 4, kernel: 1}\n"), "5:7",
                 "model.layers[1]: conv1: conv needs a [channels, height, width] input, got [3072]");
-        y.fails(Yamls.model("    - maxpool: {kernel: 2, padding: 2}\n"), "4:37",
-                "model.layers[0].maxpool.padding: must be at most half the kernel (2x2), got 2x2");
+        y.fails(Yamls.model("    - maxpool: {kernel: 2, padding: 2}\n"), "4:7",
+                "model.layers[0]: maxpool1: pool padding must be at most half the kernel (2x2), got 2x2");
     }
 
     @Test
@@ -232,8 +232,8 @@ class ErrorsTest {
         y.fails(Yamls.BASE + "lr_range_test: {start_lr: 1, end_lr: 0.1}\n", "3:38",
                 "lr_range_test.end_lr: must be greater than start_lr (1.0)");
         y.fails(Yamls.BASE + "schedule: {multistep: {at: [10, 5]}}\n", "3:28", "schedule.multistep.at: epochs must increase");
-        y.fails(Yamls.BASE + "name: my run\n", "3:7", "name: names are letters, digits, _ . and - (used as a folder"
-                + " name), got \"my run\"");
+        y.fails(Yamls.BASE + "name: my run\n", "3:7", "name: expected a name of letters, digits, _ . -"
+                + " (used as a folder name), got \"my run\"");
     }
 
     @Test

@@ -66,7 +66,8 @@ class LoaderTest {
         assertThat(e.data().shuffle()).isTrue();
         assertThat(e.data().augment()).isEmpty();
         assertThat(e.data().normalize()).isNull();
-        assertThat(e.model().init()).isEqualTo("pytorch");
+        assertThat(e.model().nodes()).allSatisfy(n -> assertThat(n.layer() instanceof LayerSpec.Dense d ? d.init()
+                : InitSpec.PYTORCH).isEqualTo(InitSpec.PYTORCH));
         assertThat(e.model().loss()).isEqualTo("cross_entropy");
         assertThat(e.optimizer()).isEqualTo(new OptimizerSpec("sgd", 0.1, null, 0, 0, false, 0, 0, 0, 0));
         assertThat(e.schedule()).isEqualTo(new ScheduleSpec.Constant());
@@ -74,7 +75,7 @@ class LoaderTest {
         assertThat(e.evaluate()).isEqualTo(new EvaluateSpec(false, true));
         assertThat(e.visualize()).isEqualTo(new VisualizeSpec(List.of(), 2, List.of()));
         assertThat(e.checkpoint()).isEqualTo(new CheckpointSpec(1));
-        assertThat(e.resolved().keySet()).containsExactly(ExperimentLoader.TOP);
+        assertThat(e.resolved().keySet()).containsExactlyElementsOf(ExperimentLoader.resolvedKeys());
         assertThat((Map<?, ?>) e.resolved().get("optimizer")).isEqualTo(Map.of("sgd",
                 Map.of("lr", 0.1, "momentum", 0.0, "dampening", 0.0, "nesterov", false, "weight_decay", 0.0)));
         assertThat(SpecWriter.toYaml(e.resolved())).startsWith("name: t\ndescription: \"\"\nseed: 42\nepochs: 1\ndata:\n");

@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""experiments/resnet9_aug.yaml in PyTorch, to compare test accuracy per epoch with the runner's.
+
+Needs Debian's PyTorch 1.13:  apt-get install -y python3-torch   (then run with /usr/bin/python3)
+
+    bench/torch_resnet9_train.py DATA_ROOT [--epochs 3] [--seed 42] [--threads 2]
+
+DATA_ROOT holds cifar-10-batches-bin/ (the official binary layout). The experiment as the runner reads it
+(docs/experiment-files.md, docs/training.md): torchvision's ResNet (BasicBlock, 1x1 conv + batch norm
+projection when the shape changes) with a 3x3 stem and max-pool, channels 64-128-256-512, initialised as
+torchvision does (every conv kaiming_normal_(mode="fan_out", nonlinearity="relu"), batch norm weight 1 and
+bias 0, the final Linear at PyTorch's default); training images zero-padded by 4, a random 32x32 crop and a
+horizontal flip with p = 0.5, then (x/255 - 0.5) / 0.5; batch 64, reshuffled every epoch, the last partial
+batch kept; SGD lr 5e-3, momentum 0.9, weight decay 0.032 on every parameter; the cosine schedule stepped every
+iteration over the whole run (lr_t = lr * (1 + cos(pi t / T)) / 2, T = epochs * batches per epoch); test
+accuracy in eval mode after each epoch. Prints one JSON line per epoch.
+"""
+import argparse, json, math, os, time
+import numpy as np
+import torch, torch.nn as nn, torch.nn.functional as F
+
+
+def load(root, names):
+    xs, ys = [], []
+    for n in names:
+        raw = np.fromfile(os.path.join(root, "cifar-10-batches-bin", n), dtype=np.uint8).reshape(-1, 3073)
+        ys.append(raw[:, 0].astype(np.int64))
+        xs.append(raw[:, 1:].reshape(-1, 3, 32, 32))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout)
+        self.conv2, self.bn2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout)
+        self.downsample = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+                           if stride != 1 or cin != cout else nn.Identity())
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(y + self.downsample(x))
+
+
+class ResNet9(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+                                  nn.MaxPool2d(3, 2, 1))
+        self.layers = nn.Sequential(Block(64, 64, 1), Block(64, 128, 2), Block(128, 256, 2), Block(256, 512, 2))
+        self.fc = nn.Linear(512, 10)
+        for m in self.modules():  # torchvision.models.resnet.ResNet.__init__
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.constant_(m.weight, 1)
+                nn.init.constant_(m.bias, 0)
+
+    def forward(self, x):
+        return self.fc(F.adaptive_avg_pool2d(self.layers(self.stem(x)), 1).flatten(1))
+
+
+def augment(x, rng):
+    """Pad 4 (zeros), random 32x32 crop (row offset, then column), horizontal flip p = 0.5; uint8 in and out."""
+    n = len(x)
+    padded = np.zeros((n, 3, 40, 40), dtype=np.uint8)
+    padded[:, :, 4:36, 4:36] = x
+    out = np.empty_like(x)
+    rows, cols, flips = rng.integers(0, 9, n), rng.integers(0, 9, n), rng.random(n) < 0.5
+    for i in range(n):
+        c = padded[i, :, rows[i]:rows[i] + 32, cols[i]:cols[i] + 32]
+        out[i] = c[:, :, ::-1] if flips[i] else c
+    return out
+
+
+def tensor(x):
+    return (torch.from_numpy(np.ascontiguousarray(x)).float() / 255 - 0.5) / 0.5
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("root")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    rng = np.random.default_rng(a.seed)
+    xtr, ytr = load(a.root, ["data_batch_%d.bin" % i for i in range(1, 6)])
+    xte, yte = load(a.root, ["test_batch.bin"])
+    net = ResNet9()
+    lr, batch = 5e-3, 64
+    opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4 * 64)
+    per_epoch = math.ceil(len(xtr) / batch)
+    total = a.epochs * per_epoch
+    t = 0
+    for epoch in range(1, a.epochs + 1):
+        t0 = time.time()
+        net.train()
+        order = rng.permutation(len(xtr))
+        losses = []
+        for b in range(per_epoch):
+            idx = order[b * batch:(b + 1) * batch]
+            for g in opt.param_groups:
+                g["lr"] = lr * (1 + math.cos(math.pi * t / total)) / 2
+            x, y = tensor(augment(xtr[idx], rng)), torch.from_numpy(ytr[idx])
+            opt.zero_grad()
+            loss = F.cross_entropy(net(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+            t += 1
+        net.eval()
+        correct = 0
+        with torch.no_grad():
+            for b in range(0, len(xte), 256):
+                correct += (net(tensor(xte[b:b + 256])).argmax(1) == torch.from_numpy(yte[b:b + 256])).sum().item()
+        print(json.dumps({"framework": "pytorch " + torch.__version__, "seed": a.seed, "epoch": epoch,
+                          "train_loss": round(sum(losses) / len(losses), 4),
+                          "test_accuracy": round(100.0 * correct / len(xte), 2),
+                          "seconds": round(time.time() - t0, 1)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

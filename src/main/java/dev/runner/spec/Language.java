@@ -1,0 +1,462 @@
+package dev.runner.spec;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The experiment-file language as data: every section's keys and every kind's arguments, with type, default,
+ * allowed range or values and a one-line description. The loader reads each key through it ({@link Fields}),
+ * so unknown keys, did-you-mean, types, ranges and defaults come from here; {@link JsonSchema} turns it into the
+ * editor schema and {@link KeyTables} into the key tables of docs/experiment-files.md. Rules that tie several
+ * keys together (shapes, {@code nesterov} needs momentum, ...) stay with the loader.
+ */
+public final class Language {
+    private Language() {}
+
+    // ---------------------------------------------------------------- the vocabulary
+
+    /** A numeric range with open or closed ends. */
+    public record Range(double lo, boolean loOpen, double hi, boolean hiOpen) {
+        public static final Range ANY = new Range(Double.NEGATIVE_INFINITY, true, Double.POSITIVE_INFINITY, true);
+        public static final Range POSITIVE = new Range(0, true, Double.POSITIVE_INFINITY, true);
+        public static final Range NON_NEGATIVE = new Range(0, false, Double.POSITIVE_INFINITY, true);
+        public static final Range UNIT = new Range(0, false, 1, false);
+        public static final Range UNIT_OPEN_TOP = new Range(0, false, 1, true);
+
+        /** null when {@code x} is in range, else what is wrong ("must be > 0"). */
+        String check(double x) {
+            if (!Double.isFinite(x)) return "must be a finite number";
+            boolean ok = (loOpen ? x > lo : x >= lo) && (hiOpen ? x < hi : x <= hi);
+            return ok ? null : "must be " + text();
+        }
+
+        /** "> 0", "in [0, 1)", "" for any number. */
+        String text() {
+            boolean noLo = Double.isInfinite(lo), noHi = Double.isInfinite(hi);
+            if (noLo && noHi) return "";
+            if (noHi) return (loOpen ? "> " : ">= ") + fmt(lo);
+            if (noLo) return (hiOpen ? "< " : "<= ") + fmt(hi);
+            return "in " + (loOpen ? "(" : "[") + fmt(lo) + ", " + fmt(hi) + (hiOpen ? ")" : "]");
+        }
+    }
+
+    /** What a value may be. */
+    public sealed interface Type {}
+
+    /** An integer in [min, max] (a number with an integral value such as {@code 1e3} counts). */
+    public record Int(long min, long max) implements Type {}
+
+    /** A number in a range. */
+    public record Num(Range range) implements Type {}
+
+    public record Bool() implements Type {}
+
+    /** Text, optionally matching {@code pattern} (a Java and ECMA regular expression; null = any). */
+    public record Text(String pattern, String what) implements Type {}
+
+    /** One of fixed words. */
+    public record Enum(List<String> values) implements Type {}
+
+    /** A number for both sides or {@code [height, width]}, each >= min. */
+    public record Pair(int min) implements Type {}
+
+    /** A padding: a {@link Pair} (>= 0), {@code same} or {@code valid}. */
+    public record Padding() implements Type {}
+
+    /** A list of {@code item}, with at least {@code minItems} and at most {@code maxItems} (-1 = any) items. */
+    public record ListOf(Type item, int minItems, int maxItems) implements Type {}
+
+    /** Any of the alternatives (tried in order). */
+    public record AnyOf(List<Type> options) implements Type {}
+
+    /** A map of fixed keys. */
+    public record Section(String name, String doc, List<Key> keys) implements Type {
+        public Key key(String k) {
+            for (Key key : keys) if (key.name().equals(k)) return key;
+            throw new IllegalArgumentException("no key `" + k + "` in " + name);
+        }
+
+        public List<String> names() {
+            return keys.stream().map(Key::name).toList();
+        }
+    }
+
+    /** One of several kinds, written {@code kind} or {@code kind: args} (or {@code kind: value} with a shorthand). */
+    public record OneOf(String name, String doc, List<Kind> kinds) implements Type {
+        public Kind kind(String k) {
+            for (Kind kind : kinds) if (kind.name().equals(k)) return kind;
+            throw new IllegalArgumentException("no kind `" + k + "` in " + name);
+        }
+
+        public List<String> names() {
+            return kinds.stream().map(Kind::name).toList();
+        }
+    }
+
+    /** A named type defined elsewhere in this class (for recursion: a schedule's {@code then} is a schedule). */
+    public record Ref(String name) implements Type {}
+
+    /** A list of layers: built-in kinds, {@code repeat}, block uses, each with optional {@code name} and {@code inputs}. */
+    public record Layers() implements Type {}
+
+    /** A map from names to {@code value}: the blocks ({@link #BLOCK}), a parameter's {@code {name: default}}. */
+    public record MapOf(Type value) implements Type {}
+
+    /** Any value (a block parameter's default). */
+    public record Anything() implements Type {}
+
+    /**
+     * One key. {@code dflt} is the value used when the key is absent (null: none, or see {@code dfltText}),
+     * {@code dfltText} how the docs say the default when it is not a plain value.
+     */
+    public record Key(String name, Type type, Object dflt, boolean required, String dfltText, String doc,
+                      String example) {
+        Key example(String e) {
+            return new Key(name, type, dflt, required, dfltText, doc, e);
+        }
+    }
+
+    /** A kind of a {@link OneOf}: its arguments, the argument a bare value sets ({@code pad: 4}), and what it does. */
+    public record Kind(String name, Section args, String shorthand, String doc) {}
+
+    // ---------------------------------------------------------------- building helpers
+
+    static Key key(String name, Type t, Object dflt, String doc) {
+        return new Key(name, t, dflt, false, null, doc, null);
+    }
+
+    static Key required(String name, Type t, String doc) {
+        return new Key(name, t, null, true, null, doc, null);
+    }
+
+    /** An optional key without a default value; {@code dfltText} says what its absence means. */
+    static Key optional(String name, Type t, String dfltText, String doc) {
+        return new Key(name, t, null, false, dfltText, doc, null);
+    }
+
+    static Section section(String name, String doc, Key... keys) {
+        return new Section(name, doc, List.of(keys));
+    }
+
+    static Kind kind(String name, String shorthand, String doc, Key... args) {
+        return new Kind(name, section(name, doc, args), shorthand, doc);
+    }
+
+    static Int integer(long min, long max) {
+        return new Int(min, max);
+    }
+
+    static Num num(Range r) {
+        return new Num(r);
+    }
+
+    static Enum oneOfWords(List<String> values) {
+        return new Enum(values);
+    }
+
+    static Enum oneOfWords(String... values) {
+        return new Enum(List.of(values));
+    }
+
+    static String fmt(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    // ---------------------------------------------------------------- the language
+
+    static final Bool BOOL = new Bool();
+    static final Text TEXT = new Text(null, null);
+    /** An experiment name: used as a folder name. */
+    static final Text EXPERIMENT_NAME = new Text("^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+            "a name of letters, digits, `_ . -` (used as a folder name)");
+    /** A layer, block or parameter name. */
+    static final Text NAME = new Text("^[A-Za-z_][A-Za-z0-9_]*$", "a name of letters, digits and `_`");
+    static final Range OPEN_UNIT = new Range(0, true, 1, true);
+
+    /** The values of {@code engine:} and {@code --engine} (the model stage's {@code Placement} picks among them). */
+    public static final List<String> ENGINES = List.of("auto", "onednn", "dl4j");
+    public static final List<String> ACTIVATIONS = List.of("relu", "leaky_relu", "tanh", "sigmoid", "gelu");
+    /** {@code nonlinearity} values, as {@code torch.nn.init.calculate_gain}. */
+    public static final List<String> NONLINEARITIES = List.of("linear", "sigmoid", "tanh", "relu", "leaky_relu",
+            "selu");
+
+    private static Kind kaiming(String name, String dist) {
+        return kind(name, null, "`torch.nn.init." + name + "_`: " + dist + " with std = gain / sqrt(fan)",
+                key("mode", oneOfWords("fan_in", "fan_out"), "fan_in",
+                        "`fan_in` (in_channels x kh x kw) keeps the forward pass's variance, `fan_out` the backward's"),
+                key("nonlinearity", oneOfWords(NONLINEARITIES), "leaky_relu",
+                        "the gain: linear, sigmoid 1; tanh 5/3; relu sqrt 2; leaky_relu sqrt(2 / (1 + a^2)); selu 3/4"),
+                key("a", num(Range.NON_NEGATIVE), 0.0, "the negative slope, for `leaky_relu`"));
+    }
+
+    private static Kind xavier(String name, String dist) {
+        return kind(name, null, "`torch.nn.init." + name + "_`: " + dist + " with std = gain * sqrt(2 / (fan_in + fan_out))",
+                key("gain", num(Range.POSITIVE), 1.0, "scale factor"));
+    }
+
+    /** How a conv or dense layer's weights are drawn (biases keep PyTorch's default). */
+    public static final OneOf INIT = new OneOf("init",
+            "how conv and dense weights are drawn, with torch.nn.init's names; biases keep PyTorch's default U(+-1/sqrt(fan_in))",
+            List.of(
+                    kind("pytorch", null, "each layer's PyTorch default: kaiming_uniform(a = sqrt 5), i.e. U(+-1/sqrt(fan_in))"),
+                    kaiming("kaiming_normal", "normal(0, std)"),
+                    kaiming("kaiming_uniform", "uniform(+-sqrt(3) std)"),
+                    xavier("xavier_normal", "normal(0, std)"),
+                    xavier("xavier_uniform", "uniform(+-sqrt(3) std)"),
+                    kind("normal", null, "`torch.nn.init.normal_`",
+                            key("mean", num(Range.ANY), 0.0, "mean"),
+                            required("std", num(Range.NON_NEGATIVE), "standard deviation")),
+                    kind("uniform", null, "`torch.nn.init.uniform_`: uniform in [low, high)",
+                            required("low", num(Range.ANY), "lower bound"),
+                            required("high", num(Range.ANY), "upper bound, > low")),
+                    kind("zeros", null, "all weights 0"),
+                    kind("ones", null, "all weights 1")));
+
+    private static Key activation() {
+        return optional("activation", oneOfWords(ACTIVATIONS), "none",
+                "applied to the output; the same as the activation layer after it (leaky_relu with alpha 0.01)");
+    }
+
+    private static Key layerInit() {
+        return optional("init", new Ref("init"), "the model's `init`", "how the weights are drawn (see `init`)");
+    }
+
+    private static Kind pool(String name, String what) {
+        return kind(name, "kernel", what + " pooling",
+                required("kernel", new Pair(1), "window size"),
+                optional("stride", new Pair(1), "= kernel", "step"),
+                key("padding", new Padding(), 0, "at most half the kernel; `same` or `valid` as for conv"));
+    }
+
+    private static Kind noArgs(String name, String doc) {
+        return kind(name, null, doc);
+    }
+
+    /** The layer kinds, in the order the docs list them; {@link LayerSpec#KINDS} is their names. */
+    public static final OneOf LAYERS = new OneOf("layer", "a layer of the network", List.of(
+            kind("conv", null, "2-D convolution (nn.Conv2d): output `[filters, h', w']`",
+                    required("filters", integer(1, 1 << 16), "output channels"),
+                    required("kernel", new Pair(1), "kernel size").example("3"),
+                    key("stride", new Pair(1), 1, "step"),
+                    key("padding", new Padding(), 0, "zeros added on each side; `same`: output size = ceil(input / stride); `valid` = 0"),
+                    key("dilation", new Pair(1), 1, "spacing of the kernel's taps"),
+                    key("bias", BOOL, true, "learn a bias per filter"),
+                    activation(),
+                    layerInit()),
+            kind("batchnorm", null, "batch normalisation (nn.BatchNorm1d/2d): same shape",
+                    key("eps", num(Range.POSITIVE), 1e-5, "added to the variance"),
+                    key("momentum", num(Range.UNIT), 0.1, "PyTorch's meaning: running = (1 - momentum) * running + momentum * batch"),
+                    optional("init", new Ref("batchnorm_init"), "`{weight: 1, bias: 0}`", "initial scale and shift")),
+            noArgs("relu", "max(0, x): same shape"),
+            kind("leaky_relu", "alpha", "x or alpha * x below 0: same shape",
+                    key("alpha", num(Range.NON_NEGATIVE), 0.01, "slope below 0")),
+            noArgs("tanh", "tanh: same shape"),
+            noArgs("sigmoid", "logistic sigmoid: same shape"),
+            noArgs("gelu", "GELU, PyTorch's exact x * (1 + erf(x / sqrt 2)) / 2: same shape"),
+            pool("maxpool", "max"),
+            pool("avgpool", "average (padding zeros counted, PyTorch's count_include_pad)"),
+            noArgs("global_avgpool", "average over height and width: `[c]`"),
+            noArgs("global_maxpool", "maximum over height and width: `[c]`"),
+            noArgs("flatten", "`[c*h*w]`, PyTorch's order"),
+            kind("dense", "units", "fully connected (nn.Linear), needs a flat input: `[units]`",
+                    required("units", integer(1, 1 << 24), "outputs"),
+                    key("bias", BOOL, true, "learn a bias per unit"),
+                    activation(),
+                    layerInit()),
+            kind("dropout", "p", "zeroes each value with probability p while training (nn.Dropout): same shape",
+                    key("p", num(Range.UNIT_OPEN_TOP), 0.5, "probability of dropping")),
+            noArgs("add", "element-wise sum of its `inputs` (two or more, same shape)"),
+            noArgs("concat", "concatenation along channels of its `inputs` (two or more, same height and width, or all flat)")));
+
+    /** Batch norm's {@code init:}. */
+    public static final Section BATCHNORM_INIT = section("batchnorm_init", "initial scale and shift of a batch norm",
+            key("weight", num(Range.ANY), 1.0, "initial scale (gamma)"),
+            key("bias", num(Range.ANY), 0.0, "initial shift (beta)"));
+
+    /** The keys next to a layer's type. */
+    public static final Section LAYER_EXTRAS = section("layer_extras", "next to a layer's type",
+            optional("name", NAME, "type's short name + counter", "the layer's name, for `inputs` and feature maps"),
+            optional("inputs", new AnyOf(List.of(NAME, new ListOf(NAME, 1, -1))), "the layer before",
+                    "the layers it reads (`input`: the network's or block's input)"));
+
+    public static final Section REPEAT = section("repeat", "repeats a list of layers in sequence",
+            required("times", integer(1, 1000), "how many times"),
+            required("layers", new Layers(), "the layers to repeat"));
+
+    public static final Section RESIDUAL = section("residual", "after(main(x) + shortcut(x))",
+            required("main", new Layers(), "the main path"),
+            key("shortcut", new AnyOf(List.of(oneOfWords("auto", "identity"), new Layers())), "auto",
+                    "`auto`: identity, or a 1x1 conv (stride) + batchnorm when main changes the shape; `identity`; or a list of layers"),
+            optional("after", new Layers(), "none", "layers applied to the sum"));
+
+    public static final Section BLOCK = section("block", "a named sub-network used like a layer type",
+            optional("params", new ListOf(new AnyOf(List.of(NAME, new MapOf(new Anything()))), 0, -1), "none",
+                    "parameter names, `{name: default}` for one with a default; `$name` in the body stands for the argument"),
+            optional("layers", new Layers(), "none", "the block's layers (either this or `residual`)"),
+            optional("residual", RESIDUAL, "none", "a residual block (either this or `layers`)"));
+
+    public static final Section MODEL = section("model", "the network",
+            required("input", new ListOf(integer(1, 1 << 16), 3, 3), "`[channels, height, width]`").example("[3, 32, 32]"),
+            key("init", new Ref("init"), "pytorch", "the default `init` of every conv and dense layer"),
+            key("loss", oneOfWords("cross_entropy"), "cross_entropy", "softmax + negative log likelihood after the last layer"),
+            optional("blocks", new MapOf(BLOCK), "none", "named sub-networks: `{NAME: {params, layers | residual}}`"),
+            required("layers", new Layers(), "the network, at least one layer"));
+
+    public static final OneOf DATASET = new OneOf("dataset", "where images come from", List.of(
+            kind("cifar10", null, "CIFAR-10, downloaded into the data root when missing",
+                    key("url", TEXT, DataSpec.Cifar10.DEFAULT_URL, "the archive to download"),
+                    key("md5", new Text("^[0-9a-fA-F]{32}$", "32 hexadecimal digits"), DataSpec.Cifar10.DEFAULT_MD5,
+                            "checked after download")),
+            kind("imagefolder", "path", "`path/train/<class>/*.png|jpg` and `path/test/<class>/*`",
+                    required("path", TEXT, "the folder, relative to the file that says it"),
+                    optional("resize", new Pair(1), "none (images must have the model's size)", "resize on load"))));
+
+    public static final OneOf AUGMENT = new OneOf("augment", "a random transform of training images", List.of(
+            kind("pad", "size", "pads every side by `size` pixels",
+                    required("size", integer(1, 1024), "pixels"),
+                    key("mode", oneOfWords("zero", "reflect"), "zero", "fill")),
+            kind("random_crop", "size", "a random `size`x`size` crop",
+                    required("size", integer(1, 1 << 14), "pixels")),
+            kind("horizontal_flip", "p", "mirrors left-right with probability `p`",
+                    key("p", num(Range.UNIT), 0.5, "probability")),
+            kind("cutout", "size", "zeroes a random `size`x`size` square",
+                    required("size", integer(1, 1 << 14), "pixels"))));
+
+    public static final Section NORMALIZE = section("normalize",
+            "`(x/255 - mean[c]) / std[c]`, applied last, to train and test",
+            required("mean", new ListOf(num(Range.ANY), 1, -1), "one per input channel"),
+            required("std", new ListOf(num(Range.POSITIVE), 1, -1), "one per input channel, > 0"));
+
+    public static final Section DATA = section("data", "dataset, batch sizes, augmentation, normalisation",
+            key("dataset", DATASET, "cifar10", "where images come from"),
+            key("batch_size", integer(1, 1 << 20), 64, "training batch size"),
+            key("test_batch_size", integer(1, 1 << 20), 256, "evaluation batch size (does not change results)"),
+            key("shuffle", BOOL, true, "reshuffle the training set every epoch"),
+            key("augment", new ListOf(AUGMENT, 0, -1), List.of(), "random transforms of training images, in order"),
+            optional("normalize", NORMALIZE, "none (pixels scaled to 0..1 only)",
+                    "`(x/255 - mean[c]) / std[c]`, applied last, to train and test"));
+
+    private static Key lr() {
+        return key("lr", new AnyOf(List.of(num(Range.POSITIVE), section("lr_from", "an lr from a range test",
+                        required("from_range_test", EXPERIMENT_NAME, "an LR range test experiment's name")))), 1e-3,
+                "learning rate > 0, or `{from_range_test: NAME}`: the lr suggested by that range test's newest run");
+    }
+
+    private static Kind adam(String name, String doc, double wd, String wdDoc) {
+        return kind(name, null, doc, lr(),
+                key("betas", new ListOf(num(Range.UNIT_OPEN_TOP), 2, 2), List.of(0.9, 0.999), "`[beta1, beta2]`, each in [0, 1)"),
+                key("eps", num(Range.POSITIVE), 1e-8, "added to the denominator"),
+                key("weight_decay", num(Range.NON_NEGATIVE), wd, wdDoc));
+    }
+
+    public static final OneOf OPTIMIZER = new OneOf("optimizer", "the optimizer, with PyTorch's semantics and defaults",
+            List.of(kind("sgd", null, "torch.optim.SGD", lr(),
+                            key("momentum", num(Range.UNIT_OPEN_TOP), 0.0, "momentum factor: v = momentum * v + (1 - dampening) * grad"),
+                            key("dampening", num(Range.UNIT), 0.0, "dampening of the gradient in the momentum"),
+                            key("nesterov", BOOL, false, "Nesterov momentum; needs momentum > 0 and dampening 0"),
+                            key("weight_decay", num(Range.NON_NEGATIVE), 0.0, "`wd * param` added to each gradient (L2)")),
+                    adam("adam", "torch.optim.Adam", 0.0, "L2 added to the gradient, as torch.optim.Adam"),
+                    adam("adamw", "torch.optim.AdamW", 0.01, "decoupled weight decay, as torch.optim.AdamW")));
+
+    public static final OneOf SCHEDULE = new OneOf("schedule",
+            "the learning rate over time, updated every iteration; epoch values may be fractional", List.of(
+            kind("constant", null, "`lr`"),
+            kind("cosine", null, "cosine annealing from `lr` to `eta_min` over `epochs`",
+                    key("eta_min", num(Range.NON_NEGATIVE), 0.0, "the final learning rate"),
+                    optional("epochs", num(Range.POSITIVE), "the whole run", "length of the cosine")),
+            kind("step", "every", "`lr * gamma^floor(e / every)`",
+                    required("every", num(Range.POSITIVE), "epochs between steps"),
+                    key("gamma", num(Range.POSITIVE), 0.1, "factor per step")),
+            kind("multistep", "at", "`lr * gamma^(milestones passed)`",
+                    required("at", new ListOf(num(Range.POSITIVE), 1, -1), "increasing epochs"),
+                    key("gamma", num(Range.POSITIVE), 0.1, "factor per milestone")),
+            kind("exponential", "gamma", "`lr * gamma^e`",
+                    required("gamma", num(Range.POSITIVE), "factor per epoch")),
+            kind("piecewise", "points", "linear between `[epoch, lr]` points (absolute learning rates), constant after the last",
+                    required("points", new ListOf(new ListOf(num(Range.NON_NEGATIVE), 2, 2), 1, -1),
+                            "`[[epoch, lr], ...]`, epochs increasing")),
+            kind("linear_warmup", null, "from `start_factor*lr` to `lr` over `epochs`, then the `then` schedule, starting there",
+                    required("epochs", num(Range.POSITIVE), "length of the warm-up"),
+                    key("start_factor", num(OPEN_UNIT), 1.0 / 3, "the first lr is start_factor * lr"),
+                    key("then", new Ref("schedule"), "constant", "the schedule after the warm-up"))));
+
+    public static final Section LR_RANGE_TEST = section("lr_range_test",
+            "turns the run into an LR range test: the lr grows from start_lr to end_lr while the loss is recorded",
+            key("start_lr", num(Range.POSITIVE), 1e-7, "first learning rate"),
+            key("end_lr", num(Range.POSITIVE), 10.0, "last learning rate, > start_lr"),
+            key("iterations", integer(2, 10_000_000), 100, "training batches"),
+            key("mode", oneOfWords("exp", "linear"), "exp", "`exp` (geometric steps) or `linear`"),
+            key("smooth", num(Range.UNIT_OPEN_TOP), 0.05, "exponential smoothing of the loss"),
+            key("diverge", num(new Range(1, true, Double.POSITIVE_INFINITY, true)), 5.0,
+                    "stop once the smoothed loss exceeds `diverge` x the best"));
+
+    public static final Section EVALUATE = section("evaluate", "what to measure after each epoch",
+            key("train", BOOL, false, "also measure accuracy on the training set (evaluation mode)"),
+            key("test", BOOL, true, "measure test loss and accuracy"));
+
+    public static final Section FEATURE_MAPS = section("feature_maps", "feature maps to draw",
+            key("layers", new ListOf(TEXT, 0, -1), List.of(),
+                    "layer names (see the naming rule) whose outputs are drawn; each must output `[c, h, w]`"),
+            key("images", integer(1, 64), 2, "draw for the first N test images"),
+            optional("indices", new ListOf(integer(0, Integer.MAX_VALUE), 0, 64), "none",
+                    "or draw for these test image indices (instead of `images`)"));
+
+    public static final Section VISUALIZE = section("visualize", "pictures to draw",
+            optional("feature_maps", FEATURE_MAPS, "none", "feature maps to draw"));
+
+    public static final Section CHECKPOINT = section("checkpoint", "resumable checkpoints",
+            key("every", integer(0, 100_000), 1, "save a resumable checkpoint every N epochs, 0 = never"));
+
+    /** {@code sweep.random}: trials drawn at random (SweepLoader reads the distributions). */
+    public static final Section SWEEP_RANDOM = section("sweep_random", "trials drawn at random, reproducibly",
+            required("trials", integer(1, 10_000), "how many trials to draw"),
+            key("seed", integer(0, Integer.MAX_VALUE), 0, "the same seed draws the same trials"),
+            required("params", new Anything(), "key path: distribution (`{log_uniform: [low, high]}`, `{uniform:"
+                    + " [low, high]}`, `{int_uniform: [low, high]}`, `{choice: [a, b]}` or a list)"));
+
+    /** {@code sweep}: many trials of the experiment for {@code runner sweep} (SweepLoader expands it). */
+    public static final Section SWEEP = section("sweep", "many trials of the experiment, for `runner sweep`",
+            optional("grid", new Anything(), "none", "key path: list of values; the trials are every combination"),
+            optional("random", SWEEP_RANDOM, "none", "trials drawn at random"),
+            optional("metric", new Anything(), "`test_accuracy`", "what \"best\" means: `test_accuracy`,"
+                    + " `train_accuracy`, `test_loss` or `train_loss`, or `{max: NAME}` / `{min: NAME}`"));
+
+    /** The top level of an experiment file, keys in the order of the resolved experiment. */
+    public static final Section EXPERIMENT = section("experiment", "an experiment file",
+            optional("name", EXPERIMENT_NAME, "the file name without `.yaml`", "results go to `results/<name>/<run-id>/`"),
+            optional("extends", TEXT, "none", "a parent file (path relative to this file) whose keys this file overrides"),
+            key("description", TEXT, "", "free text, copied into the results"),
+            key("seed", integer(0, Integer.MAX_VALUE), 42, "seeds weights, shuffling, augmentation and dropout"),
+            key("epochs", integer(1, 100_000), 1, "passes over the training set"),
+            optional("data", DATA, "see `data`", "dataset, batch sizes, augmentation, normalisation"),
+            required("model", MODEL, "the network"),
+            required("optimizer", OPTIMIZER, "`sgd`, `adam` or `adamw`"),
+            key("schedule", SCHEDULE, "constant", "learning rate over time"),
+            optional("lr_range_test", LR_RANGE_TEST, "none", "turns the run into an LR range test"),
+            optional("evaluate", EVALUATE, "`{train: false, test: true}`", "what to measure after each epoch"),
+            optional("visualize", VISUALIZE, "no feature maps", "pictures to draw"),
+            optional("checkpoint", CHECKPOINT, "`{every: 1}`", "how often to save a resumable checkpoint"),
+            key("engine", oneOfWords(ENGINES), "auto", "what trains and evaluates the network: `onednn` the oneDNN"
+                    + " engine (CPU), `dl4j` DL4J's own layers (the reference), `auto` the first on a CPU and the second"
+                    + " on CUDA; `--engine` overrides it (see [speed.md](speed.md))"),
+            optional("sweep", SWEEP, "none", "many trials of the experiment, for `runner sweep`; `runner run`"
+                    + " ignores it (see `sweep` below)"));
+
+    /** The types referred to by name ({@link Ref}), also the JSON Schema's definitions. */
+    public static final Map<String, Type> NAMED = named();
+
+    private static Map<String, Type> named() {
+        Map<String, Type> m = new LinkedHashMap<>();
+        m.put("init", INIT);
+        m.put("batchnorm_init", BATCHNORM_INIT);
+        m.put("schedule", SCHEDULE);
+        return m;
+    }
+
+    /** The names of {@link #LAYERS}. */
+    static List<String> layerKinds() {
+        return new ArrayList<>(LAYERS.names());
+    }
+}
