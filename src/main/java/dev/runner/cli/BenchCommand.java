@@ -5,7 +5,7 @@ import dev.runner.data.LoadedData;
 import dev.runner.model.Backend;
 import dev.runner.model.Network;
 import dev.runner.model.NetworkBench;
-import dev.runner.results.Json;
+import dev.runner.Json;
 import dev.runner.spec.Experiment;
 import dev.runner.train.Trainer;
 import java.nio.file.Path;

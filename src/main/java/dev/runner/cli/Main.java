@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
         description = "Declarative deep-learning experiments on Deeplearning4j.%n"
                 + "'runner FILE.yaml' is 'runner run FILE.yaml'.",
         subcommands = {RunCommand.class, CheckCommand.class, BenchCommand.class, DiffCommand.class,
-                ReportCommand.class, SchemaCommand.class, CommandLine.HelpCommand.class})
+                ReportCommand.class, SweepCommand.class, TableCommand.class, SchemaCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "FILE", description = "An experiment file to run.")
     java.nio.file.Path file;

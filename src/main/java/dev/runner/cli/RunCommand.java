@@ -6,8 +6,10 @@ import dev.runner.model.CompileOptions;
 import dev.runner.model.Network;
 import dev.runner.model.Networks;
 import dev.runner.results.Charts;
+import dev.runner.results.FolderRecorder;
 import dev.runner.results.Provenance;
 import dev.runner.results.RunFolder;
+import dev.runner.results.RunReader;
 import dev.runner.results.RunLock;
 import dev.runner.spec.Experiment;
 import dev.runner.spec.SpecWriter;
@@ -48,6 +50,9 @@ final class RunCommand implements Callable<Integer> {
                 description = "Continue an interrupted run in its own folder (no FILE needed).")
         Path resume;
 
+        /** A sweep's trial: the run goes to exactly this new folder instead of under --results. */
+        @Option(names = "--into", paramLabel = "FOLDER", hidden = true)
+        Path into;
         @Mixin
         PlacementOptions placement = new PlacementOptions();
     }
@@ -87,7 +92,7 @@ final class RunCommand implements Callable<Integer> {
             return rangeTest(exp, data, o, out).exitCode();
         }
         Pipeline.checkVisualize(exp, data);
-        LrRangeTest.Found lrFrom = null;
+        RunReader.FoundLr lrFrom = null;
         if (exp.optimizer().lrFromRangeTest() != null) {
             lrFrom = lrFromRangeTest(file, exp, o, out);
             exp = withLr(exp, lrFrom.lr());
@@ -95,7 +100,7 @@ final class RunCommand implements Callable<Integer> {
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
         Network net = Pipeline.compile(exp, plan);
-        Trainer.Options options = options(exp, net, data, o, out);
+        FolderRecorder recorder = recorder(exp, net, data, o);
         if (lrFrom != null) {
             // recorded when the folder is created: a resume needs it, also after the process was killed
             Map<String, Object> from = new LinkedHashMap<>();
@@ -103,8 +108,9 @@ final class RunCommand implements Callable<Integer> {
             from.put("run", lrFrom.folder().toAbsolutePath().toString());
             from.put("suggestion", lrFrom.suggestion());
             from.put("lr", lrFrom.lr());
-            options.provenanceEntry("lr_from_range_test", from);
+            recorder.entry("lr_from_range_test", from);
         }
+        Trainer.Options options = options(net, recorder, out);
         Trainer.Result r = Trainer.run(exp, net, td, options);
         finish(exp, net, data, r.folder(), r.status(), out);
         return r.exitCode();
@@ -113,18 +119,25 @@ final class RunCommand implements Callable<Integer> {
     /** For tests only: sees the trainer's options and stop signal of every run and resume (to request a stop). */
     static java.util.function.BiConsumer<Trainer.Options, StopSignal> optionsHook = (opts, stop) -> { };
 
-    private static Trainer.Options options(Experiment exp, Network net, LoadedData data, RunOptions o,
-                                           PrintStream out) {
+    /**
+     * Where a run of {@code exp} is recorded: a new folder under {@code --results}, or exactly {@link #into}'s
+     * folder (a sweep's trial).
+     */
+    static FolderRecorder recorder(Experiment exp, Network net, LoadedData data, RunOptions o) {
+        String yaml = SpecWriter.toYaml(exp.resolved());
+        Provenance.Input pin = Pipeline.provenance(exp, data, o.experiment.dataRoot);
+        FolderRecorder r = o.into != null ? FolderRecorder.into(o.into, yaml, pin)
+                : FolderRecorder.under(o.results, yaml, pin);
+        return r.entry("engine", net.placement().toMap()).entry("precision", net.precision().toMap());
+    }
+
+    private static Trainer.Options options(Network net, FolderRecorder recorder, PrintStream out) {
         StopSignal stop = StopSignal.installCtrlC(out);
-        Trainer.Options opts = new Trainer.Options().resultsRoot(o.results)
-                .experimentYaml(SpecWriter.toYaml(exp.resolved()))
+        Trainer.Options opts = new Trainer.Options().recorder(recorder)
                 .summaryText(Pipeline.table(net))
-                .provenance(Pipeline.provenance(exp, data, o.experiment.dataRoot))
                 .commandLine(Main.argv)
                 .terminal(out)
                 .stop(stop);
-        opts.provenanceEntry("engine", net.placement().toMap());
-        opts.provenanceEntry("precision", net.precision().toMap());
         optionsHook.accept(opts, stop);
         return opts;
     }
@@ -183,7 +196,7 @@ final class RunCommand implements Callable<Integer> {
             Network net = Checkpoint.exists(folder)
                     ? Networks.load(exp.model(), Pipeline.compileOptions(exp, plan), Checkpoint.modelFile(folder), true)
                     : Pipeline.compile(exp, plan);
-            Trainer.Result r = Trainer.resume(folder, exp, net, td, options(exp, net, data, o, out));
+            Trainer.Result r = Trainer.resume(folder, exp, net, td, options(net, recorder(exp, net, data, o), out));
             finish(exp, net, data, r.folder(), r.status(), out);
             return r.exitCode();
         } finally {
@@ -196,7 +209,7 @@ final class RunCommand implements Callable<Integer> {
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = LrRangeTest.plan(exp);
         Network net = Pipeline.compile(exp, plan);
-        LrRangeTest.Result r = LrRangeTest.run(exp, net, td, options(exp, net, data, o, out));
+        LrRangeTest.Result r = LrRangeTest.run(exp, net, td, options(net, recorder(exp, net, data, o), out));
         try {
             Path png = r.folder().resolve("lr_range_test.png");
             Map<String, Double> marks = new LinkedHashMap<>();
@@ -214,9 +227,9 @@ final class RunCommand implements Callable<Integer> {
      * {@code lr: {from_range_test: NAME}}: the default suggestion of NAME's newest completed range test, running
      * {@code NAME.yaml} (beside the experiment file) first when there is none.
      */
-    private static LrRangeTest.Found lrFromRangeTest(Path file, Experiment exp, RunOptions o, PrintStream out) {
+    private static RunReader.FoundLr lrFromRangeTest(Path file, Experiment exp, RunOptions o, PrintStream out) {
         String name = exp.optimizer().lrFromRangeTest();
-        var found = LrRangeTest.newestCompleted(o.results, name);
+        var found = RunReader.newestRangeTest(o.results, name);
         if (found.isPresent()) {
             out.printf(Locale.ROOT, "Learning rate %.4g from range test %s (%s)%n", found.get().lr(),
                     found.get().folder(), found.get().suggestion());
@@ -237,7 +250,7 @@ final class RunCommand implements Callable<Integer> {
         if (r.exitCode() != 0) {
             throw new UserError("the range test " + r.folder() + " did not complete (" + r.status() + ")");
         }
-        return LrRangeTest.newestCompleted(o.results, name).orElseThrow(() -> new UserError(
+        return RunReader.newestRangeTest(o.results, name).orElseThrow(() -> new UserError(
                 "the range test " + r.folder() + " gave no suggestion"));
     }
 

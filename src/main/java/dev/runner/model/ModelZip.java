@@ -38,7 +38,9 @@ import org.nd4j.shade.jackson.databind.jsontype.PolymorphicTypeValidator;
  *       {@code ["class", {...}]}) must be DL4J's, ND4J's or the runner's own ({@link #ALLOWED_PACKAGES}); checked on
  *       the JSON text before DL4J's mapper loads any class, and again by a subtype validator on DL4J's mappers.</li>
  *   <li>{@link #installSerialFilter()} installs a process-wide {@link ObjectInputFilter} that rejects every class: the
- *       runner deserializes no Java objects, so nothing a library might deserialize on its behalf gets through.</li>
+ *       runner deserializes no Java objects, so nothing a library might deserialize on its behalf gets through.
+ *       The one exception is a sweep's Spark driver ({@link #allowSpark}), while it runs: Spark moves its tasks and
+ *       results as Java objects. That JVM restores no model (the trials run in their own processes).</li>
  * </ul>
  * The parameters and updater state are ND4J's binary array format ({@code Nd4j.read}), not Java serialization.
  */
@@ -55,7 +57,8 @@ public final class ModelZip {
     static final long MAX_CONFIGURATION_BYTES = 16L << 20;
 
     private static final ObjectMapper TREE = new ObjectMapper();
-    private static final ObjectInputFilter REJECT_ALL = info -> info.serialClass() != null
+    private static volatile boolean sparkRunning;
+    private static final ObjectInputFilter REJECT_ALL = info -> info.serialClass() != null && !sparkRunning
             ? ObjectInputFilter.Status.REJECTED : ObjectInputFilter.Status.UNDECIDED;
     private static boolean mappersLimited;
 
@@ -106,6 +109,14 @@ public final class ModelZip {
         JsonMappers.getMapper().setPolymorphicTypeValidator(allowed);
         JsonMappers.getLegacyMapper().setPolymorphicTypeValidator(allowed);
         mappersLimited = true;
+    }
+
+    /**
+     * Lets Java objects through the filter while a sweep's Spark context runs in this JVM ({@code true} when it
+     * starts, {@code false} when it stops): Spark's tasks, results and messages are Java-serialized.
+     */
+    public static void allowSpark(boolean running) {
+        sparkRunning = running;
     }
 
     /** The serialization filter {@link #installSerialFilter()} installs (tests compare against it). */

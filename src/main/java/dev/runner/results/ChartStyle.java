@@ -97,6 +97,11 @@ final class ChartStyle {
             for (XYPlot p : c.getSubplots()) {
                 applyPlot(p);
             }
+        } else if (plot instanceof org.jfree.chart.plot.CombinedRangeXYPlot c) {
+            axis(c.getRangeAxis());
+            for (XYPlot p : c.getSubplots()) {
+                applyPlot(p);
+            }
         } else if (plot instanceof XYPlot p) {
             p.setDomainGridlinePaint(GRID);
             p.setRangeGridlinePaint(GRID);

@@ -1,5 +1,7 @@
 package dev.runner.results;
 
+import dev.runner.Json;
+
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.nio.file.Path;

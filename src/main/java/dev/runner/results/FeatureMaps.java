@@ -1,5 +1,7 @@
 package dev.runner.results;
 
+import dev.runner.AtomicFiles;
+
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;

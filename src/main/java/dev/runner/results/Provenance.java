@@ -1,5 +1,8 @@
 package dev.runner.results;
 
+import dev.runner.Json;
+import dev.runner.AtomicFiles;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -17,12 +17,12 @@ import dev.runner.UserError;
  */
 public final class RunFolder {
     public static final String EXPERIMENT = "experiment.yaml";
-    public static final String METRICS = "metrics.json";
+    public static final String METRICS = dev.runner.train.Metrics.FILE;
     public static final String PROVENANCE = "provenance.json";
     public static final String SUMMARY = "summary.txt";
     public static final String LOG = "log.txt";
     public static final String MODEL = "model.zip";
-    public static final String CHECKPOINT = "checkpoint";
+    public static final String CHECKPOINT = dev.runner.train.Checkpoint.DIR;
 
     private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
             .withZone(ZoneOffset.UTC);
@@ -36,6 +36,11 @@ public final class RunFolder {
     }
 
     public static Path create(Path root, String name, Clock clock) {
+        return create(root, name, clock, "");
+    }
+
+    /** As {@link #create(Path, String, Clock)}, the run-id after {@code prefix} (a sweep's {@code sweep-}). */
+    static Path create(Path root, String name, Clock clock, String prefix) {
         if (name == null || name.isBlank() || name.contains("/") || name.contains("\\") || name.equals(".")
                 || name.equals("..")) {
             throw new UserError("invalid experiment name for a results folder: '" + name + "'");
@@ -46,7 +51,7 @@ public final class RunFolder {
         } catch (IOException e) {
             throw new UserError("cannot create results directory " + parent + ": " + e.getMessage(), e);
         }
-        String base = RUN_ID.format(clock.instant());
+        String base = prefix + RUN_ID.format(clock.instant());
         for (int n = 1; ; n++) {
             Path candidate = parent.resolve(n == 1 ? base : base + "-" + n);
             try {
@@ -56,6 +61,22 @@ public final class RunFolder {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create " + candidate + ": " + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * Creates exactly {@code folder} (its parents when missing), new and empty: a sweep's trial. Fails when it
+     * exists, so that no folder is ever overwritten.
+     */
+    public static Path createExactly(Path folder) {
+        try {
+            Files.createDirectories(folder.toAbsolutePath().getParent());
+            return Files.createDirectory(folder);
+        } catch (FileAlreadyExistsException e) {
+            throw new UserError("results folder " + folder + " exists already (a results folder is never"
+                    + " overwritten)", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + folder + ": " + e.getMessage(), e);
         }
     }
 

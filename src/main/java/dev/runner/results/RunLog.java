@@ -13,7 +13,7 @@ import java.nio.file.StandardOpenOption;
  * The terminal and {@code log.txt} at once: every {@link #println} goes to the terminal and is appended (and
  * flushed) to the log. Progress-bar redraws go to the terminal only ({@link #terminal()}).
  */
-public final class RunLog implements AutoCloseable {
+public final class RunLog implements dev.runner.train.RunRecorder.Log {
     private final PrintStream terminal;
     private final BufferedWriter log;
 
@@ -28,6 +28,7 @@ public final class RunLog implements AutoCloseable {
         }
     }
 
+    @Override
     public synchronized void println(String line) {
         terminal.println(line);
         terminal.flush();
@@ -35,6 +36,7 @@ public final class RunLog implements AutoCloseable {
     }
 
     /** Into log.txt but not onto the terminal. */
+    @Override
     public synchronized void logOnly(String line) {
         try {
             log.write(line);

@@ -1,5 +1,7 @@
 package dev.runner.results;
 
+import dev.runner.Json;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
@@ -17,6 +19,7 @@ import java.util.function.Function;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runner.UserError;
+import dev.runner.train.LrRangeTest;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -231,6 +234,40 @@ public final class RunReader {
         return newestRun(resultsRoot, name, false);
     }
 
+
+    /** A learning rate taken from a completed range-test run. */
+    public record FoundLr(Path folder, double lr, String suggestion) {}
+
+    /**
+     * The default suggestion of the newest completed range-test run of experiment {@code name} under
+     * {@code resultsRoot}; empty when there is none (failed, interrupted and running ones are skipped). For
+     * {@code lr: {from_range_test: NAME}}: when empty, the CLI runs the test first; it records
+     * {@code FoundLr.folder()} in provenance.json.
+     */
+    public static Optional<FoundLr> newestRangeTest(Path resultsRoot, String name) {
+        Path dir = resultsRoot.resolve(name);
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        List<Path> runs;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            runs = s.filter(p -> Files.isRegularFile(p.resolve(LrRangeTest.FILE))).sorted(RunFolder.START_ORDER.reversed()).toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        for (Path run : runs) {
+            try {
+                JsonNode n = JSON.readTree(run.resolve(LrRangeTest.FILE).toFile());
+                JsonNode lr = n.get("suggested_lr");
+                if ("completed".equals(n.path("status").asText()) && lr != null && lr.isNumber()) {
+                    return Optional.of(new FoundLr(run, lr.asDouble(), n.path("default").asText()));
+                }
+            } catch (IOException e) {
+                // an unreadable file: not a completed run
+            }
+        }
+        return Optional.empty();
+    }
 
     /** experiment.yaml with SnakeYAML's safe constructor, or null when missing. */
     @SuppressWarnings("unchecked")

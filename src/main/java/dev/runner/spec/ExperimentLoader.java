@@ -33,9 +33,22 @@ public final class ExperimentLoader {
      *                  list or map such as {@code [1, 2]}); a path may index lists: {@code model.layers[0].conv.filters=32}
      */
     public static Experiment load(Path file, List<String> overrides) {
-        YNode root = readWithExtends(file, new ArrayList<>(), null);
+        YNode root = withoutSweep(readTree(file));
         for (String o : overrides) root = override(root, o);
         return build(root, file);
+    }
+
+    /** The file with its {@code extends} chain merged, before the schema (for {@link SweepLoader}). */
+    static YNode readTree(Path file) {
+        return readWithExtends(file, new ArrayList<>(), null);
+    }
+
+    /** The experiment without its {@code sweep} section: a sweep's trials (and {@code runner run}) run the rest. */
+    private static YNode withoutSweep(YNode root) {
+        if (!(root instanceof YMap m) || !m.entries().containsKey(SweepLoader.KEY)) return root;
+        Map<String, Entry> entries = new LinkedHashMap<>(m.entries());
+        entries.remove(SweepLoader.KEY);
+        return new YMap(entries, m.pos());
     }
 
     // ---------------------------------------------------------------- extends and --set
@@ -82,7 +95,8 @@ public final class ExperimentLoader {
         int eq = text.indexOf('=');
         if (eq <= 0) throw new SpecException(flag, null, "expected key.path=value");
         String path = text.substring(0, eq).strip();
-        if (path.equals("extends") || path.startsWith("extends."))
+        if (path.equals("extends") || path.startsWith("extends.") || path.equals(SweepLoader.KEY)
+                || path.startsWith(SweepLoader.KEY + "."))
             throw new SpecException(flag, path, "cannot be set from the command line");
         List<Object> steps = new ArrayList<>();
         for (String seg : path.split("\\.", -1)) {
@@ -175,7 +189,8 @@ public final class ExperimentLoader {
 
     /** The top-level keys of a resolved experiment, in order: every key but {@code extends}, which is merged away. */
     static List<String> resolvedKeys() {
-        return Language.EXPERIMENT.names().stream().filter(k -> !k.equals("extends")).toList();
+        return Language.EXPERIMENT.names().stream().filter(k -> !k.equals("extends") && !k.equals(SweepLoader.KEY))
+                .toList();
     }
 
     private static Map<String, Object> one(String kind, Object value) {

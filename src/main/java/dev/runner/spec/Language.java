@@ -411,6 +411,20 @@ public final class Language {
     public static final Section CHECKPOINT = section("checkpoint", "resumable checkpoints",
             key("every", integer(0, 100_000), 1, "save a resumable checkpoint every N epochs, 0 = never"));
 
+    /** {@code sweep.random}: trials drawn at random (SweepLoader reads the distributions). */
+    public static final Section SWEEP_RANDOM = section("sweep_random", "trials drawn at random, reproducibly",
+            required("trials", integer(1, 10_000), "how many trials to draw"),
+            key("seed", integer(0, Integer.MAX_VALUE), 0, "the same seed draws the same trials"),
+            required("params", new Anything(), "key path: distribution (`{log_uniform: [low, high]}`, `{uniform:"
+                    + " [low, high]}`, `{int_uniform: [low, high]}`, `{choice: [a, b]}` or a list)"));
+
+    /** {@code sweep}: many trials of the experiment for {@code runner sweep} (SweepLoader expands it). */
+    public static final Section SWEEP = section("sweep", "many trials of the experiment, for `runner sweep`",
+            optional("grid", new Anything(), "none", "key path: list of values; the trials are every combination"),
+            optional("random", SWEEP_RANDOM, "none", "trials drawn at random"),
+            optional("metric", new Anything(), "`test_accuracy`", "what \"best\" means: `test_accuracy`,"
+                    + " `train_accuracy`, `test_loss` or `train_loss`, or `{max: NAME}` / `{min: NAME}`"));
+
     /** The top level of an experiment file, keys in the order of the resolved experiment. */
     public static final Section EXPERIMENT = section("experiment", "an experiment file",
             optional("name", EXPERIMENT_NAME, "the file name without `.yaml`", "results go to `results/<name>/<run-id>/`"),
@@ -431,7 +445,9 @@ public final class Language {
                     + " on CUDA; `--engine` overrides it (see [speed.md](speed.md))"),
             key("precision", oneOfWords(PRECISIONS), "fp32", "the numbers the network computes in: `fp32`, `bf16`"
                     + " (mixed precision on the onednn engine, as torch.autocast; needs AVX512-BF16 or AMX) or `auto`"
-                    + " (bf16 where it is fast, else fp32): see [Precision](#precision)"));
+                    + " (bf16 where it is fast, else fp32): see [Precision](#precision)"),
+            optional("sweep", SWEEP, "none", "many trials of the experiment, for `runner sweep`; `runner run`"
+                    + " ignores it (see `sweep` below)"));
 
     /** The types referred to by name ({@link Ref}), also the JSON Schema's definitions. */
     public static final Map<String, Type> NAMED = named();

@@ -10,10 +10,8 @@ import java.util.stream.Stream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import dev.runner.UserError;
-import dev.runner.results.AtomicFiles;
-import dev.runner.results.Json;
-import dev.runner.results.Metrics;
-import dev.runner.results.RunFolder;
+import dev.runner.AtomicFiles;
+import dev.runner.Json;
 
 /**
  * {@code <run folder>/checkpoint/}: {@code model.zip} (parameters, updater state, iteration count),
@@ -26,6 +24,8 @@ import dev.runner.results.RunFolder;
  * step and the data is a function of (seed, epoch), so (epoch, batches done) restores it.
  */
 public final class Checkpoint {
+    /** The checkpoint's folder inside the run folder. */
+    public static final String DIR = "checkpoint";
     public static final String MODEL = "model.zip";
     public static final String STATE = "state.json";
     private static final ObjectMapper JSON = Json.MAPPER;
@@ -45,8 +45,8 @@ public final class Checkpoint {
     }
 
     public static Path dir(Path runFolder) {
-        Path cp = runFolder.resolve(RunFolder.CHECKPOINT);
-        Path old = runFolder.resolve(RunFolder.CHECKPOINT + ".old");
+        Path cp = runFolder.resolve(DIR);
+        Path old = runFolder.resolve(DIR + ".old");
         if (!Files.isDirectory(cp) && Files.isDirectory(old)) {
             return old;
         }
@@ -64,17 +64,17 @@ public final class Checkpoint {
     }
 
     public static void save(Path runFolder, ComputationGraph graph, State state, Metrics metrics) {
-        Path tmp = runFolder.resolve(RunFolder.CHECKPOINT + ".tmp");
-        Path cp = runFolder.resolve(RunFolder.CHECKPOINT);
-        Path old = runFolder.resolve(RunFolder.CHECKPOINT + ".old");
+        Path tmp = runFolder.resolve(DIR + ".tmp");
+        Path cp = runFolder.resolve(DIR);
+        Path old = runFolder.resolve(DIR + ".old");
         try {
             deleteTree(tmp);
             AtomicFiles.writeHook.beforeWrite(tmp);
             Files.createDirectory(tmp);
             ModelSerializer.writeModel(graph, tmp.resolve(MODEL).toFile(), true);
             Files.writeString(tmp.resolve(STATE), JSON.writeValueAsString(state) + "\n");
-            Files.writeString(tmp.resolve(RunFolder.METRICS), metrics.toJson());
-            for (String f : new String[] {MODEL, STATE, RunFolder.METRICS}) {
+            Files.writeString(tmp.resolve(Metrics.FILE), metrics.toJson());
+            for (String f : new String[] {MODEL, STATE, Metrics.FILE}) {
                 AtomicFiles.sync(tmp.resolve(f));
             }
             AtomicFiles.syncDirectory(tmp);     // the files are on the disk before a rename can publish them
@@ -102,7 +102,7 @@ public final class Checkpoint {
 
     public static Metrics readMetrics(Path runFolder) {
         requireExists(runFolder);
-        return Metrics.read(dir(runFolder).resolve(RunFolder.METRICS));
+        return Metrics.read(dir(runFolder).resolve(Metrics.FILE));
     }
 
     /** The checkpointed graph with its updater state and iteration count (wrap it as a Network to resume). */
@@ -115,7 +115,7 @@ public final class Checkpoint {
     public static void delete(Path runFolder) {
         try {
             for (String n : new String[] {"", ".tmp", ".old"}) {
-                deleteTree(runFolder.resolve(RunFolder.CHECKPOINT + n));
+                deleteTree(runFolder.resolve(DIR + n));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete checkpoint in " + runFolder + ": " + e.getMessage(), e);
@@ -124,7 +124,7 @@ public final class Checkpoint {
 
     private static void requireExists(Path runFolder) {
         if (!exists(runFolder)) {
-            throw new UserError("no checkpoint in " + runFolder + " (expected " + RunFolder.CHECKPOINT + "/"
+            throw new UserError("no checkpoint in " + runFolder + " (expected " + DIR + "/"
                     + STATE + " and " + MODEL + ")");
         }
     }

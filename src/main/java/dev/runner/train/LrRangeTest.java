@@ -22,11 +22,7 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import dev.runner.model.Network;
-import dev.runner.results.AtomicFiles;
-import dev.runner.results.Json;
-import dev.runner.results.Provenance;
-import dev.runner.results.RunFolder;
-import dev.runner.results.RunLog;
+import dev.runner.Json;
 import dev.runner.spec.Experiment;
 import dev.runner.spec.LrRangeTestSpec;
 
@@ -237,9 +233,10 @@ public final class LrRangeTest {
         if (spec == null) {
             throw new IllegalArgumentException("experiment " + exp.name() + " has no lr_range_test section");
         }
-        Path folder = Trainer.newRunFolder(exp, o);
+        RunRecorder.Run run = Trainer.newRun(exp, o);
+        Path folder = run.folder();
         Recorder rec = new Recorder(spec.smooth(), spec.diverge());
-        writeJson(folder, exp, spec, "running", null, rec, Map.of());
+        writeJson(run, exp, spec, "running", null, rec, Map.of());
         Schedules.Range schedule = schedule(spec);
         ComputationGraph graph = net.graph();
         for (TrainingListener l : plan(exp).listeners()) {
@@ -249,7 +246,7 @@ public final class LrRangeTest {
         String status = "completed";
         String error = null;
         o.stop.begin();
-        try (RunLog log = new RunLog(o.terminal, folder.resolve(RunFolder.LOG))) {
+        try (RunRecorder.Log log = run.log(o.terminal)) {
             if (!o.summaryText.isBlank()) {
                 log.println(o.summaryText.stripTrailing());
             }
@@ -325,19 +322,19 @@ public final class LrRangeTest {
             } else {
                 log.println((status.equals("interrupted") ? "Interrupted: " : "FAILED: ") + error);
             }
-            writeJson(folder, exp, spec, status, error, rec, sugg);
-            Provenance.end(folder, Instant.now());
+            writeJson(run, exp, spec, status, error, rec, sugg);
+            run.ended();
             return new Result(folder, status, error, rec, sugg, chosen);
         } catch (RuntimeException | Error e) {
-            writeJson(folder, exp, spec, "failed", Trainer.failure(e), rec, Map.of());
+            writeJson(run, exp, spec, "failed", Trainer.failure(e), rec, Map.of());
             throw e;
         } finally {
             o.stop.finished();
-            dev.runner.results.RunLock.release(folder);
+            run.close();
         }
     }
 
-    private static void writeJson(Path folder, Experiment exp, LrRangeTestSpec spec, String status, String error,
+    private static void writeJson(RunRecorder.Run run, Experiment exp, LrRangeTestSpec spec, String status, String error,
                                   Recorder rec, Map<String, Suggestion> sugg) {
         ObjectNode n = JSON.createObjectNode();
         n.put("name", exp.name());
@@ -376,7 +373,7 @@ public final class LrRangeTest {
             num(n, "suggested_lr", chosen.lr());
         }
         try {
-            AtomicFiles.writeString(folder.resolve(FILE), JSON.writeValueAsString(n) + "\n");
+            run.write(FILE, JSON.writeValueAsString(n) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -399,39 +396,4 @@ public final class LrRangeTest {
             }
         }
     }
-
-    /** A learning rate taken from a completed range-test run. */
-    public record Found(Path folder, double lr, String suggestion) {}
-
-    /**
-     * The default suggestion of the newest completed range-test run of experiment {@code name} under
-     * {@code resultsRoot}; empty when there is none (failed, interrupted and running ones are skipped). For
-     * {@code lr: {from_range_test: NAME}}: when empty, the CLI runs the test first; it records
-     * {@code Found.folder()} in provenance.json ({@link Provenance#put}).
-     */
-    public static Optional<Found> newestCompleted(Path resultsRoot, String name) {
-        Path dir = resultsRoot.resolve(name);
-        if (!Files.isDirectory(dir)) {
-            return Optional.empty();
-        }
-        List<Path> runs;
-        try (Stream<Path> s = Files.list(dir)) {
-            runs = s.filter(p -> Files.isRegularFile(p.resolve(FILE))).sorted(RunFolder.START_ORDER.reversed()).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
-        }
-        for (Path run : runs) {
-            try {
-                JsonNode n = JSON.readTree(run.resolve(FILE).toFile());
-                JsonNode lr = n.get("suggested_lr");
-                if ("completed".equals(n.path("status").asText()) && lr != null && lr.isNumber()) {
-                    return Optional.of(new Found(run, lr.asDouble(), n.path("default").asText()));
-                }
-            } catch (IOException e) {
-                // an unreadable file: not a completed run
-            }
-        }
-        return Optional.empty();
-    }
-
 }

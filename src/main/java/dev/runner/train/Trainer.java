@@ -19,26 +19,19 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.schedule.ISchedule;
+import dev.runner.AtomicFiles;
 import dev.runner.UserError;
 import dev.runner.model.Network;
-import dev.runner.results.AtomicFiles;
-import dev.runner.results.Metrics;
-import dev.runner.results.Provenance;
-import dev.runner.results.Report;
-import dev.runner.results.RunFolder;
-import dev.runner.results.RunLock;
-import dev.runner.results.RunLog;
 import dev.runner.spec.Experiment;
 
 /**
- * Trains a compiled network and writes its results folder. The CLI's {@code runner run}:
+ * Trains a compiled network and records the run through a {@link RunRecorder}. The CLI's {@code runner run}:
  * <pre>
  *   int ipe = data.iterationsPerEpoch();
  *   Optimizers.Plan plan = Trainer.plan(exp, ipe);
  *   Network net = compile(exp.model(), new CompileOptions(exp.seed(), plan.updater(), plan.coupledWeightDecay(), layout));
- *   Trainer.Result r = Trainer.run(exp, net, data, new Trainer.Options().resultsRoot(root)
- *           .experimentYaml(yamlText).summaryText(checkTable).provenance(provenanceInput)
- *           .stop(StopSignal.installCtrlC(System.out)));
+ *   Trainer.Result r = Trainer.run(exp, net, data, new Trainer.Options().recorder(resultsFolders)
+ *           .summaryText(checkTable).stop(StopSignal.installCtrlC(System.out)));
  *   exit with r.exitCode()
  * </pre>
  * and {@code runner run --resume FOLDER}: parse {@code FOLDER/experiment.yaml}, build the data, restore
@@ -59,37 +52,32 @@ public final class Trainer {
 
     /** Everything but the experiment, the network and the data; every setting has a default. */
     public static final class Options {
-        Path resultsRoot = Path.of("results");
-        String experimentYaml = "";
+        RunRecorder recorder;
         String summaryText = "";
-        Provenance.Input provenance;
         StopSignal stop = new StopSignal();
         PrintStream terminal = System.out;
         Boolean interactive;
         EpochListener onEpoch;
         List<String> commandLine = List.of();
-        final java.util.Map<String, Object> provenanceEntries = new java.util.LinkedHashMap<>();
 
-        /** The results root (default {@code results}); the run goes to {@code <root>/<name>/<run-id>}. */
-        public Options resultsRoot(Path p) { resultsRoot = p; return this; }
-        /** The fully resolved experiment, written as {@code experiment.yaml}. */
-        public Options experimentYaml(String s) { experimentYaml = s; return this; }
-        /** The network table, written as {@code summary.txt}, printed and logged before training. */
+        /** Where the run is recorded (required): the results stage's folders, or a test's own. */
+        public Options recorder(RunRecorder r) { recorder = r; return this; }
+        /** The network table, written as the summary, printed and logged before training. */
         public Options summaryText(String s) { summaryText = s; return this; }
-        /** What provenance.json needs from the caller (seed, data files, command line, backend). */
-        public Options provenance(Provenance.Input p) { provenance = p; return this; }
-        /** For a resume: the command line recorded in provenance.json's {@code resumes}. */
+        /** For a resume: the command line recorded with it. */
         public Options commandLine(List<String> c) { commandLine = c; return this; }
         public Options stop(StopSignal s) { stop = s; return this; }
         public Options terminal(PrintStream p) { terminal = p; return this; }
         /** Progress bars (true) or one line per epoch (false); default: {@code System.console() != null}. */
         public Options interactive(boolean b) { interactive = b; return this; }
         public Options onEpoch(EpochListener l) { onEpoch = l; return this; }
-        /**
-         * An extra top-level key of provenance.json, written when the folder is created (so that it is there even
-         * if the process is killed), e.g. the CLI's {@code lr_from_range_test}.
-         */
-        public Options provenanceEntry(String key, Object value) { provenanceEntries.put(key, value); return this; }
+
+        RunRecorder recorder() {
+            if (recorder == null) {
+                throw new IllegalStateException("Trainer.Options needs a recorder (where the run is recorded)");
+            }
+            return recorder;
+        }
     }
 
     /** How a run ended. */
@@ -115,39 +103,31 @@ public final class Trainer {
     }
 
     /**
-     * A new results folder for {@code exp} with what every run writes first: experiment.yaml, summary.txt and
-     * provenance.json (with the caller's extra entries). Used by training runs and range tests alike. The folder's
-     * {@link RunLock} is taken first: the caller releases it when the run ends.
+     * A new run of {@code exp} with what every run writes first (the recorder's files and the summary), its folder
+     * locked (the recorder's lock): the caller closes the run when it ends. Used by training runs and range tests
+     * alike.
      */
-    static Path newRunFolder(Experiment exp, Options o) {
-        Path folder = RunFolder.create(o.resultsRoot, exp.name());
-        RunLock.acquire(folder);
-        AtomicFiles.writeString(folder.resolve(RunFolder.EXPERIMENT), o.experimentYaml);
-        AtomicFiles.writeString(folder.resolve(RunFolder.SUMMARY), o.summaryText);
-        Provenance.Input pin = o.provenance != null ? o.provenance
-                : new Provenance.Input(exp.seed(), null, List.of(), List.of(), null);
-        Provenance.start(folder, pin, Instant.now());
-        o.provenanceEntries.forEach((k, v) -> Provenance.put(folder, k, v));
-        return folder;
+    static RunRecorder.Run newRun(Experiment exp, Options o) {
+        RunRecorder.Run run = o.recorder().start(exp);
+        run.summary(o.summaryText);
+        return run;
     }
 
-    /** Trains {@code net} (freshly compiled with {@link #plan}'s updater) in a new results folder. */
+    /** Trains {@code net} (freshly compiled with {@link #plan}'s updater) in a new run. */
     public static Result run(Experiment exp, Network net, TrainingData data, Options o) {
-        Path folder = newRunFolder(exp, o);
-        try {
+        try (RunRecorder.Run run = newRun(exp, o)) {
+            Path folder = run.folder();
             Metrics metrics = new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
             metrics.write(folder);
-            try (RunLog log = new RunLog(o.terminal, folder.resolve(RunFolder.LOG))) {
+            try (RunRecorder.Log log = run.log(o.terminal)) {
                 if (!o.summaryText.isBlank()) {
                     log.println(o.summaryText.stripTrailing());
                 }
                 log.println(String.format(Locale.ROOT, "Training %s: %d epochs x %d iterations, seed %d -> %s",
                         exp.name(), exp.epochs(), data.iterationsPerEpoch(), exp.seed(), folder));
                 Checkpoint.State state = new Checkpoint.State(0, 0, net.graph().getIterationCount(), exp.seed(), 0);
-                return new Loop(exp, net, data, o, folder, log, metrics).run(state);
+                return new Loop(exp, net, data, o, run, log, metrics).run(state);
             }
-        } finally {
-            RunLock.release(folder);
         }
     }
 
@@ -156,10 +136,10 @@ public final class Trainer {
      * or failed, e.g. by a full disk) continues from its checkpoint, or from the start without one.
      */
     public static String notResumable(Path folder) {
-        if (!RunFolder.isRunFolder(folder)) {
+        if (!Files.isRegularFile(folder.resolve(Metrics.FILE))) {
             return "not a results folder (no metrics.json)";
         }
-        Metrics top = Metrics.read(folder.resolve(RunFolder.METRICS));
+        Metrics top = Metrics.read(folder.resolve(Metrics.FILE));
         if (Metrics.COMPLETED.equals(top.status)) {
             return "the run is already completed; there is nothing to continue";
         }
@@ -167,26 +147,25 @@ public final class Trainer {
     }
 
     /**
-     * Continues the interrupted, crashed or failed run in {@code folder}, holding its {@link RunLock}. {@code net}
+     * Continues the interrupted, crashed or failed run in {@code folder}, holding its lock (the recorder's). {@code net}
      * is the checkpoint's graph ({@link Checkpoint#restoreGraph}) wrapped as a Network, or, when the run stopped
      * before its first checkpoint, the network freshly compiled: the run then starts over in its folder.
      * {@code exp} is the folder's experiment.yaml parsed.
      */
     public static Result resume(Path folder, Experiment exp, Network net, TrainingData data, Options o) {
-        RunLock.acquire(folder);
-        try {
-            return resumeLocked(folder, exp, net, data, o);
-        } finally {
-            RunLock.release(folder);
+        try (RunRecorder.Run run = o.recorder().reopen(folder)) {
+            return resumeLocked(run, exp, net, data, o);
         }
     }
 
-    private static Result resumeLocked(Path folder, Experiment exp, Network net, TrainingData data, Options o) {
+    private static Result resumeLocked(RunRecorder.Run run, Experiment exp, Network net, TrainingData data,
+                                       Options o) {
+        Path folder = run.folder();
         String why = notResumable(folder);
         if (why != null) {
             throw new UserError("--resume " + folder + ": " + why);
         }
-        RunFolder.removeTemporaries(folder);
+        run.removeTemporaries();
         boolean fromCheckpoint = Checkpoint.exists(folder);
         Checkpoint.State state = fromCheckpoint ? Checkpoint.readState(folder)
                 : new Checkpoint.State(0, 0, 0, exp.seed(), 0);
@@ -205,13 +184,13 @@ public final class Trainer {
         metrics.error = null;
         metrics.epochsPlanned = exp.epochs();
         metrics.write(folder);
-        Provenance.resume(folder, o.commandLine, Instant.now());
-        try (RunLog log = new RunLog(o.terminal, folder.resolve(RunFolder.LOG))) {
+        run.resumed(o.commandLine);
+        try (RunRecorder.Log log = run.log(o.terminal)) {
             log.println(fromCheckpoint ? String.format(Locale.ROOT, "Resuming %s at epoch %d, iteration %d -> %s",
                     exp.name(), state.epoch() + 1, state.iteration(), folder)
                     : "Restarting " + exp.name() + " from the beginning (it stopped before its first checkpoint) -> "
                     + folder);
-            return new Loop(exp, net, data, o, folder, log, metrics).run(state);
+            return new Loop(exp, net, data, o, run, log, metrics).run(state);
         }
     }
 
@@ -229,7 +208,34 @@ public final class Trainer {
             correct += confusion[c][c];
             if (c < classes.size()) perClass.put(classes.get(c), fraction(confusion[c][c], n));
         }
-        return Report.accuracyLines(Math.toIntExact(total), "test", fraction(correct, total), classes, perClass);
+        return accuracyLines(Math.toIntExact(total), "test", fraction(correct, total), classes, perClass);
+    }
+
+    /**
+     * The report's accuracy lines ("Accuracy of the network on the 10000 test images: 61 %", then one line per
+     * class), whole percents rounded down; also used by the results stage's report.
+     */
+    public static List<String> accuracyLines(Integer images, String split, Double overall, List<String> classes,
+                                             Map<String, Double> perClass) {
+        List<String> out = new ArrayList<>();
+        if (overall != null) {
+            out.add(String.format(Locale.ROOT, "Accuracy of the network on the %s%s images: %d %%",
+                    images == null ? "" : images + " ", split, percent(overall)));
+        }
+        if (perClass != null) {
+            for (String c : classes) {
+                Double v = perClass.get(c);
+                if (v != null) {
+                    out.add(String.format(Locale.ROOT, "Accuracy of %5s : %2d %%", c, percent(v)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** floor(100 * fraction), robust to 0.29 * 100 = 28.999999999999996. */
+    public static int percent(double fraction) {
+        return (int) Math.floor(fraction * 100 + 1e-9);
     }
 
     private static double fraction(long part, long whole) {
@@ -262,8 +268,9 @@ public final class Trainer {
         final ComputationGraph graph;
         final TrainingData data;
         final Options o;
+        final RunRecorder.Run run;
         final Path folder;
-        final RunLog log;
+        final RunRecorder.Log log;
         final Metrics metrics;
         final ISchedule schedule;
         final boolean interactive;
@@ -271,13 +278,15 @@ public final class Trainer {
         Evaluation lastTest;
         Evaluation lastTrain;
 
-        Loop(Experiment exp, Network net, TrainingData data, Options o, Path folder, RunLog log, Metrics metrics) {
+        Loop(Experiment exp, Network net, TrainingData data, Options o, RunRecorder.Run run, RunRecorder.Log log,
+             Metrics metrics) {
             this.exp = exp;
             this.net = net;
             this.graph = net.graph();
             this.data = data;
             this.o = o;
-            this.folder = folder;
+            this.run = run;
+            this.folder = run.folder();
             this.log = log;
             this.metrics = metrics;
             this.schedule = schedule(exp, data.iterationsPerEpoch());
@@ -451,16 +460,12 @@ public final class Trainer {
                 lines.addAll(summaryLines(data.classes(), lastTest.confusion()));
             }
             if (lastTrain != null) {
-                lines.addAll(Report.accuracyLines(Math.toIntExact(lastTrain.total()), "train",
+                lines.addAll(accuracyLines(Math.toIntExact(lastTrain.total()), "train",
                         fraction(lastTrain.correct(), lastTrain.total()), data.classes(), null));
             }
             lines.forEach(log::println);
-            String summary = o.summaryText.isBlank() ? "" : o.summaryText.stripTrailing() + "\n\n";
-            if (!o.summaryText.isBlank() || !Files.exists(folder.resolve(RunFolder.SUMMARY))) {
-                AtomicFiles.writeString(folder.resolve(RunFolder.SUMMARY), summary + String.join("\n", lines) + "\n");
-            } else {
-                appendSummary(lines);
-            }
+            String base = (o.summaryText.isBlank() ? run.summary() : o.summaryText).stripTrailing();
+            run.summary((base.isEmpty() ? "" : base + "\n\n") + String.join("\n", lines) + "\n");
             metrics.fin = new Metrics.Final(
                     lastTest == null ? null : lastTest.accuracy(),
                     lastTrain == null ? null : lastTrain.accuracy(),
@@ -474,28 +479,18 @@ public final class Trainer {
             return r;
         }
 
-        private void appendSummary(List<String> lines) {
-            try {
-                String old = Files.readString(folder.resolve(RunFolder.SUMMARY));
-                String base = old.stripTrailing();
-                AtomicFiles.writeString(folder.resolve(RunFolder.SUMMARY),
-                        (base.isEmpty() ? "" : base + "\n\n") + String.join("\n", lines) + "\n");
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-
         private void writeModel() {
-            Path raw = folder.resolve(RunFolder.MODEL + ".raw.tmp");
-            Path tmp = folder.resolve(RunFolder.MODEL + ".tmp");
+            Path model = run.modelFile();
+            Path raw = model.resolveSibling(model.getFileName() + ".raw.tmp");
+            Path tmp = model.resolveSibling(model.getFileName() + ".tmp");
             try {
-                AtomicFiles.writeHook.beforeWrite(folder.resolve(RunFolder.MODEL));
+                AtomicFiles.writeHook.beforeWrite(model);
                 org.deeplearning4j.util.ModelSerializer.writeModel(graph, raw.toFile(), true);
                 withoutTimestamps(raw, tmp);
                 Files.delete(raw);
                 AtomicFiles.sync(tmp);
-                AtomicFiles.move(tmp, folder.resolve(RunFolder.MODEL));
-                AtomicFiles.syncDirectory(folder);
+                AtomicFiles.move(tmp, model);
+                AtomicFiles.syncDirectory(model.getParent());
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot write model.zip: " + e.getMessage(), e);
             }
@@ -516,7 +511,7 @@ public final class Trainer {
                 end(Metrics.FAILED, why);
             } catch (RuntimeException e) {
                 o.terminal.println("runner: could not mark " + folder + " failed (" + e.getMessage() + "); its "
-                        + RunFolder.METRICS + " keeps the last completed epoch");
+                        + Metrics.FILE + " keeps the last completed epoch");
             }
         }
 
@@ -524,7 +519,7 @@ public final class Trainer {
             metrics.status = status;
             metrics.error = error;
             metrics.write(folder);
-            Provenance.end(folder, Instant.now());
+            run.ended();
             return new Result(folder, status, error, metrics);
         }
     }

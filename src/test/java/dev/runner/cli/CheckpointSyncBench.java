@@ -1,8 +1,8 @@
 package dev.runner.cli;
 
 import dev.runner.model.Network;
-import dev.runner.results.AtomicFiles;
-import dev.runner.results.Metrics;
+import dev.runner.AtomicFiles;
+import dev.runner.train.Metrics;
 import dev.runner.spec.Experiment;
 import dev.runner.train.Checkpoint;
 import dev.runner.train.Trainer;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.runner.results.AtomicFiles;
-import dev.runner.results.Metrics;
+import dev.runner.AtomicFiles;
+import dev.runner.train.Metrics;
 import dev.runner.results.RunFolder;
 import dev.runner.results.RunReader;
 import java.io.IOException;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runner.data.LoadedData;
 import dev.runner.model.CompileOptions;
 import dev.runner.model.Network;
-import dev.runner.results.Metrics;
+import dev.runner.train.Metrics;
 import dev.runner.spec.Experiment;
 import dev.runner.spec.ExperimentLoader;
 import dev.runner.spec.SpecWriter;
@@ -245,9 +245,10 @@ class RunCliTest {
                 }
             }
         });
-        Trainer.Result first = Trainer.run(exp, net, td, new Trainer.Options().resultsRoot(results)
-                .experimentYaml(SpecWriter.toYaml(exp.resolved())).summaryText(Pipeline.table(net))
-                .provenance(Pipeline.provenance(exp, data, tmp.toString())).commandLine(List.of("test"))
+        Trainer.Result first = Trainer.run(exp, net, td, new Trainer.Options()
+                .recorder(dev.runner.results.FolderRecorder.under(results, SpecWriter.toYaml(exp.resolved()),
+                        Pipeline.provenance(exp, data, tmp.toString())))
+                .summaryText(Pipeline.table(net)).commandLine(List.of("test"))
                 .terminal(new PrintStream(new ByteArrayOutputStream())).stop(stop));
         assertThat(first.status()).isEqualTo("interrupted");
         assertThat(Checkpoint.readState(first.folder()).batchesDone()).isEqualTo(2);   // 8 = 6 + 2

@@ -1,5 +1,7 @@
 package dev.runner.results;
 
+import dev.runner.train.Metrics;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

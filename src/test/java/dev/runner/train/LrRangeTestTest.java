@@ -1,5 +1,6 @@
 package dev.runner.train;
 
+import dev.runner.results.RunReader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -131,7 +132,7 @@ class LrRangeTestTest {
     LrRangeTest.Result runRange(Experiment e, TinyData data) {
         Optimizers.Plan plan = LrRangeTest.plan(e);
         TinyNet net = TinyNet.create(e.seed(), plan.updater(), plan.coupledWeightDecay());
-        return LrRangeTest.run(e, net, data, new Trainer.Options().resultsRoot(root)
+        return LrRangeTest.run(e, net, data, new Trainer.Options().recorder(dev.runner.results.FolderRecorder.under(root, "", null))
                 .terminal(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
                 .interactive(false));
     }
@@ -164,7 +165,7 @@ class LrRangeTestTest {
                 .isEqualTo(n.get("suggestions").get("steepest").get("lr").asDouble());
         assertThat(Files.readString(r.folder().resolve("log.txt"))).contains("Suggested learning rate: ");
 
-        LrRangeTest.Found found = LrRangeTest.newestCompleted(root, "tiny_lrfind").orElseThrow();
+        RunReader.FoundLr found = RunReader.newestRangeTest(root, "tiny_lrfind").orElseThrow();
         assertThat(found.folder()).isEqualTo(r.folder());
         assertThat(found.lr()).isEqualTo(r.chosen().lr());
         assertThat(found.suggestion()).isEqualTo("steepest");
@@ -178,19 +179,19 @@ class LrRangeTestTest {
 
     @Test
     void fromRangeTestResolutionTakesTheNewestCompletedRun() throws Exception {
-        assertThat(LrRangeTest.newestCompleted(root, "absent")).isEmpty();
+        assertThat(RunReader.newestRangeTest(root, "absent")).isEmpty();
         Path d = root.resolve("find");
         fakeRun(d.resolve("20261127-100000"), "completed", 0.001);
         fakeRun(d.resolve("20261127-100000-9"), "completed", 0.009);
         fakeRun(d.resolve("20261127-100000-10"), "completed", 0.01);
         fakeRun(d.resolve("20261127-110000"), "failed", null);
         fakeRun(d.resolve("20261127-120000"), "interrupted", null);
-        LrRangeTest.Found f = LrRangeTest.newestCompleted(root, "find").orElseThrow();
+        RunReader.FoundLr f = RunReader.newestRangeTest(root, "find").orElseThrow();
         assertThat(f.folder()).isEqualTo(d.resolve("20261127-100000-10"));
         assertThat(f.lr()).isEqualTo(0.01);
 
         Path only = root.resolve("onlyfailed");
         fakeRun(only.resolve("20261127-100000"), "failed", null);
-        assertThat(LrRangeTest.newestCompleted(root, "onlyfailed")).isEmpty();
+        assertThat(RunReader.newestRangeTest(root, "onlyfailed")).isEmpty();
     }
 }

@@ -18,7 +18,7 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import dev.runner.results.Metrics;
+import dev.runner.train.Metrics;
 import dev.runner.spec.CheckpointSpec;
 import dev.runner.spec.EvaluateSpec;
 import dev.runner.spec.Experiment;
@@ -44,7 +44,7 @@ class TrainerTest {
     }
 
     Trainer.Options options(ByteArrayOutputStream out) {
-        return new Trainer.Options().resultsRoot(root).experimentYaml("name: x\n").summaryText("the network table")
+        return new Trainer.Options().recorder(dev.runner.results.FolderRecorder.under(root, "name: x\n", null)).summaryText("the network table")
                 .terminal(new PrintStream(out, true, StandardCharsets.UTF_8)).interactive(false);
     }
 

@@ -1,4 +1,7 @@
-package dev.runner.results;
+package dev.runner.train;
+
+import dev.runner.Json;
+import dev.runner.AtomicFiles;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -23,6 +26,8 @@ import java.util.Map;
  * Mutable: the trainer appends to it as the run goes and rewrites the file atomically after each epoch.
  */
 public final class Metrics {
+    /** The file a run folder keeps them in. */
+    public static final String FILE = "metrics.json";
     public static final String RUNNING = "running";
     public static final String COMPLETED = "completed";
     public static final String FAILED = "failed";
@@ -159,7 +164,7 @@ public final class Metrics {
 
     /** Writes {@code metrics.json} into {@code folder} atomically. */
     public void write(Path folder) {
-        AtomicFiles.writeString(folder.resolve(RunFolder.METRICS), toJson());
+        AtomicFiles.writeString(folder.resolve(FILE), toJson());
     }
 
     /** Reads a metrics.json; a damaged or unreadable file is a one-line {@link dev.runner.UserError} naming it. */

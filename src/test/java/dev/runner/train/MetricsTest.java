@@ -1,4 +1,4 @@
-package dev.runner.results;
+package dev.runner.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.runner.results;
+package dev.runner;
 
 import dev.runner.UserError;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.runner.results;
+package dev.runner;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamWriteFeature;

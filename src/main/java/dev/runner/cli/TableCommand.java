@@ -1,0 +1,32 @@
+package dev.runner.cli;
+
+import dev.runner.results.RunTable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code runner table PATH...}: one row per run, the keys that differ, final metrics, status and time. */
+@Command(name = "table", mixinStandardHelpOptions = true,
+        description = "Tabulate runs: sweep folders, an experiment's results, or run folders.")
+final class TableCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Sweep folders, results folders or run folders.")
+    List<Path> paths = new ArrayList<>();
+
+    @Option(names = "--format", paramLabel = "FORMAT", description = "text, markdown, csv or json (default: text).")
+    RunTable.Format format = RunTable.Format.TEXT;
+
+    @Option(names = "--metric", paramLabel = "METRIC", description = "Sort by test_accuracy, train_accuracy,"
+            + " test_loss or train_loss (default: the sweep's metric, else test_accuracy).")
+    String metric;
+
+    @Override
+    public Integer call() {
+        System.out.print(RunTable.render(RunTable.of(paths, metric), format));
+        System.out.flush();
+        return 0;
+    }
+}

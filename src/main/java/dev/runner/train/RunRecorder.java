@@ -1,0 +1,67 @@
+package dev.runner.train;
+
+import dev.runner.spec.Experiment;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where and how a run is recorded, as the trainer sees it. The trainer owns what it measures ({@link Metrics},
+ * {@link Checkpoint}, the model); the recorder owns the folder around it: where it is, the resolved experiment,
+ * provenance, the log and the summary. The results stage implements it ({@code results.FolderRecorder}), so that
+ * {@code train} never imports {@code results}; a caller chooses the folder (a new time-stamped one, or a sweep
+ * trial's) by the recorder it passes in {@link Trainer.Options#recorder}.
+ */
+public interface RunRecorder {
+    /**
+     * Starts the record of a new run of {@code exp}: creates its folder, locks it and writes what every run writes
+     * first.
+     */
+    Run start(Experiment exp);
+
+    /** Reopens (and locks) the record of the run in {@code folder}, to continue it. */
+    Run reopen(Path folder);
+
+    /** One run's record, held (its folder locked against a second process) until closed. */
+    interface Run extends AutoCloseable {
+        Path folder();
+
+        /** Records that the run is being resumed ({@code commandLine}: the resume's). */
+        void resumed(List<String> commandLine);
+
+        /** Removes what a killed process left half-written (before a resume). */
+        void removeTemporaries();
+
+        /** The terminal and the run's log at once. */
+        Log log(PrintStream terminal);
+
+        /** The run's summary text (the network table, then the final accuracies); "" when there is none. */
+        String summary();
+
+        void summary(String text);
+
+        /** Writes a small text file of the run atomically (e.g. the range test's curve). */
+        void write(String file, String text);
+
+        /** Where the trained model goes. */
+        Path modelFile();
+
+        /** The run has ended (completed, failed or interrupted): its end time. */
+        void ended();
+
+        /** Releases the run's folder. */
+        @Override
+        void close();
+    }
+
+    /** Lines to the terminal and the run's log. */
+    interface Log extends AutoCloseable {
+        void println(String line);
+
+        /** Into the log only. */
+        void logOnly(String line);
+
+        @Override
+        void close();
+    }
+}
