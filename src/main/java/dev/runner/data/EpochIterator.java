@@ -134,19 +134,8 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
             full = new float[Math.multiplyExact(batchSize, augmenter.outputFloats())];
         } catch (Throwable e) {
             // out of memory or too large: the consumer must hear of it, not wait for a batch forever
-            lock.lock();
-            try {
-                if (gen == generation && !closed) {
-                    failure = e instanceof ArithmeticException
-                            ? new OutOfMemoryError("a batch of " + batchSize + " images does not fit in one array")
-                            : e;
-                    closed = true;
-                }
-                ready.signalAll();
-                space.signalAll();
-            } finally {
-                lock.unlock();
-            }
+            fail(gen, e instanceof ArithmeticException
+                    ? new OutOfMemoryError("a batch of " + batchSize + " images does not fit in one array") : e);
             return;
         }
         while (true) {
@@ -171,17 +160,7 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
             try {
                 ds = build(b, full, scratch, ringF, ringL);
             } catch (Throwable e) {
-                lock.lock();
-                try {
-                    if (gen == generation && !closed) {
-                        failure = e;
-                        closed = true;
-                    }
-                    ready.signalAll();
-                    space.signalAll();
-                } finally {
-                    lock.unlock();
-                }
+                fail(gen, e);
                 return;
             }
             lock.lock();
@@ -194,6 +173,21 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
             } finally {
                 lock.unlock();
             }
+        }
+    }
+
+    /** Records a worker's failure for the consumer (if this generation is still live) and wakes everyone. */
+    private void fail(int gen, Throwable e) {
+        lock.lock();
+        try {
+            if (gen == generation && !closed) {
+                failure = e;
+                closed = true;
+            }
+            ready.signalAll();
+            space.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 
