@@ -5,6 +5,7 @@ import static dev.runner.model.onednn.Mem.floats;
 import dev.runner.spec.LayerNode;
 import java.nio.FloatBuffer;
 import java.util.List;
+import java.util.function.Supplier;
 import org.bytedeco.dnnl.batch_normalization_backward;
 import org.bytedeco.dnnl.batch_normalization_forward;
 import org.bytedeco.dnnl.global.dnnl;
@@ -17,7 +18,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * in inference with the running ones. Where the ReLU after it is its only reader, that ReLU runs inside it
  * ({@code fuse_norm_relu}, its mask in a workspace). The running statistics are DL4J's parameters: their update
  * is written as the "gradient" DL4J's updater subtracts ({@code BatchNormalization.backpropGradient}), from the
- * batch's mean and biased variance.
+ * batch's mean and biased variance. In training (batch statistics: reductions whose threads meet at oneDNN's spinning
+ * barriers) it runs on one thread ({@link OmpThreads}).
  */
 final class BatchNormEmitter implements Emitter {
     private static final String GAMMA = "gamma";
@@ -37,8 +39,11 @@ final class BatchNormEmitter implements Emitter {
         boolean training = plan.training;
         int flags = dnnl.dnnl_use_scale | dnnl.dnnl_use_shift | (relu ? dnnl.dnnl_fuse_norm_relu : 0)
                 | (training ? 0 : dnnl.dnnl_use_global_stats);
-        batch_normalization_forward.primitive_desc fpd = new batch_normalization_forward.primitive_desc(
+        // with the batch's statistics (reductions whose threads meet at spinning barriers), on one thread: oneDNN
+        // fixes a primitive's thread count when it is made, so it is made on one thread (and run on one)
+        Supplier<batch_normalization_forward.primitive_desc> makeFpd = () -> new batch_normalization_forward.primitive_desc(
                 new batch_normalization_forward.desc(plan.fwd.value, in.md, eps, flags), plan.eng);
+        batch_normalization_forward.primitive_desc fpd = training ? OmpThreads.alone(makeFpd) : makeFpd.get();
         Tensor out = plan.newTensor(in.dims, fpd.dst_desc());
         memory mean = plan.alloc(fpd.mean_desc());
         memory var = plan.alloc(fpd.variance_desc());
@@ -61,7 +66,10 @@ final class BatchNormEmitter implements Emitter {
                 }
             });
         }
-        plan.exec(plan.forward, new batch_normalization_forward(fpd), dnnl.DNNL_ARG_SRC, in.mem,
+        batch_normalization_forward fwd = training
+                ? plan.onOneThread(OmpThreads.alone(() -> new batch_normalization_forward(fpd)))
+                : new batch_normalization_forward(fpd);
+        plan.exec(plan.forward, fwd, dnnl.DNNL_ARG_SRC, in.mem,
                 dnnl.DNNL_ARG_DST, out.mem, dnnl.DNNL_ARG_SCALE, gammaM, dnnl.DNNL_ARG_SHIFT, betaM,
                 dnnl.DNNL_ARG_MEAN, mean, dnnl.DNNL_ARG_VARIANCE, var, dnnl.DNNL_ARG_WORKSPACE, ws);
         plan.register(name, out);
@@ -84,12 +92,12 @@ final class BatchNormEmitter implements Emitter {
             }
         });
         return () -> {
-            batch_normalization_backward.primitive_desc bpd = new batch_normalization_backward.primitive_desc(
-                    new batch_normalization_backward.desc(dnnl.prop_kind.backward.value, out.md, in.md, eps, flags),
-                    plan.eng, fpd);
+            batch_normalization_backward bwd = OmpThreads.alone(() -> new batch_normalization_backward(
+                    new batch_normalization_backward.primitive_desc(new batch_normalization_backward.desc(
+                            dnnl.prop_kind.backward.value, out.md, in.md, eps, flags), plan.eng, fpd)));
             INDArray dg = plan.step.gradient(name, GAMMA);
             INDArray db = plan.step.gradient(name, BETA);
-            plan.execInto(in, new batch_normalization_backward(bpd), dnnl.DNNL_ARG_DIFF_SRC, dnnl.DNNL_ARG_SRC,
+            plan.execInto(in, plan.onOneThread(bwd), dnnl.DNNL_ARG_DIFF_SRC, dnnl.DNNL_ARG_SRC,
                     in.mem, dnnl.DNNL_ARG_MEAN, mean, dnnl.DNNL_ARG_VARIANCE, var, dnnl.DNNL_ARG_DIFF_DST,
                     plan.diffOf(out), dnnl.DNNL_ARG_SCALE, gammaM, dnnl.DNNL_ARG_SHIFT, betaM,
                     dnnl.DNNL_ARG_DIFF_SCALE, plan.vector(dg), dnnl.DNNL_ARG_DIFF_SHIFT, plan.vector(db),

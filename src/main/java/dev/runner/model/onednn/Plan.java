@@ -233,13 +233,28 @@ final class Plan implements AutoCloseable {
         IntMemoryMap m = new IntMemoryMap();
         for (int i = 0; i < args.length; i += 2) if (args[i + 1] != null) m.put((Integer) args[i], (memory) args[i + 1]);
         String what = building + ": " + p.getClass().getSimpleName();
+        boolean alone = oneThread.contains(p);
         to.add(() -> {
             try {
-                p.execute(strm, m);
+                if (alone) OmpThreads.runAlone(() -> p.execute(strm, m));
+                else p.execute(strm, m);
             } catch (RuntimeException e) {
                 throw new IllegalStateException("oneDNN step, " + what + ": " + e.getMessage(), e);
             }
         });
+    }
+
+    /** Primitives that run on one thread whatever the step's thread count (see {@link #onOneThread}). */
+    private final java.util.Set<primitive> oneThread = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+
+    /**
+     * Runs {@code p} on one thread wherever a step adds it ({@link #exec}, {@link #execInto}): for primitives whose
+     * threads meet at oneDNN's spinning barriers, which wait for a descheduled thread as long as the scheduler keeps
+     * it off (see {@link OmpThreads}).
+     */
+    <P extends primitive> P onOneThread(P p) {
+        oneThread.add(p);
+        return p;
     }
 
     void copy(List<Runnable> to, memory from, memory into) {
