@@ -2,7 +2,7 @@
 """PyTorch's throughput on a twin of one of the project's benchmark networks, measured as `runner bench` measures.
 
     PY bench/torch_ref.py NAME [--batch N] [--eval-batch 256] [--steps N] [--warmup 10] [--channels-last]
-                               [--threads 2] [--optimizer sgd|adam|adamw] [--autocast bf16]
+                               [--threads 2] [--optimizer sgd|adam|adamw] [--autocast bf16] [--profile N]
     PY bench/torch_ref.py --list
 
 NAME is an experiment under experiments/ or bench/networks/ with a twin in bench/twins.py (origin, resnet9,
@@ -15,7 +15,9 @@ softmax cross-entropy, backward, optimizer step), `--steps` timed ones; then `--
 timed inference passes at `--eval-batch` (eval mode, no autograd). The defaults are `runner bench`'s (50 and 10);
 bench/compare gives each network its own. The batch size and optimizer default to the
 experiment file's; `--optimizer` picks another kind with PyTorch's defaults (lr 1e-3). `--autocast bf16` runs
-forward passes and the loss under torch.autocast("cpu", dtype=torch.bfloat16).
+forward passes and the loss under torch.autocast("cpu", dtype=torch.bfloat16). `--profile N` then runs N more
+training steps under torch.profiler and prints their operators by self CPU time (ms per step) on standard error,
+to set beside the runner's `ONEDNN_VERBOSE=1` figures.
 
 Prints one JSON line with `runner bench`'s keys (train_images_per_s, eval_images_per_s, params, train_batch,
 eval_batch, steps, warmup, peak_rss_mb, backend). Alternate it with `runner bench` and compare ratios
@@ -49,6 +51,9 @@ def main():
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     p.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], help="default: the experiment file's")
     p.add_argument("--autocast", choices=["bf16"], help="mixed precision: torch.autocast('cpu', bfloat16)")
+    p.add_argument("--profile", type=int, metavar="N", default=0,
+                   help="after the timed figures, N more training steps under torch.profiler: their operators "
+                        "by self CPU time, per step, as a table on standard error")
     a = p.parse_args()
     if a.list:
         for name, (make, chw, batch, (kind, _)) in TWINS.items():
@@ -99,6 +104,18 @@ def main():
             return net(xe[i % DISTINCT_BATCHES])[0, 0].item()
 
     eval_rate = rate(infer, a.eval_batch, a.warmup, steps)
+    if a.profile:
+        net.train()
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=True) as prof:
+            for i in range(a.profile):
+                train(i)
+        ops = sorted(prof.key_averages(group_by_input_shape=True), key=lambda e: -e.self_cpu_time_total)
+        print(f"{'ms/step':>8} {'calls':>5}  operator  input shapes", file=sys.stderr)
+        for e in ops[:40]:
+            print(f"{e.self_cpu_time_total / 1000 / a.profile:8.2f} {e.count // a.profile:5}  {e.key}  "
+                  f"{e.input_shapes}", file=sys.stderr)
+        print(f"{sum(e.self_cpu_time_total for e in ops) / 1000 / a.profile:8.2f}        all operators",
+              file=sys.stderr)
 
     print(json.dumps({
         "experiment": a.name,
