@@ -1,5 +1,7 @@
 package dev.runner.train;
 
+import dev.runner.model.onednn.AdamKernel;
+import dev.runner.model.onednn.OneDnnStep;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,6 +20,12 @@ public class TorchAdamUpdater implements GradientUpdater<TorchAdam> {
     private final TorchAdam config;
     private INDArray m;
     private INDArray v;
+    /**
+     * The step on a CPU: oneDNN's vectorised primitives ({@link AdamKernel}), 6-7x faster than libnd4j's
+     * {@code adam_updater}, which runs element by element; libnd4j's op elsewhere (CUDA).
+     */
+    private AdamKernel kernel;
+    private boolean noKernel;
 
     public TorchAdamUpdater(TorchAdam config) {
         this.config = config;
@@ -82,12 +90,29 @@ public class TorchAdamUpdater implements GradientUpdater<TorchAdam> {
         if (copied) {
             g = gradient.reshape(m.shape()).dup();
         }
+        if (kernel(g, m, v)) {
+            kernel.step(g, m, v, lr / (1 - Math.pow(b1, t)), bc2);
+        } else {
+            libnd4jStep(g, lr, b1, b2, bc2, iteration);
+        }
+        if (copied) {
+            gradient.assign(g.reshape(gradient.shape()));
+        }
+    }
+
+    /** oneDNN's kernel for these arrays, made on first use; false where it cannot run (not a CPU, not f32...). */
+    private boolean kernel(INDArray g, INDArray m, INDArray v) {
+        if (kernel == null && !noKernel) {
+            noKernel = OneDnnStep.unavailable() != null;
+            if (!noKernel) kernel = new AdamKernel(g.length(), config.getBeta1(), config.getBeta2(), config.getEpsilon());
+        }
+        return kernel != null && kernel.accepts(g, m, v);
+    }
+
+    private void libnd4jStep(INDArray g, double lr, double b1, double b2, double bc2, int iteration) {
         // One native pass (libnd4j's adam_updater): it computes
         // lr·sqrt(bc2)/bc1 · m / (sqrt(v) + eps'), which with eps' = eps·sqrt(bc2) is torch's
         // lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps). It was 13 passes and 3 temporary arrays.
         Nd4j.exec(new AdamUpdater(g, v, m, lr, b1, b2, config.getEpsilon() * Math.sqrt(bc2), iteration));
-        if (copied) {
-            gradient.assign(g.reshape(gradient.shape()));
-        }
     }
 }
