@@ -102,9 +102,13 @@ public final class AdamKernel implements AutoCloseable {
         for (INDArray x : new INDArray[] {grad, first, second}) {
             if (x.dataType() != DataType.FLOAT || x.length() != n || x.elementWiseStride() != 1) return false;
         }
-        return grad.ordering() == first.ordering() && grad.ordering() == second.ordering()
-                && java.util.Arrays.equals(grad.shape(), first.shape())
-                && java.util.Arrays.equals(grad.shape(), second.shape());
+        // the same elements in the same memory order: one shape, and one order unless at most one axis is longer
+        // than 1 (DL4J hands the updater a 'c' gradient with 'f' moments, all [n])
+        if (!java.util.Arrays.equals(grad.shape(), first.shape()) || !java.util.Arrays.equals(grad.shape(), second.shape())) {
+            return false;
+        }
+        long longAxes = java.util.Arrays.stream(grad.shape()).filter(d -> d > 1).count();
+        return longAxes <= 1 || (grad.ordering() == first.ordering() && grad.ordering() == second.ordering());
     }
 
     /**

@@ -46,6 +46,9 @@ class AdamKernelTest {
         try (AdamKernel k = new AdamKernel(24, 0.9, 0.999, 1e-8)) {
             assertThat(k.accepts(a, a.dup(), a.dup())).isTrue();
             assertThat(k.accepts(a, a.dup('f'), a.dup())).as("another order").isFalse();
+            INDArray flat = Nd4j.rand(new long[] {24});
+            assertThat(k.accepts(flat, Nd4j.zeros(new long[] {24}, 'f'), Nd4j.zeros(new long[] {24}, 'f')))
+                    .as("vectors, whatever their order (DL4J's gradient 'c', its moments 'f')").isTrue();
             INDArray strided = Nd4j.rand(6, 8).get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 8));
             assertThat(k.accepts(strided, strided.dup(), strided.dup())).as("strided view").isFalse();
             assertThat(k.accepts(a.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), a, a)).as("f64").isFalse();
