@@ -110,7 +110,7 @@ final class RunCommand implements Callable<Integer> {
             from.put("lr", lrFrom.lr());
             recorder.entry("lr_from_range_test", from);
         }
-        Trainer.Options options = options(net, recorder, out);
+        Trainer.Options options = options(net, exp.data().batchSize(), recorder, out);
         Trainer.Result r = Trainer.run(exp, net, td, options);
         finish(exp, net, data, r.folder(), r.status(), out);
         return r.exitCode();
@@ -128,13 +128,16 @@ final class RunCommand implements Callable<Integer> {
         Provenance.Input pin = Pipeline.provenance(exp, data, o.experiment.dataRoot);
         FolderRecorder r = o.into != null ? FolderRecorder.into(o.into, yaml, pin)
                 : FolderRecorder.under(o.results, yaml, pin);
-        return r.entry("engine", net.placement().toMap()).entry("precision", net.precision().toMap());
+        Map<String, Object> precision = new LinkedHashMap<>(net.precision().toMap());
+        Map<String, String> layers = net.layerPrecisions(exp.data().batchSize());
+        if (!layers.isEmpty()) precision.put("layers", layers);   // at the training batch size
+        return r.entry("engine", net.placement().toMap()).entry("precision", precision);
     }
 
-    private static Trainer.Options options(Network net, FolderRecorder recorder, PrintStream out) {
+    private static Trainer.Options options(Network net, int batch, FolderRecorder recorder, PrintStream out) {
         StopSignal stop = StopSignal.installCtrlC(out);
         Trainer.Options opts = new Trainer.Options().recorder(recorder)
-                .summaryText(Pipeline.table(net))
+                .summaryText(Pipeline.table(net, batch))
                 .commandLine(Main.argv)
                 .terminal(out)
                 .stop(stop);
@@ -196,7 +199,7 @@ final class RunCommand implements Callable<Integer> {
             Network net = Checkpoint.exists(folder)
                     ? Networks.load(exp.model(), Pipeline.compileOptions(exp, plan), Checkpoint.modelFile(folder), true)
                     : Pipeline.compile(exp, plan);
-            Trainer.Result r = Trainer.resume(folder, exp, net, td, options(net, recorder(exp, net, data, o), out));
+            Trainer.Result r = Trainer.resume(folder, exp, net, td, options(net, exp.data().batchSize(), recorder(exp, net, data, o), out));
             finish(exp, net, data, r.folder(), r.status(), out);
             return r.exitCode();
         } finally {
@@ -209,7 +212,7 @@ final class RunCommand implements Callable<Integer> {
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = LrRangeTest.plan(exp);
         Network net = Pipeline.compile(exp, plan);
-        LrRangeTest.Result r = LrRangeTest.run(exp, net, td, options(net, recorder(exp, net, data, o), out));
+        LrRangeTest.Result r = LrRangeTest.run(exp, net, td, options(net, exp.data().batchSize(), recorder(exp, net, data, o), out));
         try {
             Path png = r.folder().resolve("lr_range_test.png");
             Map<String, Double> marks = new LinkedHashMap<>();
