@@ -19,6 +19,8 @@ import argparse, json, math, os, time
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 
+from twins import ResNet9  # bench/twins.py: the network of experiments/resnet9.yaml
+
 
 def load(root, names):
     xs, ys = [], []
@@ -29,35 +31,15 @@ def load(root, names):
     return np.concatenate(xs), np.concatenate(ys)
 
 
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1, self.bn1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout)
-        self.conv2, self.bn2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout)
-        self.downsample = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-                           if stride != 1 or cin != cout else nn.Identity())
-
-    def forward(self, x):
-        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-        return F.relu(y + self.downsample(x))
-
-
-class ResNet9(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-                                  nn.MaxPool2d(3, 2, 1))
-        self.layers = nn.Sequential(Block(64, 64, 1), Block(64, 128, 2), Block(128, 256, 2), Block(256, 512, 2))
-        self.fc = nn.Linear(512, 10)
-        for m in self.modules():  # torchvision.models.resnet.ResNet.__init__
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.constant_(m.weight, 1)
-                nn.init.constant_(m.bias, 0)
-
-    def forward(self, x):
-        return self.fc(F.adaptive_avg_pool2d(self.layers(self.stem(x)), 1).flatten(1))
+def torchvision_init(net):
+    """torchvision.models.resnet.ResNet.__init__: every conv kaiming_normal_(fan_out, relu), batch norm 1 and 0."""
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.constant_(m.weight, 1)
+            nn.init.constant_(m.bias, 0)
+    return net
 
 
 def augment(x, rng):
@@ -89,7 +71,7 @@ def main():
     rng = np.random.default_rng(a.seed)
     xtr, ytr = load(a.root, ["data_batch_%d.bin" % i for i in range(1, 6)])
     xte, yte = load(a.root, ["test_batch.bin"])
-    net = ResNet9()
+    net = torchvision_init(ResNet9())
     lr, batch = 5e-3, 64
     opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4 * 64)
     per_epoch = math.ceil(len(xtr) / batch)

@@ -110,8 +110,7 @@ final class RunCommand implements Callable<Integer> {
             from.put("lr", lrFrom.lr());
             recorder.entry("lr_from_range_test", from);
         }
-        Trainer.Options options = options(net, exp.data().batchSize(), recorder, out);
-        Trainer.Result r = Trainer.run(exp, net, td, options);
+        Trainer.Result r = Trainer.run(exp, net, td, trainingOptions(exp, net, data, recorder, out));
         finish(exp, net, data, r.folder(), r.status(), out);
         return r.exitCode();
     }
@@ -134,6 +133,13 @@ final class RunCommand implements Callable<Integer> {
         return r.entry("engine", net.placement().toMap()).entry("precision", precision);
     }
 
+    /** A training run's options: a completed run draws its charts before it says it is completed. */
+    private static Trainer.Options trainingOptions(Experiment exp, Network net, LoadedData data,
+                                                   FolderRecorder recorder, PrintStream out) {
+        return options(net, exp.data().batchSize(), recorder, out)
+                .finishing(folder -> draw(exp, net, data, folder, true, out));
+    }
+
     private static Trainer.Options options(Network net, int batch, FolderRecorder recorder, PrintStream out) {
         StopSignal stop = StopSignal.installCtrlC(out);
         Trainer.Options opts = new Trainer.Options().recorder(recorder)
@@ -145,13 +151,25 @@ final class RunCommand implements Callable<Integer> {
         return opts;
     }
 
-    /** Charts and feature maps for a finished (or stopped) run; they never turn a finished run into a failure. */
+    /**
+     * A run that ended without completing (stopped or failed) gets the charts of what it did; a completed run drew
+     * them before it was marked completed (the trainer's {@code finishing}).
+     */
     private static void finish(Experiment exp, Network net, LoadedData data, Path folder, String status,
                                PrintStream out) {
+        if (!"completed".equals(status)) {
+            draw(exp, net, data, folder, false, out);
+            out.println("Results: " + folder);     // a completed run's trainer prints this line
+        }
+    }
+
+    /** Charts, and for a completed run feature maps; they never turn a finished run into a failure. */
+    private static void draw(Experiment exp, Network net, LoadedData data, Path folder, boolean completed,
+                             PrintStream out) {
         List<Path> drawn = new ArrayList<>();
         try {
             drawn.addAll(Charts.drawRun(folder));
-            if ("completed".equals(status)) {
+            if (completed) {
                 drawn.addAll(Pipeline.featureMaps(exp, net, data.test(), folder));
             }
         } catch (RuntimeException e) {
@@ -159,9 +177,6 @@ final class RunCommand implements Callable<Integer> {
         }
         if (!drawn.isEmpty()) {
             out.println("Charts: " + String.join(", ", drawn.stream().map(p -> p.getFileName().toString()).toList()));
-        }
-        if (!"completed".equals(status)) {
-            out.println("Results: " + folder);     // a completed run's trainer has printed this line already
         }
     }
 
@@ -199,7 +214,8 @@ final class RunCommand implements Callable<Integer> {
             Network net = Checkpoint.exists(folder)
                     ? Networks.load(exp.model(), Pipeline.compileOptions(exp, plan), Checkpoint.modelFile(folder), true)
                     : Pipeline.compile(exp, plan);
-            Trainer.Result r = Trainer.resume(folder, exp, net, td, options(net, exp.data().batchSize(), recorder(exp, net, data, o), out));
+            Trainer.Result r = Trainer.resume(folder, exp, net, td,
+                    trainingOptions(exp, net, data, recorder(exp, net, data, o), out));
             finish(exp, net, data, r.folder(), r.status(), out);
             return r.exitCode();
         } finally {
@@ -212,7 +228,8 @@ final class RunCommand implements Callable<Integer> {
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = LrRangeTest.plan(exp);
         Network net = Pipeline.compile(exp, plan);
-        LrRangeTest.Result r = LrRangeTest.run(exp, net, td, options(net, exp.data().batchSize(), recorder(exp, net, data, o), out));
+        LrRangeTest.Result r = LrRangeTest.run(exp, net, td,
+                options(net, exp.data().batchSize(), recorder(exp, net, data, o), out));
         try {
             Path png = r.folder().resolve("lr_range_test.png");
             Map<String, Double> marks = new LinkedHashMap<>();

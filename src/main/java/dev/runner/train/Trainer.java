@@ -58,6 +58,7 @@ public final class Trainer {
         PrintStream terminal = System.out;
         Boolean interactive;
         EpochListener onEpoch;
+        java.util.function.Consumer<Path> finishing;
         List<String> commandLine = List.of();
 
         /** Where the run is recorded (required): the results stage's folders, or a test's own. */
@@ -71,6 +72,12 @@ public final class Trainer {
         /** Progress bars (true) or one line per epoch (false); default: {@code System.console() != null}. */
         public Options interactive(boolean b) { interactive = b; return this; }
         public Options onEpoch(EpochListener l) { onEpoch = l; return this; }
+        /**
+         * What a completed run adds to its folder (the caller's charts), called with the folder once the final
+         * metrics and the model are written and before the run is marked completed: a run that says completed has
+         * them, and a kill while they are made leaves a run that {@code --resume} finishes.
+         */
+        public Options finishing(java.util.function.Consumer<Path> f) { finishing = f; return this; }
 
         RunRecorder recorder() {
             if (recorder == null) {
@@ -473,6 +480,10 @@ public final class Trainer {
                     lastTrain == null ? null : lastTrain.perClass(data.classes()),
                     lastTest == null ? null : lastTest.confusion());
             writeModel();
+            if (o.finishing != null) {
+                metrics.write(folder);   // still running, with the final figures the charts show
+                o.finishing.accept(folder);
+            }
             Result r = end(Metrics.COMPLETED, null);
             Checkpoint.delete(folder);
             log.println("Results: " + folder);

@@ -144,6 +144,24 @@ class TrainerTest {
     }
 
     @Test
+    void finishingSeesTheFinalFiguresAndModelBeforeTheRunSaysCompleted() throws Exception {
+        Experiment e = exp("finishing", 2, 0.05, true, 1);
+        List<String> seen = new java.util.ArrayList<>();
+        Trainer.Result r = Trainer.run(e, compile(e), data, options(new ByteArrayOutputStream()).finishing(f -> {
+            Metrics m = Metrics.read(f.resolve("metrics.json"));
+            seen.add(m.status + " " + (m.fin != null) + " " + m.epochs.size() + " "
+                    + Files.exists(f.resolve("model.zip")));
+        }));
+        assertThat(r.status()).isEqualTo(Metrics.COMPLETED);
+        assertThat(seen).containsExactly("running true 2 true");
+
+        Trainer.Result failed = Trainer.run(exp("nan2", 2, 1e30, false, 1), compile(exp("nan2", 2, 1e30, false, 1)),
+                data, options(new ByteArrayOutputStream()).finishing(f -> seen.add("failed run finished")));
+        assertThat(failed.status()).isEqualTo(Metrics.FAILED);
+        assertThat(seen).hasSize(1);
+    }
+
+    @Test
     void withoutTrainEvaluationTrainAccuracyIsLeftOutAndNull() throws Exception {
         Experiment e = exp("notrain", 1, 0.05, false, 1);
         TrainingData adapted = TrainingData.of(data.classes(), data.iterationsPerEpoch(), data::train, data::test,
