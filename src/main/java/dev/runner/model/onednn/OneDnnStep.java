@@ -48,6 +48,8 @@ public final class OneDnnStep implements AutoCloseable {
     private final List<WeightCopy> copies = new ArrayList<>();
     private final Map<String, INDArray> gradientViews = new LinkedHashMap<>();
     private final long paramsAddress;
+    /** Other processes' CPU use while training (see {@link BusyWatch}). */
+    private final BusyWatch busy = new BusyWatch();
     private final Map<List<Long>, Plan> plans = new LinkedHashMap<>();
     private final Map<List<Long>, Plan> inferencePlans = new LinkedHashMap<>();
     private engine eng;
@@ -138,9 +140,8 @@ public final class OneDnnStep implements AutoCloseable {
                     + " for " + p.batch + " examples of " + p.classes() + " classes");
         }
         refresh(p.copies);
-        long t0 = System.nanoTime();
         double loss = p.run(features, labels);
-        if (p.stalls.stalled(System.nanoTime() - t0)) busyMachine();
+        if (busy.busy(System.nanoTime(), BusyWatch::allTicks, BusyWatch::ownTicks) && threads() > 1) busyMachine();
         parametersChanged();   // the updater changes the parameters next
         return loss;
     }
@@ -150,10 +151,18 @@ public final class OneDnnStep implements AutoCloseable {
     /** Says once per process, on standard error, what a busy machine does to the step, and what helps. */
     private static void busyMachine() {
         if (BUSY_TOLD.getAndSet(true)) return;
-        System.err.println("runner: training steps take over " + (int) StallWatch.FACTOR + "x as long as the fastest:"
-                + " another process is probably using the CPU, and oneDNN's threads wait for each other spinning;"
-                + " -Drunner.threads=1 (or OMP_NUM_THREADS=1) trains several times faster beside another job"
-                + " (see docs/speed.md)");
+        System.err.println("runner: other processes are using the CPU: training on " + threads() + " threads, oneDNN's"
+                + " threads wait for each other spinning; beside another job -Drunner.threads=1 (or"
+                + " OMP_NUM_THREADS=1) trains several times faster (see docs/speed.md)");
+    }
+
+    /** OpenMP's thread count on this thread: the one the plans are built for. */
+    private static int threads() {
+        try {
+            return org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            return 1;
+        }
     }
 
     /** Whether {@code features} are images of the network's channel count in its layout (any size, any batch). */

@@ -246,8 +246,6 @@ final class Plan implements AutoCloseable {
         t.consumers += others;
     }
 
-    /** Its training steps' durations, watched for stalls. */
-    final StallWatch stalls = new StallWatch();
     /** The weights' copies this plan's primitives read (see {@link OneDnnStep#weights}). */
     final List<OneDnnStep.WeightCopy> copies = new ArrayList<>();
 
