@@ -11,8 +11,8 @@ import java.util.Map;
  * {@link Placement}.
  *
  * <p>{@code fp32}: everything in float32. {@code bf16} (mixed precision, as {@code torch.autocast} with bfloat16):
- * on the oneDNN engine, convolutions, inner products, pooling and the activations between them in bf16 with f32
- * accumulation; batch norm's statistics, the loss, the gradients handed to the updater and the parameters (the
+ * on the oneDNN engine, convolutions and inner products that do enough work a call ({@link #bf16For}), and the
+ * pooling, activations and other layers after them, in bf16 with f32 accumulation; batch norm's statistics, the loss, the gradients handed to the updater and the parameters (the
  * master weights, what is saved) in f32. It needs a CPU whose oneDNN kernels have bf16 instructions (AVX512-BF16
  * or AMX): elsewhere oneDNN would emulate bf16, slower than f32, so asking for it is an error. {@code auto}: bf16
  * where it is fast (the oneDNN engine on such a CPU), else fp32. DL4J's engine (on the CPU and on CUDA) runs fp32
