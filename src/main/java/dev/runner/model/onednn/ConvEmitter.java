@@ -64,9 +64,10 @@ final class ConvEmitter implements Emitter {
             memory.desc gUser = viewDesc(gw, 0, 1, 2, 3);
             memory.desc gbMd = bv == null ? new memory.desc() : flatDesc(plan.step.gradient(name, "b"));
             // backward primitives pick their own layouts too (a plain input may have no fast kernel)
-            // oneDNN 2.5's bf16 weight-gradient kernel synchronises its threads at spinning barriers: beside another
-            // process it took 400 ms a step on ResNet9's 2x2 maps of 512 channels, f32's 14 ms (quiet: 7 against
-            // 8 ms; docs/speed.md). On such tiny outputs the gradient is computed in f32 on f32 copies of its inputs
+            // oneDNN 2.5's bf16 weight-gradient kernel synchronises its threads at spinning barriers, many of them
+            // on tiny outputs: with one core busy it took 67 ms a step on ResNet9's 2x2 maps of 512 channels against
+            // the f32 kernel's 11 (quiet: 7 against 8; docs/speed.md). There the gradient is computed in f32 on f32
+            // copies of its inputs
             boolean f32Weights = plan.type != memory.data_type.f32 && outDims[2] * outDims[3] <= TINY_OUTPUT;
             memory.data_type bt = f32Weights ? memory.data_type.f32 : plan.type;
             convolution_forward.primitive_desc hint = !f32Weights ? fpd : new convolution_forward.primitive_desc(
