@@ -50,7 +50,7 @@ final class CheckCommand implements Callable<Integer> {
                 out.println("== " + f);
             }
             out.println(describe(exp));
-            out.println(Pipeline.table(net));
+            out.println(Pipeline.table(net, exp.data().batchSize()));
             out.println("engine: " + net.placement());
             out.println("precision: " + net.precision());
         }

@@ -85,8 +85,9 @@ final class Pipeline {
                 exp.engine(), exp.precision());
     }
 
-    static String table(Network net) {
-        return NetworkTable.table(net.summary());
+    /** The network table, with each layer's precision at batch {@code batch} when the network runs in bf16. */
+    static String table(Network net, int batch) {
+        return NetworkTable.table(net.summary(), net.layerPrecisions(batch));
     }
 
     static Provenance.Input provenance(Experiment exp, LoadedData data, String dataRootFlag) {

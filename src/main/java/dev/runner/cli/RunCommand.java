@@ -127,19 +127,23 @@ final class RunCommand implements Callable<Integer> {
         Provenance.Input pin = Pipeline.provenance(exp, data, o.experiment.dataRoot);
         FolderRecorder r = o.into != null ? FolderRecorder.into(o.into, yaml, pin)
                 : FolderRecorder.under(o.results, yaml, pin);
-        return r.entry("engine", net.placement().toMap()).entry("precision", net.precision().toMap());
+        Map<String, Object> precision = new LinkedHashMap<>(net.precision().toMap());
+        Map<String, String> layers = net.layerPrecisions(exp.data().batchSize());
+        if (!layers.isEmpty()) precision.put("layers", layers);   // at the training batch size
+        return r.entry("engine", net.placement().toMap()).entry("precision", precision);
     }
 
     /** A training run's options: a completed run draws its charts before it says it is completed. */
     private static Trainer.Options trainingOptions(Experiment exp, Network net, LoadedData data,
                                                    FolderRecorder recorder, PrintStream out) {
-        return options(net, recorder, out).finishing(folder -> draw(exp, net, data, folder, true, out));
+        return options(net, exp.data().batchSize(), recorder, out)
+                .finishing(folder -> draw(exp, net, data, folder, true, out));
     }
 
-    private static Trainer.Options options(Network net, FolderRecorder recorder, PrintStream out) {
+    private static Trainer.Options options(Network net, int batch, FolderRecorder recorder, PrintStream out) {
         StopSignal stop = StopSignal.installCtrlC(out);
         Trainer.Options opts = new Trainer.Options().recorder(recorder)
-                .summaryText(Pipeline.table(net))
+                .summaryText(Pipeline.table(net, batch))
                 .commandLine(Main.argv)
                 .terminal(out)
                 .stop(stop);
@@ -224,7 +228,8 @@ final class RunCommand implements Callable<Integer> {
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = LrRangeTest.plan(exp);
         Network net = Pipeline.compile(exp, plan);
-        LrRangeTest.Result r = LrRangeTest.run(exp, net, td, options(net, recorder(exp, net, data, o), out));
+        LrRangeTest.Result r = LrRangeTest.run(exp, net, td,
+                options(net, exp.data().batchSize(), recorder(exp, net, data, o), out));
         try {
             Path png = r.folder().resolve("lr_range_test.png");
             Map<String, Double> marks = new LinkedHashMap<>();

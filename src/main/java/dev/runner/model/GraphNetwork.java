@@ -1,6 +1,7 @@
 package dev.runner.model;
 
 import dev.runner.UserError;
+import dev.runner.model.onednn.Bf16Rule;
 import dev.runner.model.onednn.CpuIsa;
 import dev.runner.model.onednn.OneDnnStep;
 import dev.runner.spec.ModelSpec;
@@ -31,21 +32,26 @@ final class GraphNetwork implements Network {
     private final Set<String> nodeNames;
     private final boolean regularized;
     private final long trainable;
+    /** Forward multiply-accumulates per sample of each convolution and dense layer (the bf16 rule's measure). */
+    private final Map<String, Double> layerMacs;
     /** Forward multiply-accumulates per sample: sizes the thread count of each call. */
     private final double macsPerSample;
     private double score = Double.NaN;
 
     private GraphNetwork(EngineGraph graph, ModelSpec spec, CompileOptions options, List<GraphCompiler.Row> specRows,
-                         double macsPerSample) {
+                         Map<String, Double> layerMacs) {
         this.graph = graph;
         this.spec = spec;
         this.options = options;
         this.placement = Placement.decide(options.engine(), Backend.device(), OneDnnStep.unavailable(),
                 OneDnnStep.refusal(spec));
         this.precision = Precision.decide(options.precision(), placement, CpuIsa.effective());
+        this.layerMacs = Map.copyOf(layerMacs);
+        this.macsPerSample = layerMacs.values().stream().mapToDouble(Double::doubleValue).sum();
+        Bf16Rule rule = !precision.bf16() ? Bf16Rule.NONE
+                : (layer, batch) -> precision.bf16For(this.layerMacs.getOrDefault(layer, 0.0) * batch);
         this.graph.trainWith(placement.engine().equals(Placement.ONEDNN)
-                ? OneDnnStep.of(this.graph, spec, options.layout(), options.seed(), precision.bf16()) : null);
-        this.macsPerSample = macsPerSample;
+                ? OneDnnStep.of(this.graph, spec, options.layout(), options.seed(), rule) : null);
         this.regularized = scoresPenalty(this.graph);
         List<LayerRow> r = new ArrayList<>();
         long total = 0;
@@ -66,8 +72,8 @@ final class GraphNetwork implements Network {
      * @throws dev.runner.spec.SpecException naming the layer when the engine asked for cannot run it
      */
     static GraphNetwork create(EngineGraph graph, ModelSpec spec, CompileOptions options,
-                               List<GraphCompiler.Row> rows, double macsPerSample) {
-        return new GraphNetwork(graph, spec, options, rows, macsPerSample);
+                               List<GraphCompiler.Row> rows, Map<String, Double> layerMacs) {
+        return new GraphNetwork(graph, spec, options, rows, layerMacs);
     }
 
     /**
@@ -207,6 +213,12 @@ final class GraphNetwork implements Network {
         return precision;
     }
 
+    @Override
+    public Map<String, String> layerPrecisions(int batch) {
+        OneDnnStep step = graph.oneDnnStep();
+        return step == null || !step.bf16() ? Map.of() : step.precisions(batch);
+    }
+
     /** The input's [channels, height, width]. */
     int[] inputShape() {
         return spec.input().clone();
@@ -227,6 +239,6 @@ final class GraphNetwork implements Network {
         List<GraphCompiler.Row> specRows = new ArrayList<>();
         for (LayerRow r : rows) specRows.add(new GraphCompiler.Row(r.name(), r.type(), r.outputShape()));
         graph.trainWith(null);   // this one is done with: free its plans
-        return new GraphNetwork(EngineGraph.of(other), spec, options, specRows, macsPerSample);
+        return new GraphNetwork(EngineGraph.of(other), spec, options, specRows, layerMacs);
     }
 }

@@ -40,8 +40,8 @@ final class LayerCompilers {
         final long seed;
         /** How each layer with weights is initialised, with its fan-in and fan-out. */
         final Map<String, Initialisation.Target> inits = new LinkedHashMap<>();
-        /** Forward multiply-accumulates per sample. */
-        double macs;
+        /** Forward multiply-accumulates per sample of each convolution and dense layer. */
+        final Map<String, Double> macs = new LinkedHashMap<>();
 
         Build(ComputationGraphConfiguration.GraphBuilder graph, CNN2DFormat format, double weightDecay, long seed) {
             this.graph = graph;
@@ -110,7 +110,7 @@ final class LayerCompilers {
         b.graph.addLayer(node.name(), cb.build(), ins);
         long k = (long) c.kernel()[0] * c.kernel()[1];
         b.inits.put(node.name(), new Initialisation.Target(c.init(), x[0] * k, c.filters() * k));
-        b.macs += (double) out[1] * out[2] * c.filters() * x[0] * c.kernel()[0] * c.kernel()[1];
+        b.macs.put(node.name(), (double) out[1] * out[2] * c.filters() * x[0] * c.kernel()[0] * c.kernel()[1]);
     }
 
     private static void batchNorm(Build b, LayerNode node, int[] x, int[] out, String[] ins) {
@@ -167,7 +167,7 @@ final class LayerCompilers {
         TorchWeightDecay.apply(db, b.weightDecay);
         b.graph.addLayer(node.name(), db.build(), ins);
         b.inits.put(node.name(), new Initialisation.Target(d.init(), x[0], d.units()));
-        b.macs += (double) x[0] * d.units();
+        b.macs.put(node.name(), (double) x[0] * d.units());
     }
 
     private static void dropout(Build b, LayerNode node, int[] x, int[] out, String[] ins) {

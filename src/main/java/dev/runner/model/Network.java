@@ -25,6 +25,14 @@ public interface Network {
         return new Precision(Precision.FP32, "precision fp32 asked for");
     }
 
+    /**
+     * In bf16, the precision ({@code bf16} or {@code fp32}) of each layer for a batch of {@code batch}, in order
+     * ({@link Precision#bf16For}); empty when every layer runs fp32 whatever the batch.
+     */
+    default Map<String, String> layerPrecisions(int batch) {
+        return Map.of();
+    }
+
     /** The mean loss of the last {@link #fit} batch. */
     double score();
 

@@ -3,7 +3,9 @@ package dev.runner.model;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,10 +28,12 @@ public final class NetworkBench {
      * @param placement       {@link Network#placement()}: the engine, the device and why
      * @param precision       {@link Network#precision()}
      * @param peakRssBytes    the process's peak resident memory (VmHWM) after the run, or -1 when unknown
+     * @param fp32Layers      in bf16, the convolutions and dense layers that run fp32 ({@link Precision#bf16For})
+     *                        at the training and at the evaluation batch size; null in fp32
      */
     public record Result(int trainBatch, int evalBatch, int steps, int warmup, double trainImagesPerS,
                          double evalImagesPerS, long params, Placement placement, Precision precision,
-                         long peakRssBytes) {
+                         long peakRssBytes, Map<String, List<String>> fp32Layers) {
         /** The keys of {@code runner bench}'s JSON line, in order. */
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -41,6 +45,7 @@ public final class NetworkBench {
             m.put("engine_why", placement.why());
             m.put("precision", precision.value());
             m.put("precision_why", precision.why());
+            if (fp32Layers != null) m.put("fp32_layers", fp32Layers);
             m.put("train_batch", trainBatch);
             m.put("eval_batch", evalBatch);
             m.put("steps", steps);
@@ -109,7 +114,27 @@ public final class NetworkBench {
 
         return new Result(trainBatch, evalBatch, steps, warmup, (double) trainBatch * steps / trainSeconds,
                 (double) evalBatch * steps / evalSeconds, net.trainableParams(), net.placement(), net.precision(),
-                peakRssBytes());
+                peakRssBytes(), fp32Layers(net, trainBatch, evalBatch));
+    }
+
+    /** In bf16, the convolutions and dense layers that run fp32 at each batch size; null when none runs bf16. */
+    private static Map<String, List<String>> fp32Layers(Network net, int trainBatch, int evalBatch) {
+        if (net.layerPrecisions(trainBatch).isEmpty()) return null;
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        m.put("train", fp32Layers(net, trainBatch));
+        m.put("eval", fp32Layers(net, evalBatch));
+        return m;
+    }
+
+    private static List<String> fp32Layers(Network net, int batch) {
+        Map<String, String> p = net.layerPrecisions(batch);
+        List<String> out = new ArrayList<>();
+        for (Network.LayerRow r : net.summary()) {
+            if ((r.type().equals("conv") || r.type().equals("dense")) && "fp32".equals(p.get(r.name()))) {
+                out.add(r.name());
+            }
+        }
+        return out;
     }
 
     private static long[] withBatch(long[] shape, long batch) {

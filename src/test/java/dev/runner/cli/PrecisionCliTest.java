@@ -59,6 +59,18 @@ class PrecisionCliTest {
         assumeTrue(CpuIsa.hasBf16(CpuIsa.effective()), "a CPU with bf16 kernels");
         Cli.Out half = Cli.run("check", good.toString(), "--set", "precision=bf16");
         assertThat(half.out()).containsPattern("(?m)^precision: bf16 \\(precision bf16 asked for\\)$");
+        // each layer's precision at the batch size: this network's layers are far too small for bf16 to pay
+        assertThat(half.out()).containsPattern("(?m)^name +type +output shape +params +precision$")
+                .containsPattern("(?m)^conv1 +conv +4x6x6 +112 +fp32$").containsPattern("(?m)^relu1 .* fp32$");
+        System.setProperty(dev.runner.model.Precision.MIN_WORK_PROPERTY, "0");
+        try {
+            Cli.Out all = Cli.run("check", good.toString(), "--set", "precision=bf16");
+            assertThat(all.out()).containsPattern("(?m)^conv1 +conv +4x6x6 +112 +bf16$")
+                    .containsPattern("(?m)^maxpool1 .* bf16$").containsPattern("(?m)^fc1 .* bf16$");
+        } finally {
+            System.clearProperty(dev.runner.model.Precision.MIN_WORK_PROPERTY);
+        }
+        assertThat(Cli.run("check", good.toString()).out()).doesNotContain("precision\n").doesNotContain(" fp32\n");
         Path results = tmp.resolve("bf16");
         Cli.Out run = Cli.run("run", good.toString(), "--set", "precision=auto", "--results", results.toString());
         assertThat(run.code()).as("%s", run).isZero();
@@ -66,6 +78,8 @@ class PrecisionCliTest {
         JsonNode p = Cli.json(folder.resolve("provenance.json"));
         assertThat(p.get("precision").get("precision").asText()).isEqualTo("bf16");
         assertThat(p.get("precision").get("why").asText()).startsWith("auto: oneDNN's bf16 kernels (");
+        assertThat(p.get("precision").get("layers").get("conv1").asText()).isEqualTo("fp32");
+        assertThat(p.get("precision").get("layers").size()).isEqualTo(5);
         assertThat(Files.readString(folder.resolve("experiment.yaml"))).contains("precision: auto");
     }
 }

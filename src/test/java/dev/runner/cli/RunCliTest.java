@@ -248,7 +248,7 @@ class RunCliTest {
         Trainer.Result first = Trainer.run(exp, net, td, new Trainer.Options()
                 .recorder(dev.runner.results.FolderRecorder.under(results, SpecWriter.toYaml(exp.resolved()),
                         Pipeline.provenance(exp, data, tmp.toString())))
-                .summaryText(Pipeline.table(net)).commandLine(List.of("test"))
+                .summaryText(Pipeline.table(net, exp.data().batchSize())).commandLine(List.of("test"))
                 .terminal(new PrintStream(new ByteArrayOutputStream())).stop(stop));
         assertThat(first.status()).isEqualTo("interrupted");
         assertThat(Checkpoint.readState(first.folder()).batchesDone()).isEqualTo(2);   // 8 = 6 + 2

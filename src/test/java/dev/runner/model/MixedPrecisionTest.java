@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -40,6 +42,17 @@ class MixedPrecisionTest {
     /** bf16 kernels here: oneDNN loads and dispatches AVX512-BF16 or AMX. */
     private static boolean bf16Here() {
         return OneDnnStep.unavailable() == null && CpuIsa.hasBf16(CpuIsa.effective());
+    }
+
+    /** Every convolution and dense layer in bf16, however small: these tests' networks are. */
+    @BeforeEach
+    void everyLayerInBf16() {
+        System.setProperty(Precision.MIN_WORK_PROPERTY, "0");
+    }
+
+    @AfterEach
+    void theDefaultRule() {
+        System.clearProperty(Precision.MIN_WORK_PROPERTY);
     }
 
     private static Network compile(ModelSpec spec, String layout, String precision, IUpdater updater) {
@@ -182,6 +195,52 @@ class MixedPrecisionTest {
         assertThat(resumed.graph().params()).isEqualTo(straight.graph().params());
         INDArray x = input("NHWC", 200, 5, 3, 8, 8);
         assertThat(resumed.output(x)).isEqualTo(straight.output(x));
+    }
+
+    /**
+     * In bf16, a convolution or dense layer runs in bf16 when a call does enough work (batch times its work per
+     * example); the layers after it follow it; values are converted where the type changes, in both directions,
+     * and the gradient flows back through the conversions. Where no layer pays at a batch size, the network
+     * computes fp32's very bits.
+     */
+    @Test
+    void layersRunInBf16FromAWorkPerCallOnAndTheLayersAfterThemFollow() {
+        assumeTrue(bf16Here(), "a CPU with bf16 kernels");
+        // per example: c1 3->4 3x3 on 8x8: 9,216 multiply-adds; c2 4->32 3x3: 73,728; fc 32->5: 160
+        ModelSpec spec = create().add("c1", conv(4, 3, 1, 1, true)).add("c2", conv(32, 3, 1, 1, false))
+                .add("bn", bn()).add("relu", relu()).add("gap", TestSpecs.gap()).add("fc", dense(5)).build(3, 8, 8);
+        System.setProperty(Precision.MIN_WORK_PROPERTY, "1e6");
+        for (String asked : List.of("bf16", "auto")) {
+            Network half = compile(spec, "NHWC", asked, new Sgd(0.05));
+            assertThat(half.precision().value()).isEqualTo("bf16");
+            // batch 16: c2 does 1.18 M a call, c1 0.15 M, fc 2,560
+            assertThat(half.layerPrecisions(16)).containsExactly(Map.entry("c1", "fp32"), Map.entry("c2", "bf16"),
+                    Map.entry("bn", "bf16"), Map.entry("relu", "bf16"), Map.entry("gap", "bf16"),
+                    Map.entry("fc", "fp32"));
+            assertThat(half.layerPrecisions(8).values()).containsOnly("fp32");   // c2: 0.59 M a call
+        }
+        Network half = compile(spec, "NHWC", "bf16", new Sgd(0.05));
+        Network full = compile(spec, "NHWC", "fp32", new Sgd(0.05));
+        assertThat(full.layerPrecisions(16)).isEmpty();
+        INDArray x = input("NHWC", 41, 16, 3, 8, 8);
+        INDArray y = GraphCompilerTest.oneHot(16, 5);
+        Map<String, INDArray> gh = gradients(half.graph(), x, y);
+        Map<String, INDArray> gf = gradients(full.graph(), x, y);
+        for (String k : gf.keySet()) {
+            assertThat(relative(gh.get(k), gf.get(k))).as("gradient " + k).isLessThan(0.15);
+        }
+        // c1 (f32) gets its gradient through c2's bf16 input and back: rounded, but there
+        assertThat(gh.get("c1_W")).isNotEqualTo(gf.get("c1_W"));
+        assertThat(relative(half.output(x), full.output(x))).isLessThan(0.01);
+        // at batch 8 nothing runs in bf16: fp32's bits, in training and inference
+        INDArray x8 = input("NHWC", 42, 8, 3, 8, 8);
+        INDArray y8 = GraphCompilerTest.oneHot(8, 5);
+        Network h8 = compile(spec, "NHWC", "bf16", new Sgd(0.05));
+        Network f8 = compile(spec, "NHWC", "fp32", new Sgd(0.05));
+        Map<String, INDArray> g8h = gradients(h8.graph(), x8, y8);
+        Map<String, INDArray> g8f = gradients(f8.graph(), x8, y8);
+        for (String k : g8f.keySet()) assertThat(g8h.get(k)).as("gradient " + k).isEqualTo(g8f.get(k));
+        assertThat(h8.output(x8)).isEqualTo(f8.output(x8));
     }
 
     @Test

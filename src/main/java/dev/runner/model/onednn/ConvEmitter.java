@@ -52,7 +52,7 @@ final class ConvEmitter implements Emitter {
                 new convolution_forward.desc(plan.fwd, dnnl.algorithm.convolution_direct,
                         plan.any(in.dims), wAny, bMd, plan.any(outDims), strides, dil, padL, padR), plan.eng);
         memory userWm = new memory(userW, plan.eng, new Mem.Raw(Mem.address(wv)));
-        memory wMem = plan.step.weights(name + "/W", userWm, fpd.weights_desc());
+        memory wMem = plan.weights(name + "/W", userWm, fpd.weights_desc());
         memory src = plan.as(in.mem, fpd.src_desc(), plan.forward);
         Tensor out = plan.newTensor(outDims, fpd.dst_desc());
         plan.exec(plan.forward, new convolution_forward(fpd), dnnl.DNNL_ARG_SRC, src, dnnl.DNNL_ARG_WEIGHTS, wMem,
@@ -64,8 +64,10 @@ final class ConvEmitter implements Emitter {
             memory.desc gUser = viewDesc(gw, 0, 1, 2, 3);
             memory.desc gbMd = bv == null ? new memory.desc() : flatDesc(plan.step.gradient(name, "b"));
             // backward primitives pick their own layouts too (a plain input may have no fast kernel)
-            // oneDNN 2.5's bf16 weight-gradient kernel is pathologically slow on tiny outputs (ResNet9's 2x2 maps
-            // of 512 channels: 400 ms, against 6 ms in f32): there it runs in f32 on f32 copies of its inputs
+            // oneDNN 2.5's bf16 weight-gradient kernel synchronises its threads at spinning barriers, many of them
+            // on tiny outputs: with one core busy it took 67 ms a step on ResNet9's 2x2 maps of 512 channels against
+            // the f32 kernel's 11 (quiet: 7 against 8; docs/speed.md). There the gradient is computed in f32 on f32
+            // copies of its inputs
             boolean f32Weights = plan.type != memory.data_type.f32 && outDims[2] * outDims[3] <= TINY_OUTPUT;
             memory.data_type bt = f32Weights ? memory.data_type.f32 : plan.type;
             convolution_forward.primitive_desc hint = !f32Weights ? fpd : new convolution_forward.primitive_desc(
@@ -86,7 +88,7 @@ final class ConvEmitter implements Emitter {
             convolution_backward_data.primitive_desc dpd = new convolution_backward_data.primitive_desc(
                     new convolution_backward_data.desc(dnnl.algorithm.convolution_direct, plan.any(in.dims),
                             wAny, plan.any(outDims), strides, dil, padL, padR), plan.eng, fpd);
-            memory wData = plan.step.weights(name + "/W", userWm, dpd.weights_desc());
+            memory wData = plan.weights(name + "/W", userWm, dpd.weights_desc());
             memory dDiffDst = plan.as(plan.diffOf(out), dpd.diff_dst_desc(), plan.backward);
             convolution_backward_data dprim = new convolution_backward_data(dpd);
             if (same(dpd.diff_src_desc(), in.md)) {

@@ -39,7 +39,7 @@ final class DenseEmitter implements Emitter {
                 new inner_product_forward.desc(plan.fwd, in.md, wRead, bMd, oMd), plan.eng);
         Tensor out = plan.newTensor(outDims, oMd);
         memory userW = new memory(wMd, plan.eng, new Mem.Raw(Mem.address(wv)));
-        memory wM = plan.step.weights(name + "/W", userW, fpd.weights_desc());
+        memory wM = plan.weights(name + "/W", userW, fpd.weights_desc());
         plan.exec(plan.forward, new inner_product_forward(fpd), dnnl.DNNL_ARG_SRC, in.mem, dnnl.DNNL_ARG_WEIGHTS, wM,
                 dnnl.DNNL_ARG_BIAS, plan.vector(bv), dnnl.DNNL_ARG_DST, out.mem);
         Runnable act = ActivationEmitter.after(plan, name, out, d.activation());
@@ -59,7 +59,7 @@ final class DenseEmitter implements Emitter {
             inner_product_backward_data.primitive_desc dpd = new inner_product_backward_data.primitive_desc(
                     new inner_product_backward_data.desc(in.md, wRead, oMd), plan.eng, fpd);
             plan.execInto(in, new inner_product_backward_data(dpd), dnnl.DNNL_ARG_DIFF_SRC, dnnl.DNNL_ARG_DIFF_DST,
-                    plan.diffOf(out), dnnl.DNNL_ARG_WEIGHTS, plan.step.weights(name + "/W", userW, dpd.weights_desc()));
+                    plan.diffOf(out), dnnl.DNNL_ARG_WEIGHTS, plan.weights(name + "/W", userW, dpd.weights_desc()));
         };
     }
 }

@@ -1,6 +1,7 @@
 package dev.runner.model.onednn;
 
 import java.nio.FloatBuffer;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.javacpp.FloatPointer;
@@ -67,6 +68,14 @@ public final class Mem {
 
     static memory.desc flatDesc(INDArray a) {
         return new memory.desc(new long[] {a.length()}, memory.data_type.f32, memory.format_tag.x);
+    }
+
+    /** {@code md}'s layout (plain or blocked) with elements of type {@code type}. */
+    static memory.desc withType(memory.desc md, memory.data_type type) {
+        dnnl_memory_desc_t d = new dnnl_memory_desc_t();
+        Pointer.memcpy(d, md.data(), d.sizeof());
+        d.data_type(type.value);
+        return new memory.desc(d);
     }
 
     static boolean same(memory.desc a, memory.desc b) {

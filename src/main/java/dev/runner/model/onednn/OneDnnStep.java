@@ -43,13 +43,13 @@ public final class OneDnnStep implements AutoCloseable {
     private final boolean nhwc;
     private final long channels;
     private final long seed;
-    private final boolean bf16;
+    private final Bf16Rule rule;
     /** The weights' copies in the layouts (and type) the primitives read, shared by every plan. */
     private final List<WeightCopy> copies = new ArrayList<>();
-    /** Whether the parameters may have changed since the copies were made (an update, a load). */
-    private boolean copiesStale = true;
     private final Map<String, INDArray> gradientViews = new LinkedHashMap<>();
     private final long paramsAddress;
+    /** Other processes' CPU use while training (see {@link BusyWatch}). */
+    private final BusyWatch busy = new BusyWatch();
     private final Map<List<Long>, Plan> plans = new LinkedHashMap<>();
     private final Map<List<Long>, Plan> inferencePlans = new LinkedHashMap<>();
     private engine eng;
@@ -58,9 +58,9 @@ public final class OneDnnStep implements AutoCloseable {
     /** Something in a spec the step cannot run: the layer (null: the model as a whole) and why. */
     public record Refusal(LayerNode node, String reason) {}
 
-    private OneDnnStep(ComputationGraph graph, ModelSpec spec, String layout, long seed, boolean bf16) {
+    private OneDnnStep(ComputationGraph graph, ModelSpec spec, String layout, long seed, Bf16Rule rule) {
         this.graph = graph;
-        this.bf16 = bf16;
+        this.rule = rule;
         this.steps = new StepGraph(spec);
         this.nhwc = layout.equals("NHWC");
         this.channels = spec.input()[0];
@@ -80,11 +80,12 @@ public final class OneDnnStep implements AutoCloseable {
      *
      * @param layout "NCHW" or "NHWC": the layout of the features it is given
      * @param seed   the experiment's seed: the dropout masks' (see {@link DropoutMask})
-     * @param bf16   convolutions, inner products, pooling and the other layers in bf16 (f32 accumulation; batch
-     *               norm's statistics, the loss, the gradients and the parameters stay f32), else all in f32
+     * @param rule   which convolutions and dense layers run in bf16 ({@link Bf16Rule#NONE}: all in f32); the
+     *               layers after each run in its type ({@link StepGraph#bf16}). In bf16, f32 accumulation; batch
+     *               norm's statistics, the loss, the gradients and the parameters stay f32
      */
-    public static OneDnnStep of(ComputationGraph graph, ModelSpec spec, String layout, long seed, boolean bf16) {
-        return new OneDnnStep(graph, spec, layout, seed, bf16);
+    public static OneDnnStep of(ComputationGraph graph, ModelSpec spec, String layout, long seed, Bf16Rule rule) {
+        return new OneDnnStep(graph, spec, layout, seed, rule);
     }
 
     /** What in {@code spec} the step cannot run, or null when it runs all of it. */
@@ -138,10 +139,30 @@ public final class OneDnnStep implements AutoCloseable {
             throw new IllegalArgumentException("labels of shape " + Arrays.toString(labels.shape())
                     + " for " + p.batch + " examples of " + p.classes() + " classes");
         }
-        refreshWeights();
+        refresh(p.copies);
         double loss = p.run(features, labels);
-        copiesStale = true;   // the updater changes the parameters next
+        if (busy.busy(System.nanoTime(), BusyWatch::allTicks, BusyWatch::ownTicks) && threads() > 1) busyMachine();
+        parametersChanged();   // the updater changes the parameters next
         return loss;
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean BUSY_TOLD = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Says once per process, on standard error, what a busy machine does to the step, and what helps. */
+    private static void busyMachine() {
+        if (BUSY_TOLD.getAndSet(true)) return;
+        System.err.println("runner: other processes are using the CPU: training on " + threads() + " threads, oneDNN's"
+                + " threads wait for each other spinning; beside another job -Drunner.threads=1 (or"
+                + " OMP_NUM_THREADS=1) trains several times faster (see docs/speed.md)");
+    }
+
+    /** OpenMP's thread count on this thread: the one the plans are built for. */
+    private static int threads() {
+        try {
+            return org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            return 1;
+        }
     }
 
     /** Whether {@code features} are images of the network's channel count in its layout (any size, any batch). */
@@ -152,18 +173,29 @@ public final class OneDnnStep implements AutoCloseable {
     /** Class probabilities for {@code features} in inference mode (batch norm with its running statistics). */
     public INDArray output(INDArray features) {
         Plan p = planFor(features, false);
-        refreshWeights();
+        refresh(p.copies);
         return p.infer(features);
     }
 
     /** Says the graph's parameters were changed by something other than the updater after {@link #run}. */
     public void parametersChanged() {
-        copiesStale = true;
+        for (WeightCopy c : copies) c.stale = true;
     }
 
-    /** Whether the step runs in bf16. */
+    /** Whether the step may run layers in bf16 (its rule is not {@link Bf16Rule#NONE}). */
     public boolean bf16() {
-        return bf16;
+        return rule != Bf16Rule.NONE;
+    }
+
+    Bf16Rule rule() {
+        return rule;
+    }
+
+    /** The precision, {@code bf16} or {@code fp32}, of each layer the step runs, in order, for a batch of {@code batch}. */
+    public Map<String, String> precisions(long batch) {
+        Map<String, String> m = new LinkedHashMap<>();
+        steps.bf16(rule, batch).forEach((layer, b) -> m.put(layer, b ? "bf16" : "fp32"));
+        return m;
     }
 
     /** The ReLUs that run inside the batch norm before them. */
@@ -214,28 +246,48 @@ public final class OneDnnStep implements AutoCloseable {
     }
 
     /**
-     * The weights {@code user} (a view of the graph's f32 parameters) in layout {@code want}: {@code user} itself
-     * when it is that layout, else the step's copy, made once per update (before the next step or inference that
-     * reads it) and shared by every plan and primitive that reads that layout.
+     * The step's copy of the weights {@code user} (a view of the graph's f32 parameters) in layout {@code want}
+     * (null when {@code user} is that layout), shared by every plan and primitive that reads that layout. A copy is
+     * made again after each update, once, before the next step or inference whose plan reads it ({@link #refresh}):
+     * training does not redo the copies only the inference plans read, nor the other way round.
      *
      * @param key the parameter, {@code layer/W}
      */
-    memory weights(String key, memory user, memory.desc want) {
-        if (Mem.same(user.get_desc(), want)) return user;
-        for (WeightCopy c : copies) if (c.key.equals(key) && Mem.same(c.copy.get_desc(), want)) return c.copy;
+    WeightCopy weights(String key, memory user, memory.desc want) {
+        if (Mem.same(user.get_desc(), want)) return null;
+        for (WeightCopy c : copies) if (c.key.equals(key) && Mem.same(c.copy.get_desc(), want)) return c;
         memory copy = new memory(want, eng);
-        copies.add(new WeightCopy(key, user, copy, new reorder(user, copy)));
-        copiesStale = true;
-        return copy;
+        WeightCopy c = new WeightCopy(key, user, copy, new reorder(user, copy));
+        copies.add(c);
+        return c;
     }
 
-    private record WeightCopy(String key, memory user, memory copy, reorder reorder) {}
+    /** A copy of a parameter in another layout or type; stale when the parameters changed since it was made. */
+    static final class WeightCopy {
+        final String key;
+        final memory user;
+        final memory copy;
+        final reorder reorder;
+        boolean stale = true;
 
-    private void refreshWeights() {
-        if (!copiesStale) return;
-        for (WeightCopy c : copies) c.reorder.execute(strm, c.user, c.copy);
-        strm._wait();
-        copiesStale = false;
+        WeightCopy(String key, memory user, memory copy, reorder reorder) {
+            this.key = key;
+            this.user = user;
+            this.copy = copy;
+            this.reorder = reorder;
+        }
+    }
+
+    /** Makes the stale ones of {@code read} (a plan's copies) again from the parameters. */
+    private void refresh(List<WeightCopy> read) {
+        boolean any = false;
+        for (WeightCopy c : read) {
+            if (!c.stale) continue;
+            c.reorder.execute(strm, c.user, c.copy);
+            c.stale = false;
+            any = true;
+        }
+        if (any) strm._wait();
     }
 
     Layer layer(String name) {
@@ -262,6 +314,5 @@ public final class OneDnnStep implements AutoCloseable {
             c.copy.close();
         }
         copies.clear();
-        copiesStale = true;
     }
 }

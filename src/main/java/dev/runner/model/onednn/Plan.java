@@ -39,10 +39,13 @@ final class Plan implements AutoCloseable {
     /** oneDNN's propagation kind for the forward primitives. */
     final dnnl.prop_kind fwd;
     /**
-     * The element type of the values (activations and their gradients): f32, or bf16 where the step runs in
-     * bf16 (parameters, their gradients, batch norm's statistics and the loss stay f32).
+     * The element type of the values (activations and their gradients) of the layer being built: f32, or bf16
+     * where the step runs that layer in bf16 ({@link StepGraph#bf16}; parameters, their gradients, batch norm's
+     * statistics and the loss stay f32).
      */
-    final memory.data_type type;
+    memory.data_type type = memory.data_type.f32;
+    /** Whether each layer runs in bf16 in this plan. */
+    final Map<String, Boolean> bf16;
     final List<Runnable> forward = new ArrayList<>();
     final List<Runnable> backward = new ArrayList<>();
     private final Map<String, Tensor> tensors = new HashMap<>();
@@ -51,8 +54,10 @@ final class Plan implements AutoCloseable {
     private final List<Pointer> owned = new ArrayList<>();
     /** The features as given (f32, plain). */
     private final memory input;
-    /** The network input's value: {@link #input} itself, or its bf16 copy. */
-    private final Tensor inputValue;
+    /** Values converted to the other type for a layer that reads them: by value, then by type. */
+    private final Map<Tensor, Map<memory.data_type, Tensor>> conversions = new HashMap<>();
+    /** Backward steps' builders to run after a layer's own (the gradients of the conversions it made). */
+    private final Map<String, List<Runnable>> afterBackward = new HashMap<>();
     private FloatBuffer logits;
     private FloatBuffer logitsDiff;
     private int classes;
@@ -71,23 +76,20 @@ final class Plan implements AutoCloseable {
         this.batch = inDims[0];
         this.training = training;
         this.fwd = training ? dnnl.prop_kind.forward_training : dnnl.prop_kind.forward_inference;
-        this.type = step.bf16() ? memory.data_type.bf16 : memory.data_type.f32;
+        this.bf16 = graph.bf16(step.rule(), batch);
         memory.format_tag tag = nhwc ? memory.format_tag.nhwc : memory.format_tag.nchw;
         memory.desc inMd = Mem.plain(inDims, tag);
         input = new memory(inMd, eng, new Mem.Raw(0));
-        if (type == memory.data_type.f32) {
-            inputValue = new Tensor(inDims, inMd, input);
-        } else {
-            inputValue = newTensor(inDims, Mem.plain(inDims, tag, type));
-            copy(forward, input, inputValue.mem);
-        }
+        Tensor inputValue = new Tensor(inDims, inMd, input);
+        inputValue.constant = true;
         register(StepGraph.INPUT, inputValue);
         List<Runnable> backwardBuilders = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (LayerNode node : graph.nodes) {
             building = node.name();
+            type = bf16.get(node.name()) ? memory.data_type.bf16 : memory.data_type.f32;
             List<Tensor> ins = new ArrayList<>();
-            for (String i : StepGraph.inputs(node)) ins.add(tensors.get(i));
+            for (String i : StepGraph.inputs(node)) ins.add(ofType(tensors.get(i), node.name()));
             try {
                 backwardBuilders.add(Emitters.of(node.layer().kind()).emit(this, node, ins));
             } catch (RuntimeException e) {
@@ -102,9 +104,35 @@ final class Plan implements AutoCloseable {
         // the backward steps, in reverse order of the forward ones
         for (int i = backwardBuilders.size() - 1; i >= 0; i--) {
             building = names.get(i);
+            type = bf16.get(building) ? memory.data_type.bf16 : memory.data_type.f32;
             Runnable b = backwardBuilders.get(i);
             if (b != null) b.run();
+            for (Runnable r : afterBackward.getOrDefault(building, List.of())) r.run();
         }
+    }
+
+    /**
+     * {@code t} as the layer {@code reader} (of {@link #type}) reads it: itself when it has that type, else its copy
+     * converted to that type, made once per value and type by a forward step; the copy's gradient is added into
+     * {@code t}'s after the backward step of the first layer that reads it (the last to run).
+     */
+    private Tensor ofType(Tensor t, String reader) {
+        if (t.md.data().data_type() == type.value) return t;
+        Map<memory.data_type, Tensor> byType = conversions.computeIfAbsent(t, k -> new HashMap<>());
+        Tensor c = byType.get(type);
+        if (c != null) {
+            c.consumers++;
+            return c;
+        }
+        c = newTensor(t.dims, Mem.withType(t.md, type));
+        c.constant = t.constant;
+        copy(forward, t.mem, c.mem);
+        byType.put(type, c);
+        Tensor converted = c;
+        afterBackward.computeIfAbsent(reader, k -> new ArrayList<>()).add(() -> {
+            if (needsDiff(t) && converted.diffWritten) contribute(t, converted.diff);
+        });
+        return c;
     }
 
     // -----------------------------------------------------------------------------------------------------------
@@ -218,6 +246,22 @@ final class Plan implements AutoCloseable {
         t.consumers += others;
     }
 
+    /** The weights' copies this plan's primitives read (see {@link OneDnnStep#weights}). */
+    final List<OneDnnStep.WeightCopy> copies = new ArrayList<>();
+
+    /**
+     * The weights {@code user} (a view of the graph's f32 parameters) as a primitive reads them, in layout
+     * {@code want}: {@code user} itself, or the step's shared copy, which this plan then refreshes before it runs.
+     *
+     * @param key the parameter, {@code layer/W}
+     */
+    memory weights(String key, memory user, memory.desc want) {
+        OneDnnStep.WeightCopy c = step.weights(key, user, want);
+        if (c == null) return user;
+        if (!copies.contains(c)) copies.add(c);
+        return c.copy;
+    }
+
     memory alloc(memory.desc md) {
         memory m = new memory(md, eng);
         owned.add(m);
@@ -285,8 +329,9 @@ final class Plan implements AutoCloseable {
         return t.diff;
     }
 
+    /** Whether {@code t} needs a gradient: not for the network input (nor its conversions). */
     boolean needsDiff(Tensor t) {
-        return t != inputValue;
+        return !t.constant;
     }
 
     /** A layout oneDNN picks for a value (of the plan's {@link #type}). */

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,6 +62,20 @@ final class StepGraph {
             normsWithRelu.add(b.name());
             fusedRelus.add(r.name());
         }
+    }
+
+    /**
+     * Whether each layer runs in bf16 for a batch of {@code batch}, in order: convolutions and dense layers as
+     * {@code rule} says, every other layer in the type of its first input (the network input is f32), so values
+     * are converted only where a convolution or dense layer changes type, or where a layer joins values of both.
+     */
+    Map<String, Boolean> bf16(Bf16Rule rule, long batch) {
+        Map<String, Boolean> out = new LinkedHashMap<>();
+        for (LayerNode n : nodes) {
+            boolean compute = n.layer() instanceof LayerSpec.Conv || n.layer() instanceof LayerSpec.Dense;
+            out.put(n.name(), compute ? rule.bf16(n.name(), batch) : out.getOrDefault(inputs(n).get(0), false));
+        }
+        return out;
     }
 
     /** A node's inputs, {@link #INPUT} for the network's. */

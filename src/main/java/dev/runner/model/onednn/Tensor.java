@@ -12,6 +12,8 @@ final class Tensor {
     boolean diffWritten;
     /** How many steps read it: more than one, and their gradient contributions are added up. */
     int consumers = 1;
+    /** The network input, or a copy of it: no gradient. */
+    boolean constant;
 
     Tensor(long[] dims, memory.desc md, memory mem) {
         this.dims = dims;
