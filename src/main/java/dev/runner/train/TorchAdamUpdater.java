@@ -104,7 +104,9 @@ public class TorchAdamUpdater implements GradientUpdater<TorchAdam> {
     private boolean kernel(INDArray g, INDArray m, INDArray v) {
         if (kernel == null && !noKernel) {
             noKernel = OneDnnStep.unavailable() != null;
-            if (!noKernel) kernel = new AdamKernel(g.length(), config.getBeta1(), config.getBeta2(), config.getEpsilon());
+            if (!noKernel) {
+                kernel = new AdamKernel(g.length(), config.getBeta1(), config.getBeta2(), config.getEpsilon());
+            }
         }
         return kernel != null && kernel.accepts(g, m, v);
     }

@@ -104,7 +104,8 @@ public final class AdamKernel implements AutoCloseable {
         }
         // the same elements in the same memory order: one shape, and one order unless at most one axis is longer
         // than 1 (DL4J hands the updater a 'c' gradient with 'f' moments, all [n])
-        if (!java.util.Arrays.equals(grad.shape(), first.shape()) || !java.util.Arrays.equals(grad.shape(), second.shape())) {
+        if (!java.util.Arrays.equals(grad.shape(), first.shape())
+                || !java.util.Arrays.equals(grad.shape(), second.shape())) {
             return false;
         }
         long longAxes = java.util.Arrays.stream(grad.shape()).filter(d -> d > 1).count();

@@ -41,8 +41,9 @@ final class BatchNormEmitter implements Emitter {
                 | (training ? 0 : dnnl.dnnl_use_global_stats);
         // with the batch's statistics (reductions whose threads meet at spinning barriers), on one thread: oneDNN
         // fixes a primitive's thread count when it is made, so it is made on one thread (and run on one)
-        Supplier<batch_normalization_forward.primitive_desc> makeFpd = () -> new batch_normalization_forward.primitive_desc(
-                new batch_normalization_forward.desc(plan.fwd.value, in.md, eps, flags), plan.eng);
+        Supplier<batch_normalization_forward.primitive_desc> makeFpd = () ->
+                new batch_normalization_forward.primitive_desc(
+                        new batch_normalization_forward.desc(plan.fwd.value, in.md, eps, flags), plan.eng);
         batch_normalization_forward.primitive_desc fpd = training ? OmpThreads.alone(makeFpd) : makeFpd.get();
         Tensor out = plan.newTensor(in.dims, fpd.dst_desc());
         memory mean = plan.alloc(fpd.mean_desc());

@@ -289,7 +289,8 @@ final class Plan implements AutoCloseable {
     }
 
     /** Primitives that run on one thread whatever the step's thread count (see {@link #onOneThread}). */
-    private final java.util.Set<primitive> oneThread = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private final java.util.Set<primitive> oneThread =
+            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     /**
      * Runs {@code p} on one thread wherever a step adds it ({@link #exec}, {@link #execInto}): for primitives whose
