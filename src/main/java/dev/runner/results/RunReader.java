@@ -314,12 +314,14 @@ public final class RunReader {
         return n != null && n.isArray() ? n : List.of();
     }
 
-    private static String text(JsonNode m, String key) {
+    /** {@code m.key} as text, or null when absent or null. */
+    static String text(JsonNode m, String key) {
         JsonNode n = m.get(key);
         return n == null || n.isNull() ? null : n.asText();
     }
 
-    private static Double num(JsonNode m, String key) {
+    /** {@code m.key} as a number, or null when absent or not a number. */
+    static Double num(JsonNode m, String key) {
         JsonNode n = m.get(key);
         return n == null || !n.isNumber() ? null : n.asDouble();
     }

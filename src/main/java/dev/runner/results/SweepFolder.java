@@ -159,7 +159,8 @@ public final class SweepFolder {
             List<String> set = new ArrayList<>();
             t.path("set").forEach(s -> set.add(s.asText()));
             trials.add(new Trial(t.path("index").asInt(), t.path("name").asText(), values, List.copyOf(set),
-                    t.path("status").asText(PENDING), text(t, "error"), num(t, "metric"), num(t, "seconds")));
+                    t.path("status").asText(PENDING), RunReader.text(t, "error"), RunReader.num(t, "metric"),
+                    RunReader.num(t, "seconds")));
         }
         List<String> keys = new ArrayList<>();
         n.path("keys").forEach(k -> keys.add(k.asText()));
@@ -167,9 +168,10 @@ public final class SweepFolder {
         n.path("set").forEach(k -> set.add(k.asText()));
         List<String> cl = new ArrayList<>();
         n.path("command_line").forEach(k -> cl.add(k.asText()));
-        return new Index(n.path("name").asText(), text(n, "file"), n.path("metric").asText("test_accuracy"),
-                n.path("goal").asText("max"), List.copyOf(keys), List.copyOf(set), text(n, "executor"),
-                List.copyOf(cl), text(n, "created"), List.copyOf(trials));
+        return new Index(n.path("name").asText(), RunReader.text(n, "file"),
+                n.path("metric").asText("test_accuracy"), n.path("goal").asText("max"), List.copyOf(keys),
+                List.copyOf(set), RunReader.text(n, "executor"),
+                List.copyOf(cl), RunReader.text(n, "created"), List.copyOf(trials));
     }
 
     /** The sweep's metric of a finished run folder (its last epoch's value; accuracies from the final block). */
@@ -202,15 +204,5 @@ public final class SweepFolder {
 
     static String now() {
         return Instant.now().toString();
-    }
-
-    private static String text(JsonNode n, String k) {
-        JsonNode v = n.get(k);
-        return v == null || v.isNull() ? null : v.asText();
-    }
-
-    private static Double num(JsonNode n, String k) {
-        JsonNode v = n.get(k);
-        return v == null || !v.isNumber() ? null : v.asDouble();
     }
 }
