@@ -8,10 +8,10 @@ import java.util.function.LongSupplier;
 /**
  * Notices other processes taking CPU time while the step trains on several threads: from {@code /proc/stat} (all
  * processes' CPU time) and {@code /proc/self/stat} (this one's), over windows of at least {@link #WINDOW_NANOS} of
- * training. Why it matters: oneDNN's training kernels (bf16's weight gradients, batch norm) synchronise their threads
- * at barriers of their own that spin (a {@code pause} loop, which {@code OMP_WAIT_POLICY} does not reach), so while
- * one thread waits for a core another process holds, the other burns its time slice at each barrier, and a step
- * takes several times longer than on one thread (docs/speed.md).
+ * training. Why it matters: oneDNN's bf16 weight-gradient kernels synchronise their threads at barriers of their own
+ * that spin (a {@code pause} loop, which {@code OMP_WAIT_POLICY} does not reach; batch norm, which does the same,
+ * runs on one thread: {@link OmpThreads}), so while one thread waits for a core another process holds, the other
+ * burns its time slice at each barrier, and a bf16 step takes about twice as long as on one thread (docs/speed.md).
  */
 final class BusyWatch {
     static final long WINDOW_NANOS = 2_000_000_000L;

@@ -16,6 +16,11 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 final class OmpThreads {
     private OmpThreads() {}
 
+    /** The OpenMP thread count on the calling thread: the one primitives made now are built for. */
+    static int current() {
+        return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+    }
+
     /** Runs {@code r} with one OpenMP thread on the calling thread, then restores the count it had. */
     static void runAlone(Runnable r) {
         alone(() -> {
@@ -30,7 +35,7 @@ final class OmpThreads {
      */
     static <T> T alone(Supplier<T> make) {
         var ops = NativeOpsHolder.getInstance().getDeviceNativeOps();
-        int before = ops.ompGetMaxThreads();
+        int before = current();
         if (before == 1) return make.get();
         ops.setOmpNumThreads(1);
         try {

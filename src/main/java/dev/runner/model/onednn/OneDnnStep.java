@@ -142,7 +142,7 @@ public final class OneDnnStep implements AutoCloseable {
         refresh(p.copies);
         double loss = p.run(features, labels);
         if (p.bf16.containsValue(true) && busy.busy(System.nanoTime(), BusyWatch::allTicks, BusyWatch::ownTicks)
-                && threads() > 1) {
+                && OmpThreads.current() > 1) {
             busyMachine();
         }
         parametersChanged();   // the updater changes the parameters next
@@ -158,18 +158,9 @@ public final class OneDnnStep implements AutoCloseable {
      */
     private static void busyMachine() {
         if (BUSY_TOLD.getAndSet(true)) return;
-        System.err.println("runner: other processes are using the CPU: training in bf16 on " + threads() + " threads,"
+        System.err.println("runner: other processes are using the CPU: training in bf16 on " + OmpThreads.current() + " threads,"
                 + " oneDNN's threads wait for each other spinning; beside another job -Drunner.threads=1 (or"
                 + " OMP_NUM_THREADS=1) trains bf16 about twice as fast (see docs/speed.md)");
-    }
-
-    /** OpenMP's thread count on this thread: the one the plans are built for. */
-    private static int threads() {
-        try {
-            return org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
-        } catch (RuntimeException | UnsatisfiedLinkError e) {
-            return 1;
-        }
     }
 
     /** Whether {@code features} are images of the network's channel count in its layout (any size, any batch). */
