@@ -3,7 +3,8 @@
 
 Needs Debian's PyTorch 1.13:  apt-get install -y python3-torch   (then run with /usr/bin/python3)
 
-    bench/torch_resnet9_train.py DATA_ROOT [--epochs 3] [--seed 42] [--threads 2]
+    bench/torch_resnet9_train.py DATA_ROOT [--epochs 3] [--seed 42] [--threads 2] [--autocast bf16] [--stop-after N]
+        [--recalibrate N]
 
 DATA_ROOT holds cifar-10-batches-bin/ (the official binary layout). The experiment as the runner reads it
 (docs/experiment-files.md, docs/training.md): torchvision's ResNet (BasicBlock, 1x1 conv + batch norm
@@ -14,8 +15,13 @@ horizontal flip with p = 0.5, then (x/255 - 0.5) / 0.5; batch 64, reshuffled eve
 batch kept; SGD lr 5e-3, momentum 0.9, weight decay 0.032 on every parameter; the cosine schedule stepped every
 iteration over the whole run (lr_t = lr * (1 + cos(pi t / T)) / 2, T = epochs * batches per epoch); test
 accuracy in eval mode after each epoch. Prints one JSON line per epoch.
+
+--autocast bf16 trains and evaluates under torch.autocast("cpu", dtype=torch.bfloat16), as `precision: bf16`.
+--stop-after N stops after epoch N (the schedule still spans --epochs). --recalibrate N also reports, after each
+epoch, the test accuracy with batch norm's running statistics recomputed for the final weights (the mean of N
+training batches' statistics, weights frozen; the trained model is left unchanged): "test_accuracy_recalibrated".
 """
-import argparse, json, math, os, time
+import argparse, contextlib, copy, json, math, os, time
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 
@@ -65,7 +71,11 @@ def main():
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--autocast", choices=["bf16"])
+    p.add_argument("--stop-after", type=int)
+    p.add_argument("--recalibrate", type=int, default=0)
     a = p.parse_args()
+    cast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if a.autocast else contextlib.nullcontext
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
@@ -77,7 +87,7 @@ def main():
     per_epoch = math.ceil(len(xtr) / batch)
     total = a.epochs * per_epoch
     t = 0
-    for epoch in range(1, a.epochs + 1):
+    for epoch in range(1, (a.stop_after or a.epochs) + 1):
         t0 = time.time()
         net.train()
         order = rng.permutation(len(xtr))
@@ -88,20 +98,43 @@ def main():
                 g["lr"] = lr * (1 + math.cos(math.pi * t / total)) / 2
             x, y = tensor(augment(xtr[idx], rng)), torch.from_numpy(ytr[idx])
             opt.zero_grad()
-            loss = F.cross_entropy(net(x), y)
+            with cast():
+                loss = F.cross_entropy(net(x).float(), y)
             loss.backward()
             opt.step()
             losses.append(loss.item())
             t += 1
-        net.eval()
-        correct = 0
-        with torch.no_grad():
-            for b in range(0, len(xte), 256):
-                correct += (net(tensor(xte[b:b + 256])).argmax(1) == torch.from_numpy(yte[b:b + 256])).sum().item()
-        print(json.dumps({"framework": "pytorch " + torch.__version__, "seed": a.seed, "epoch": epoch,
-                          "train_loss": round(sum(losses) / len(losses), 4),
-                          "test_accuracy": round(100.0 * correct / len(xte), 2),
-                          "seconds": round(time.time() - t0, 1)}), flush=True)
+        seconds = time.time() - t0
+        line = {"framework": "pytorch " + torch.__version__, "precision": a.autocast or "fp32", "seed": a.seed,
+                "epoch": epoch, "train_loss": round(sum(losses) / len(losses), 4),
+                "test_accuracy": test_accuracy(net, xte, yte, cast), "seconds": round(seconds, 1)}
+        if a.recalibrate:
+            line["test_accuracy_recalibrated"] = test_accuracy(
+                recalibrated(net, xtr, a.recalibrate, batch, cast, np.random.default_rng(a.seed + epoch)), xte, yte, cast)
+        print(json.dumps(line), flush=True)
+
+
+def test_accuracy(net, xte, yte, cast):
+    net.eval()
+    correct = 0
+    with torch.no_grad(), cast():
+        for b in range(0, len(xte), 256):
+            correct += (net(tensor(xte[b:b + 256])).argmax(1) == torch.from_numpy(yte[b:b + 256])).sum().item()
+    return round(100.0 * correct / len(xte), 2)
+
+
+def recalibrated(net, xtr, n, batch, cast, rng):
+    """A copy of net whose batch norms hold the mean statistics of n augmented training batches (weights frozen)."""
+    r = copy.deepcopy(net)
+    for m in r.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.reset_running_stats()
+            m.momentum = None  # a cumulative average
+    r.train()
+    with torch.no_grad(), cast():
+        for b in range(n):
+            r(tensor(augment(xtr[rng.integers(0, len(xtr), batch)], rng)))
+    return r
 
 
 if __name__ == "__main__":
