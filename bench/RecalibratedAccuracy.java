@@ -28,16 +28,24 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * momentum 0.1) lag behind them, which early in training, at the peak learning rate, moves the test accuracy by
  * points. bench/torch_resnet9_train.py --recalibrate N does the same in PyTorch.
  *
- *     java -cp target/runner.jar bench/RecalibratedAccuracy.java EXPERIMENT.yaml MODEL.zip DATA_ROOT [N] [--set k=v]...
+ *     java -cp target/runner.jar bench/RecalibratedAccuracy.java EXPERIMENT.yaml MODEL.zip DATA_ROOT [N]
+ *         [--train K [--epoch E]] [--set k=v]...
  *
+ * --train K first trains the model K more steps (with its saved optimizer state, on the batches of 0-based epoch E,
+ * default 1: those that follow a checkpoint of epoch 1) in the experiment's precision, and also prints how far the
+ * weights moved (|dw| / |w|) and the steps' mean loss: the same model continued in fp32 and in bf16.
  * Prints one JSON line. The model must be the experiment's network (the --set keys that change it must match).
  */
 public final class RecalibratedAccuracy {
     public static void main(String[] args) {
         List<String> pos = new ArrayList<>();
         List<String> sets = new ArrayList<>();
+        int train = 0;
+        int epoch = 1;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--set") && i + 1 < args.length) sets.add(args[++i]);
+            else if (args[i].equals("--train") && i + 1 < args.length) train = Integer.parseInt(args[++i]);
+            else if (args[i].equals("--epoch") && i + 1 < args.length) epoch = Integer.parseInt(args[++i]);
             else pos.add(args[i]);
         }
         if (pos.size() < 3) {
@@ -52,14 +60,28 @@ public final class RecalibratedAccuracy {
         Optimizers.Plan plan = Trainer.plan(exp, ipe);
         Network net = Networks.load(exp.model(), new CompileOptions(exp.seed(), plan.updater(),
                 plan.coupledWeightDecay(), CompileOptions.DEFAULT_LAYOUT, exp.engine(), exp.precision()),
-                Path.of(pos.get(1)), false);
+                Path.of(pos.get(1)), train > 0);
         String layout = net.layout();
+        String trained = "";
+        if (train > 0) {
+            INDArray w0 = net.graph().params().dup();
+            DataSetIterator it = Batches.train(data.train(), exp.data(), exp.seed(), epoch, layout);
+            double loss = 0;
+            int k = 0;
+            for (; k < train && it.hasNext(); k++) {
+                net.fit(it.next());
+                loss += net.score();
+            }
+            double moved = net.graph().params().sub(w0).norm2Number().doubleValue() / w0.norm2Number().doubleValue();
+            trained = String.format(Locale.ROOT, " \"trained_steps\": %d, \"weights_moved\": %.6f, \"train_loss\": %.4f,",
+                    k, moved, loss / k);
+        }
         double raw = accuracy(net, Batches.eval(data.test(), exp.data(), exp.data().testBatchSize(), layout));
         recalibrate(net, Batches.train(data.train(), exp.data(), exp.seed() + 1000, 0, layout), batches);
         double recal = accuracy(net, Batches.eval(data.test(), exp.data(), exp.data().testBatchSize(), layout));
-        System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"precision\": \"%s\", \"seed\": %d, \"test_accuracy\": %.2f,"
+        System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"precision\": \"%s\", \"seed\": %d,%s \"test_accuracy\": %.2f,"
                         + " \"test_accuracy_recalibrated\": %.2f, \"batches\": %d}%n", pos.get(1),
-                net.precision().value(), exp.seed(), raw, recal, batches);
+                net.precision().value(), exp.seed(), trained, raw, recal, batches);
         System.exit(0);
     }
 
