@@ -68,7 +68,7 @@ final class BatchNormEmitter implements Emitter {
             });
         }
         batch_normalization_forward fwd = training
-                ? plan.onOneThread(OmpThreads.alone(() -> new batch_normalization_forward(fpd)))
+                ? plan.onOneThread(() -> new batch_normalization_forward(fpd))
                 : new batch_normalization_forward(fpd);
         plan.exec(plan.forward, fwd, dnnl.DNNL_ARG_SRC, in.mem,
                 dnnl.DNNL_ARG_DST, out.mem, dnnl.DNNL_ARG_SCALE, gammaM, dnnl.DNNL_ARG_SHIFT, betaM,
@@ -93,12 +93,12 @@ final class BatchNormEmitter implements Emitter {
             }
         });
         return () -> {
-            batch_normalization_backward bwd = OmpThreads.alone(() -> new batch_normalization_backward(
+            batch_normalization_backward bwd = plan.onOneThread(() -> new batch_normalization_backward(
                     new batch_normalization_backward.primitive_desc(new batch_normalization_backward.desc(
                             dnnl.prop_kind.backward.value, out.md, in.md, eps, flags), plan.eng, fpd)));
             INDArray dg = plan.step.gradient(name, GAMMA);
             INDArray db = plan.step.gradient(name, BETA);
-            plan.execInto(in, plan.onOneThread(bwd), dnnl.DNNL_ARG_DIFF_SRC, dnnl.DNNL_ARG_SRC,
+            plan.execInto(in, bwd, dnnl.DNNL_ARG_DIFF_SRC, dnnl.DNNL_ARG_SRC,
                     in.mem, dnnl.DNNL_ARG_MEAN, mean, dnnl.DNNL_ARG_VARIANCE, var, dnnl.DNNL_ARG_DIFF_DST,
                     plan.diffOf(out), dnnl.DNNL_ARG_SCALE, gammaM, dnnl.DNNL_ARG_SHIFT, betaM,
                     dnnl.DNNL_ARG_DIFF_SCALE, plan.vector(dg), dnnl.DNNL_ARG_DIFF_SHIFT, plan.vector(db),

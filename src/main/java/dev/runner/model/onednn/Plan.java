@@ -293,11 +293,13 @@ final class Plan implements AutoCloseable {
             java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     /**
-     * Runs {@code p} on one thread wherever a step adds it ({@link #exec}, {@link #execInto}): for primitives whose
-     * threads meet at oneDNN's spinning barriers, which wait for a descheduled thread as long as the scheduler keeps
-     * it off (see {@link OmpThreads}).
+     * The primitive {@code make} returns, made on one thread (oneDNN fixes a primitive's thread count when it is made)
+     * and run on one wherever a step adds it ({@link #exec}, {@link #execInto}): for primitives whose threads meet at
+     * oneDNN's spinning barriers, which wait for a descheduled thread as long as the scheduler keeps it off (see
+     * {@link OmpThreads}).
      */
-    <P extends primitive> P onOneThread(P p) {
+    <P extends primitive> P onOneThread(java.util.function.Supplier<P> make) {
+        P p = OmpThreads.alone(make);
         oneThread.add(p);
         return p;
     }
