@@ -351,6 +351,33 @@ class OneDnnEngineTest {
         }
     }
 
+    /**
+     * A concat's output is laid out as this CPU's convolutions read maps (blocked by 16 channels on AVX-512, by 8
+     * on AVX2), so the max pooling and batch norm after it have oneDNN's fast kernels: blocked by 16 on an AVX2 CPU
+     * they ran its reference code, and bench/networks/branches.yaml trained 3 times slower. Its inputs fill blocks
+     * of 8 and of 16 (16 + 32 + 16 channels); a network trained and evaluated in either layout runs no reference
+     * kernel on the CPU the test runs on.
+     */
+    @Test
+    void aConcatIsLaidOutForThisCpusKernels() {
+        assumeTrue(available(), "oneDNN step available");
+        TestSpecs t = create().add("stem", conv(16, 3, 1, 1, false)).add("bn1", bn()).add("relu1", relu());
+        t.addFrom("a", conv(16, 1, 1, 0, true), "relu1").addFrom("b", conv(32, 3, 1, 1, true), "relu1")
+                .addFrom("p", TestSpecs.maxpool(3, 1, 1), "relu1").add("c", conv(16, 1, 1, 0, true))
+                .addFrom("cat", new LayerSpec.Concat(), "a", "b", "c")
+                .add("pool", TestSpecs.maxpool(2, 2, 0)).add("bn2", bn()).add("relu2", relu())
+                .add("d", conv(16, 3, 1, 1, false)).add("gap", new LayerSpec.GlobalPool("avg")).add("fc", dense(5));
+        ModelSpec spec = t.build(3, 12, 12);
+        for (String layout : List.of("NCHW", "NHWC")) {
+            Network net = compile(spec, layout, "onednn");
+            assertThat(net.placement().engine()).isEqualTo("onednn");
+            net.fit(new DataSet(input(layout, 3, 8, 12, 12), GraphCompilerTest.oneHot(8, 5)));
+            assertThat(net.output(input(layout, 4, 8, 12, 12)).sumNumber().doubleValue()).isCloseTo(8, within(1e-4));
+            assertThat(net.referenceKernels()).as(layout).isNotNull().isEmpty();
+        }
+        assertThat(compile(spec, "NHWC", "dl4j").referenceKernels()).isNull();
+    }
+
     private static INDArray input(String layout, long seed, int batch, int h, int w) {
         return input(layout, seed, batch, 3, h, w);
     }

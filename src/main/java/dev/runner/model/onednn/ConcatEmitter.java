@@ -2,27 +2,24 @@ package dev.runner.model.onednn;
 
 import dev.runner.spec.LayerNode;
 import java.util.List;
+import java.util.Map;
+import org.bytedeco.dnnl.convolution_forward;
+import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
 
 /**
  * concat of any number of inputs along channels (maps of the same height and width, or vectors): each input is
  * reordered into its slice of the output, and backward each slice of the output's gradient into that input's.
- * The output is blocked by 16 channels (what a following convolution reads on AVX-512) when every input's
- * channel count is a multiple of 16, else nhwc; a vector is nc.
+ * A map is laid out as a convolution on this CPU reads it ({@link #mapLayout}); a vector is nc.
  */
 final class ConcatEmitter implements Emitter {
     @Override
     public Runnable emit(Plan plan, LayerNode node, List<Tensor> ins) {
         Tensor first = ins.get(0);
         long[] dims = first.dims.clone();
-        boolean by16 = first.isMap();
         dims[1] = 0;
-        for (Tensor t : ins) {
-            dims[1] += t.dims[1];
-            by16 &= t.dims[1] % 16 == 0;
-        }
-        memory.desc md = plan.plain(dims, !first.isMap() ? memory.format_tag.nc
-                : by16 ? memory.format_tag.nChw16c : memory.format_tag.nhwc);
+        for (Tensor t : ins) dims[1] += t.dims[1];
+        memory.desc md = first.isMap() ? mapLayout(plan, dims, ins) : plan.plain(dims, memory.format_tag.nc);
         Tensor out = plan.newTensor(dims, md);
         memory.desc[] slices = new memory.desc[ins.size()];
         long offset = 0;
@@ -42,4 +39,31 @@ final class ConcatEmitter implements Emitter {
             }
         };
     }
+
+    /**
+     * The layout a 3x3 convolution on this CPU reads a map of these dimensions in, when it is blocked by channels
+     * (by 16 on AVX-512, by 8 on AVX2) and every input fills whole blocks (so each is a slice); else nhwc. The
+     * layers that may follow (convolution, pooling, batch norm, element-wise) have fast kernels for both, but not
+     * for another ISA's blocks: on AVX2, max pooling and batch norm on maps blocked by 16 fall to oneDNN's
+     * reference kernels.
+     */
+    static memory.desc mapLayout(Plan plan, long[] dims, List<Tensor> ins) {
+        long c = dims[1];
+        convolution_forward.primitive_desc conv = new convolution_forward.primitive_desc(
+                new convolution_forward.desc(plan.fwd, dnnl.algorithm.convolution_direct, plan.any(dims),
+                        plan.any(new long[] {c, c, 3, 3}), new memory.desc(), plan.any(dims), new long[] {1, 1},
+                        new long[] {0, 0}, new long[] {1, 1}, new long[] {1, 1}), plan.eng);
+        memory.desc reads = conv.src_desc();
+        for (Map.Entry<memory.format_tag, Integer> blocked : BLOCKED.entrySet()) {
+            boolean whole = true;
+            for (Tensor t : ins) whole &= t.dims[1] % blocked.getValue() == 0;
+            memory.desc md = plan.plain(dims, blocked.getKey());
+            if (whole && Mem.same(md, reads)) return md;
+        }
+        return plan.plain(dims, memory.format_tag.nhwc);
+    }
+
+    /** The channel-blocked layouts of maps that oneDNN's convolutions pick, by block size. */
+    private static final Map<memory.format_tag, Integer> BLOCKED =
+            Map.of(memory.format_tag.nChw16c, 16, memory.format_tag.nChw8c, 8);
 }
