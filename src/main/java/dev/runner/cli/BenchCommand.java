@@ -68,7 +68,13 @@ final class BenchCommand implements Callable<Integer> {
                     2, null);
         }
         Network net = Pipeline.compile(exp, Trainer.plan(exp, 100));
-        line.putAll(NetworkBench.measure(net, b, evalBatch, steps, warmup).toMap());
+        NetworkBench.Result r = NetworkBench.measure(net, b, evalBatch, steps, warmup);
+        line.putAll(r.toMap());
+        if (r.referenceKernels() != null && !r.referenceKernels().isEmpty()) {
+            System.err.println("warning: on this CPU oneDNN has no fast kernel for " + r.referenceKernels().size()
+                    + " of this network's primitives and runs its slow reference code: "
+                    + String.join(", ", r.referenceKernels()));
+        }
         Map<String, Object> backend = Backend.describe();
         line.put("backend", backend);
         System.out.println(Json.ONE_LINE.writeValueAsString(line));

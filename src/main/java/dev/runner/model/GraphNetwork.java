@@ -219,6 +219,12 @@ final class GraphNetwork implements Network {
         return step == null || !step.bf16() ? Map.of() : step.precisions(batch);
     }
 
+    @Override
+    public List<String> referenceKernels() {
+        OneDnnStep step = graph.oneDnnStep();
+        return step == null ? null : step.referenceKernels();
+    }
+
     /** The input's [channels, height, width]. */
     int[] inputShape() {
         return spec.input().clone();

@@ -33,6 +33,15 @@ public interface Network {
         return Map.of();
     }
 
+    /**
+     * On the oneDNN engine, the primitives run so far that use oneDNN's reference implementations (plain loops,
+     * many times slower than its JIT kernels) on this CPU, as "layer: primitive (implementation)"; null on an
+     * engine that cannot tell.
+     */
+    default List<String> referenceKernels() {
+        return null;
+    }
+
     /** The mean loss of the last {@link #fit} batch. */
     double score();
 

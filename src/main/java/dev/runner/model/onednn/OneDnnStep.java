@@ -5,6 +5,7 @@ import dev.runner.spec.ModelSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -194,6 +195,18 @@ public final class OneDnnStep implements AutoCloseable {
         Map<String, String> m = new LinkedHashMap<>();
         steps.bf16(rule, batch).forEach((layer, b) -> m.put(layer, b ? "bf16" : "fp32"));
         return m;
+    }
+
+    /**
+     * The primitives of the plans built so far (training and inference) that run oneDNN's reference
+     * implementations, many times slower than its JIT kernels: "layer: primitive (implementation)". Empty where
+     * every layer has a JIT kernel on this CPU.
+     */
+    public List<String> referenceKernels() {
+        Set<String> all = new LinkedHashSet<>();
+        for (Plan p : plans.values()) all.addAll(p.referenceKernels);
+        for (Plan p : inferencePlans.values()) all.addAll(p.referenceKernels);
+        return List.copyOf(all);
     }
 
     /** The ReLUs that run inside the batch norm before them. */

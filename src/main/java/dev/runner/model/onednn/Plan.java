@@ -7,8 +7,10 @@ import dev.runner.spec.LayerNode;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.binary;
 import org.bytedeco.dnnl.engine;
@@ -17,7 +19,9 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -58,6 +62,11 @@ final class Plan implements AutoCloseable {
     private final Map<Tensor, Map<memory.data_type, Tensor>> conversions = new HashMap<>();
     /** Backward steps' builders to run after a layer's own (the gradients of the conversions it made). */
     private final Map<String, List<Runnable>> afterBackward = new HashMap<>();
+    /**
+     * The primitives that run oneDNN's reference implementations ({@code ref:any}: plain loops, many times slower
+     * than its JIT kernels), as "layer: primitive (implementation)", in the order they were made.
+     */
+    final Set<String> referenceKernels = new LinkedHashSet<>();
     private FloatBuffer logits;
     private FloatBuffer logitsDiff;
     private int classes;
@@ -272,11 +281,20 @@ final class Plan implements AutoCloseable {
         return new Tensor(dims, md, alloc(md));
     }
 
+    /** The implementation oneDNN picked for {@code p} on this CPU, e.g. {@code jit:avx2} or {@code ref:any}. */
+    static String implementation(primitive p) {
+        PointerPointer<BytePointer> out = new PointerPointer<>(1);
+        int status = dnnl.dnnl_primitive_desc_query(p.get_dnnl_primitive_desc(), dnnl.dnnl_query_impl_info_str, 0, out);
+        return status == dnnl.dnnl_success && out.get(0) != null ? out.getString(0) : "unknown";
+    }
+
     /** Adds a step running {@code p} on (argument, memory) pairs; a pair with no memory (no bias, say) is left out. */
     void exec(List<Runnable> to, primitive p, Object... args) {
         IntMemoryMap m = new IntMemoryMap();
         for (int i = 0; i < args.length; i += 2) if (args[i + 1] != null) m.put((Integer) args[i], (memory) args[i + 1]);
         String what = building + ": " + p.getClass().getSimpleName();
+        String impl = implementation(p);
+        if (impl.startsWith("ref")) referenceKernels.add(what + " (" + impl + ")");
         boolean alone = oneThread.contains(p);
         to.add(() -> {
             try {
