@@ -49,18 +49,23 @@ final class ConcatEmitter implements Emitter {
      */
     static memory.desc mapLayout(Plan plan, long[] dims, List<Tensor> ins) {
         long c = dims[1];
-        convolution_forward.primitive_desc conv = new convolution_forward.primitive_desc(
-                new convolution_forward.desc(plan.fwd, dnnl.algorithm.convolution_direct, plan.any(dims),
-                        plan.any(new long[] {c, c, 3, 3}), new memory.desc(), plan.any(dims), new long[] {1, 1},
-                        new long[] {0, 0}, new long[] {1, 1}, new long[] {1, 1}), plan.eng);
-        memory.desc reads = conv.src_desc();
+        memory.desc nhwc = plan.plain(dims, memory.format_tag.nhwc);
+        memory.desc reads;
+        try {
+            reads = new convolution_forward.primitive_desc(new convolution_forward.desc(plan.fwd,
+                    dnnl.algorithm.convolution_direct, plan.any(dims), plan.any(new long[] {c, c, 3, 3}),
+                    new memory.desc(), plan.any(dims), new long[] {1, 1}, new long[] {0, 0}, new long[] {1, 1},
+                    new long[] {1, 1}), plan.eng).src_desc();
+        } catch (RuntimeException noConvolution) {   // none of this type here: the plain layout every kernel reads
+            return nhwc;
+        }
         for (Map.Entry<memory.format_tag, Integer> blocked : BLOCKED.entrySet()) {
             boolean whole = true;
             for (Tensor t : ins) whole &= t.dims[1] % blocked.getValue() == 0;
             memory.desc md = plan.plain(dims, blocked.getKey());
             if (whole && Mem.same(md, reads)) return md;
         }
-        return plan.plain(dims, memory.format_tag.nhwc);
+        return nhwc;
     }
 
     /** The channel-blocked layouts of maps that oneDNN's convolutions pick, by block size. */
