@@ -198,9 +198,9 @@ public final class OneDnnStep implements AutoCloseable {
     }
 
     /**
-     * The primitives of the plans built so far (training and inference) that run oneDNN's reference
-     * implementations, many times slower than its JIT kernels: "layer: primitive (implementation)". Empty where
-     * every layer has a JIT kernel on this CPU.
+     * The primitives of the plans it holds (the last few input shapes, training and inference) that run oneDNN's
+     * reference implementations, many times slower than its JIT kernels: "layer: primitive (implementation)".
+     * Empty where every layer has a JIT kernel on this CPU.
      */
     public List<String> referenceKernels() {
         Set<String> all = new LinkedHashSet<>();
