@@ -21,9 +21,10 @@ public final class Backend {
     /**
      * Work per call, in multiply-accumulates, from which a call uses all threads; below it, one thread. Measured
      * on 2 cores: the tutorial CNN at batch 4 (8 M MACs per training step) ran 2x faster on one thread, ResNet9 at
-     * batch 64 (12 G) 1.2-1.4x faster on two.
+     * batch 64 (12 G) 1.2-1.4x faster on two; on an AVX2 EPYC, the tutorial CNN's inference at batch 256 (167 M)
+     * 1.35-1.5x faster on two (and as fast beside a busy core), bench/networks/tiny.yaml's at 256 (38 M) the same.
      */
-    static final double PARALLEL_WORK_MACS = 2e8;
+    static final double PARALLEL_WORK_MACS = 1e8;
 
     private static boolean initialised;
     /** The device asked for ({@code --device}), or null: CUDA when the jar has it and it starts, else the CPU. */

@@ -88,12 +88,16 @@ class BackendTest {
         assertThat(big.macsPerSample()).isBetween(6.0e7, 7.0e7); // ResNet9 on 32x32 (maxpool at 16x16): 65 M
         assertThat(small.macsPerSample()).isCloseTo(352_800 + 240_000 + 48_000 + 10_080 + 840,
                 org.assertj.core.api.Assertions.within(1.0));
-        int[] seen = new int[2];
+        // the tutorial CNN's inference at batch 256 (167 M) is large enough for all threads
+        int[] seen = new int[3];
         Thread t = new Thread(() -> {
             small.output(GraphCompilerTest.random(1, 4, 32, 32, 3));
             seen[0] = Backend.threads();
             big.output(GraphCompilerTest.random(1, 256, 32, 32, 3));
             seen[1] = Backend.threads();
+            small.output(GraphCompilerTest.random(1, 4, 32, 32, 3));
+            small.output(GraphCompilerTest.random(1, 256, 32, 32, 3));
+            seen[2] = Backend.threads();
         });
         t.start();
         try {
@@ -101,7 +105,7 @@ class BackendTest {
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
-        assertThat(seen).containsExactly(1, all);
+        assertThat(seen).containsExactly(1, all, all);
     }
 
     @Test
