@@ -88,7 +88,8 @@ class BackendTest {
         assertThat(big.macsPerSample()).isBetween(6.0e7, 7.0e7); // ResNet9 on 32x32 (maxpool at 16x16): 65 M
         assertThat(small.macsPerSample()).isCloseTo(352_800 + 240_000 + 48_000 + 10_080 + 840,
                 org.assertj.core.api.Assertions.within(1.0));
-        // the tutorial CNN's inference at batch 256 (167 M) is large enough for all threads
+        // the tutorial CNN's inference at batch 256 (167 M) is large enough for all threads (after a small call
+        // has set one)
         int[] seen = new int[3];
         Thread t = new Thread(() -> {
             small.output(GraphCompilerTest.random(1, 4, 32, 32, 3));

@@ -13,6 +13,10 @@ import org.bytedeco.dnnl.memory;
  * A map is laid out as a convolution on this CPU reads it ({@link #mapLayout}); a vector is nc.
  */
 final class ConcatEmitter implements Emitter {
+    /** The channel-blocked layouts of maps that oneDNN's convolutions pick, and their block sizes. */
+    private static final Map<memory.format_tag, Integer> BLOCKED =
+            Map.of(memory.format_tag.nChw16c, 16, memory.format_tag.nChw8c, 8);
+
     @Override
     public Runnable emit(Plan plan, LayerNode node, List<Tensor> ins) {
         Tensor first = ins.get(0);
@@ -60,15 +64,10 @@ final class ConcatEmitter implements Emitter {
             return nhwc;
         }
         for (Map.Entry<memory.format_tag, Integer> blocked : BLOCKED.entrySet()) {
-            boolean whole = true;
-            for (Tensor t : ins) whole &= t.dims[1] % blocked.getValue() == 0;
             memory.desc md = plan.plain(dims, blocked.getKey());
-            if (whole && Mem.same(md, reads)) return md;
+            int block = blocked.getValue();
+            if (Mem.same(md, reads) && ins.stream().allMatch(t -> t.dims[1] % block == 0)) return md;
         }
         return nhwc;
     }
-
-    /** The channel-blocked layouts of maps that oneDNN's convolutions pick, by block size. */
-    private static final Map<memory.format_tag, Integer> BLOCKED =
-            Map.of(memory.format_tag.nChw16c, 16, memory.format_tag.nChw8c, 8);
 }
