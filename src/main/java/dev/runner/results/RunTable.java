@@ -310,7 +310,7 @@ public final class RunTable {
     }
 
     /** A parameter value for people: numbers in their shortest form, lists and maps as compact JSON. */
-    static String cell(Object v) {
+    public static String cell(Object v) {
         if (v == null) return "";
         if (v instanceof Double d) return plain(d);
         if (v instanceof Float fl) return plain(fl.doubleValue());
