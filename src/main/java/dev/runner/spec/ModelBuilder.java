@@ -286,7 +286,7 @@ final class ModelBuilder {
         if (!merge && inputs != null && inputs.size() != 1)
             throw Fields.err(((YMap) item).get("inputs"), path + ".inputs",
                     kind + " takes one input; merge several with add or concat");
-        String local = name != null ? name : sc.next(lk.shortName());
+        String local = name != null ? name : sc.next(LayerNames.base(kind));
         N n = add(sc.qualify(local), layer, inputs != null ? inputs : List.of(sc.last), pos, path);
         sc.local.put(local, n.name);
         sc.last = Ref.of(n.name);
