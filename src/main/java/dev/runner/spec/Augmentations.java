@@ -1,8 +1,11 @@
 package dev.runner.spec;
 
-import dev.runner.spec.Fields.Choice;
-import dev.runner.spec.YNode.YList;
-import dev.runner.spec.YNode.YScalar;
+import dev.runner.spec.lang.Fields;
+import dev.runner.spec.lang.Fields.Choice;
+import dev.runner.spec.lang.Vocabulary;
+import dev.runner.spec.lang.YNode;
+import dev.runner.spec.lang.YNode.YList;
+import dev.runner.spec.lang.YNode.YScalar;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -112,11 +115,11 @@ final class Augmentations {
         }
         check(n, a.at(key), a.key(key).type());
         if (n instanceof YList) {
-            List<Double> v = Fields.toDoubles(n, a.at(key), Language.Range.ANY);
+            List<Double> v = Fields.toDoubles(n, a.at(key), Vocabulary.Range.ANY);
             a.put(key, v);
             return v.stream().mapToDouble(Double::doubleValue).toArray();
         }
-        double v = Fields.toDouble(n, a.at(key), Language.Range.ANY);
+        double v = Fields.toDouble(n, a.at(key), Vocabulary.Range.ANY);
         a.put(key, v);
         return new double[] {v};
     }
@@ -128,31 +131,31 @@ final class Augmentations {
     }
 
     /** Checks {@code n} against {@code type}'s ranges (a number or list alternative). */
-    private static void check(YNode n, String path, Language.Type type) {
-        if (type instanceof Language.AnyOf any) {
-            for (Language.Type t : any.options()) {
-                if (t instanceof Language.ListOf l && n instanceof YList list) {
+    private static void check(YNode n, String path, Vocabulary.Type type) {
+        if (type instanceof Vocabulary.AnyOf any) {
+            for (Vocabulary.Type t : any.options()) {
+                if (t instanceof Vocabulary.ListOf l && n instanceof YList list) {
                     int k = list.items().size();
                     if (k < l.minItems() || l.maxItems() >= 0 && k > l.maxItems())
                         throw Fields.err(n, path, "expected " + (l.minItems() == l.maxItems() ? l.minItems()
                                 : l.minItems() + " to " + l.maxItems()) + " numbers, got " + k);
-                    if (l.item() instanceof Language.Num num)
+                    if (l.item() instanceof Vocabulary.Num num)
                         Fields.toDoubles(n, path, num.range());
                     return;
                 }
-                if (t instanceof Language.Num num && n instanceof YScalar s && s.value() instanceof Number) {
+                if (t instanceof Vocabulary.Num num && n instanceof YScalar s && s.value() instanceof Number) {
                     Fields.toDouble(n, path, num.range());
                     return;
                 }
-                if (t instanceof Language.Enum e && n instanceof YScalar s && s.value() instanceof String) {
+                if (t instanceof Vocabulary.Enum e && n instanceof YScalar s && s.value() instanceof String) {
                     Fields.toEnum(n, path, e.values());
                     return;
                 }
             }
             throw Fields.err(n, path, "expected a number or a list of numbers, got " + YNode.describe(n));
         }
-        if (type instanceof Language.ListOf l) {
-            Fields.toDoubles(n, path, ((Language.Num) l.item()).range());
+        if (type instanceof Vocabulary.ListOf l) {
+            Fields.toDoubles(n, path, ((Vocabulary.Num) l.item()).range());
         }
     }
 
@@ -229,7 +232,7 @@ final class Augmentations {
 
     private static String list(double[] r) {
         StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < r.length; i++) sb.append(i == 0 ? "" : ", ").append(Language.fmt(r[i]));
+        for (int i = 0; i < r.length; i++) sb.append(i == 0 ? "" : ", ").append(Vocabulary.fmt(r[i]));
         return sb.append("]").toString();
     }
 }
