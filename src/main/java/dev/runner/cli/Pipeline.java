@@ -76,13 +76,7 @@ final class Pipeline {
     }
 
     static Network compile(Experiment exp, Optimizers.Plan plan) {
-        return ModelCompiler.computationGraph().compile(exp.model(), compileOptions(exp, plan));
-    }
-
-    /** How every network of a run is compiled (and a checkpoint restored): the plan's updater and weight decay. */
-    static CompileOptions compileOptions(Experiment exp, Optimizers.Plan plan) {
-        return new CompileOptions(exp.seed(), plan.updater(), plan.coupledWeightDecay(), CompileOptions.DEFAULT_LAYOUT,
-                exp.engine(), exp.precision());
+        return ModelCompiler.computationGraph().compile(exp.model(), plan.compileOptions(exp));
     }
 
     /** The network table, with each layer's precision at batch {@code batch} when the network runs in bf16. */

@@ -31,4 +31,10 @@ public record Experiment(
         Map<String, Object> resolved,
         String engine,
         String precision) {
+
+    /** The same experiment with learning rate {@code lr} (an {@code lr: {from_range_test}} resolved). */
+    public Experiment withLr(double lr) {
+        return new Experiment(name, description, seed, data, model, optimizer.withLr(lr), schedule, epochs, lrRangeTest,
+                evaluate, visualize, checkpoint, file, resolved, engine, precision);
+    }
 }

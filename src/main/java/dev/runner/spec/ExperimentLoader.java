@@ -282,7 +282,9 @@ public final class ExperimentLoader {
         } else {
             f.put("normalize", null);
         }
-        return new DataSpec(dataset, batch, testBatch, shuffle, List.copyOf(augment), normalize);
+        double valSplit = f.getDouble("val_split");
+        long valSeed = f.getInt("val_seed");
+        return new DataSpec(dataset, batch, testBatch, shuffle, List.copyOf(augment), normalize, valSplit, valSeed);
     }
 
     /** The range of a list-of-numbers key's items. */

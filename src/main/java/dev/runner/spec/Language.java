@@ -311,7 +311,8 @@ public final class Language {
                     key("url", TEXT, DataSpec.Cifar10.DEFAULT_URL, "the archive to download"),
                     key("md5", new Text("^[0-9a-fA-F]{32}$", "32 hexadecimal digits"), DataSpec.Cifar10.DEFAULT_MD5,
                             "checked after download")),
-            kind("imagefolder", "path", "`path/train/<class>/*.png|jpg` and `path/test/<class>/*`",
+            kind("imagefolder", "path", "`path/train/<class>/*.png|jpg`, `path/test/<class>/*` and, if present,"
+                    + " `path/val/<class>/*` (the validation set)",
                     required("path", TEXT, "the folder, relative to the file that says it"),
                     optional("resize", new Pair(1), "none (images must have the model's size)", "resize on load"))));
 
@@ -338,7 +339,12 @@ public final class Language {
             key("shuffle", BOOL, true, "reshuffle the training set every epoch"),
             key("augment", new ListOf(AUGMENT, 0, -1), List.of(), "random transforms of training images, in order"),
             optional("normalize", NORMALIZE, "none (pixels scaled to 0..1 only)",
-                    "`(x/255 - mean[c]) / std[c]`, applied last, to train and test"));
+                    "`(x/255 - mean[c]) / std[c]`, applied last, to train and test"),
+            key("val_split", num(Range.UNIT_OPEN_TOP), 0.0, "hold out this fraction of each class of the training"
+                    + " set as the validation set (`val_*` metrics); 0 = none (an image folder's `val/` folder is"
+                    + " the validation set when it has one)"),
+            key("val_seed", integer(0, Integer.MAX_VALUE), 0, "which images `val_split` holds out: the same seed,"
+                    + " the same images, whatever the experiment's `seed`"));
 
     private static Key lr() {
         return key("lr", new AnyOf(List.of(num(Range.POSITIVE), section("lr_from", "an lr from a range test",
