@@ -92,6 +92,7 @@ final class RunCommand implements Callable<Integer> {
             return rangeTest(exp, data, o, out).exitCode();
         }
         Pipeline.checkVisualize(exp, data);
+        Pipeline.checkValidation(exp, data);
         RunReader.FoundLr lrFrom = null;
         if (exp.optimizer().lrFromRangeTest() != null) {
             lrFrom = lrFromRangeTest(file, exp, o, out);

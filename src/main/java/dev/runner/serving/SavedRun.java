@@ -32,7 +32,7 @@ public record SavedRun(Path folder, Experiment experiment, List<String> classes,
     public static final String LAST = "last";
     public static final String BEST = "best";
     /** The best epoch's model, beside {@link RunFolder#MODEL}. */
-    public static final String BEST_MODEL = "best_model.zip";
+    public static final String BEST_MODEL = dev.runner.train.Trainer.BEST_MODEL;
 
     /**
      * Opens {@code path}: a run folder, or a model file inside one ({@code model.zip}, {@code best_model.zip}).

@@ -414,8 +414,25 @@ public final class Language {
     public static final Section VISUALIZE = section("visualize", "pictures to draw",
             optional("feature_maps", FEATURE_MAPS, "none", "feature maps to draw"));
 
-    public static final Section CHECKPOINT = section("checkpoint", "resumable checkpoints",
-            key("every", integer(0, 100_000), 1, "save a resumable checkpoint every N epochs, 0 = never"));
+    /**
+     * The metrics an epoch records, by which the best epoch ({@code checkpoint.best}), early stopping and a sweep's
+     * best trial are chosen: accuracies are maximised, losses minimised.
+     */
+    public static final List<String> EPOCH_METRICS = List.of("val_accuracy", "val_loss", "test_accuracy", "test_loss",
+            "train_accuracy", "train_loss");
+
+    public static final Section CHECKPOINT = section("checkpoint", "resumable checkpoints and the best model",
+            key("every", integer(0, 100_000), 1, "save a resumable checkpoint every N epochs, 0 = never"),
+            optional("best", oneOfWords(EPOCH_METRICS), "none", "also keep the model of the best epoch by this"
+                    + " metric, `best_model.zip` beside `model.zip` (accuracies highest, losses lowest; the first of"
+                    + " equals)").example("val_accuracy"));
+
+    public static final Section EARLY_STOPPING = section("early_stopping",
+            "completes the run once a metric has stopped improving",
+            required("metric", oneOfWords(EPOCH_METRICS), "the metric watched (accuracies must rise, losses fall)")
+                    .example("val_loss"),
+            key("patience", integer(1, 100_000), 5, "epochs without improvement before the run stops"),
+            key("min_delta", num(Range.NON_NEGATIVE), 0.0, "an improvement is a change by more than this"));
 
     /** {@code sweep.random}: trials drawn at random (SweepLoader reads the distributions). */
     public static final Section SWEEP_RANDOM = section("sweep_random", "trials drawn at random, reproducibly",
@@ -445,7 +462,9 @@ public final class Language {
             optional("lr_range_test", LR_RANGE_TEST, "none", "turns the run into an LR range test"),
             optional("evaluate", EVALUATE, "`{train: false, test: true}`", "what to measure after each epoch"),
             optional("visualize", VISUALIZE, "no feature maps", "pictures to draw"),
-            optional("checkpoint", CHECKPOINT, "`{every: 1}`", "how often to save a resumable checkpoint"),
+            optional("checkpoint", CHECKPOINT, "`{every: 1}`", "how often to save a resumable checkpoint, and"
+                    + " whether to keep the best epoch's model"),
+            optional("early_stopping", EARLY_STOPPING, "none", "complete the run once a metric stops improving"),
             key("engine", oneOfWords(ENGINES), "auto", "what trains and evaluates the network: `onednn` the oneDNN"
                     + " engine (CPU), `dl4j` DL4J's own layers (the reference), `auto` the first on a CPU and the second"
                     + " on CUDA; `--engine` overrides it (see [speed.md](speed.md))"),
