@@ -418,8 +418,8 @@ public final class Language {
      * The metrics an epoch records, by which the best epoch ({@code checkpoint.best}), early stopping and a sweep's
      * best trial are chosen: accuracies are maximised, losses minimised.
      */
-    public static final List<String> EPOCH_METRICS = List.of("val_accuracy", "val_loss", "test_accuracy", "test_loss",
-            "train_accuracy", "train_loss");
+    public static final List<String> EPOCH_METRICS = List.of("test_accuracy", "train_accuracy", "val_accuracy",
+            "test_loss", "train_loss", "val_loss");
 
     public static final Section CHECKPOINT = section("checkpoint", "resumable checkpoints and the best model",
             key("every", integer(0, 100_000), 1, "save a resumable checkpoint every N epochs, 0 = never"),
@@ -446,7 +446,8 @@ public final class Language {
             optional("grid", new Anything(), "none", "key path: list of values; the trials are every combination"),
             optional("random", SWEEP_RANDOM, "none", "trials drawn at random"),
             optional("metric", new Anything(), "`test_accuracy`", "what \"best\" means: `test_accuracy`,"
-                    + " `train_accuracy`, `test_loss` or `train_loss`, or `{max: NAME}` / `{min: NAME}`"));
+                    + " `train_accuracy`, `val_accuracy`, `test_loss`, `train_loss` or `val_loss` (the last epoch's),"
+                    + " or `{max: NAME}` / `{min: NAME}`"));
 
     /** The top level of an experiment file, keys in the order of the resolved experiment. */
     public static final Section EXPERIMENT = section("experiment", "an experiment file",

@@ -58,10 +58,6 @@ public final class Metrics {
         }
     }
 
-    /** The metrics an epoch records, as {@link Epoch#metric} names them. */
-    public static final List<String> EPOCH_METRICS = List.of("val_accuracy", "val_loss", "test_accuracy",
-            "test_loss", "train_accuracy", "train_loss");
-
     /** The best epoch by {@code metric} ({@code checkpoint.best}): its number and value. */
     public record Best(String metric, int epoch, double value) {}
 
