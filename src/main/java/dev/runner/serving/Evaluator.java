@@ -6,7 +6,8 @@ import dev.runner.AtomicFiles;
 import dev.runner.Json;
 import dev.runner.data.ImageSet;
 import dev.runner.model.Network;
-import dev.runner.results.Charts;
+import dev.runner.results.charts.ConfusionMatrixChart;
+import dev.runner.results.charts.PerClassAccuracyChart;
 import dev.runner.results.RunFolder;
 import dev.runner.train.Evaluation;
 import dev.runner.train.Trainer;
@@ -83,8 +84,8 @@ public final class Evaluator {
                 counts[i][j] = Math.toIntExact(ev.confusion()[i][j]);
             }
         }
-        Charts.confusionMatrix(folder.resolve("confusion_matrix.png"), title, classes, counts);
-        Charts.perClassAccuracy(folder.resolve("per_class_accuracy.png"), title, classes, perClass, null,
+        ConfusionMatrixChart.draw(folder.resolve(ConfusionMatrixChart.FILE), title, classes, counts);
+        PerClassAccuracyChart.draw(folder.resolve(PerClassAccuracyChart.FILE), title, classes, perClass, null,
                 ev.accuracy());
         List<String> lines = new ArrayList<>();
         lines.add(String.format(java.util.Locale.ROOT, "loss %.4f", ev.loss()));
