@@ -52,6 +52,7 @@ public final class Trainer {
         EpochListener onEpoch;
         java.util.function.Consumer<Path> finishing;
         List<String> commandLine = List.of();
+        AtomicFiles.WriteHook writeHook = AtomicFiles.WriteHook.NONE;
 
         /** Where the run is recorded (required): the results stage's folders, or a test's own. */
         public Options recorder(RunRecorder r) { recorder = r; return this; }
@@ -64,6 +65,8 @@ public final class Trainer {
         /** Progress bars (true) or one line per epoch (false); default: {@code System.console() != null}. */
         public Options interactive(boolean b) { interactive = b; return this; }
         public Options onEpoch(EpochListener l) { onEpoch = l; return this; }
+        /** Sees the run's writes (metrics, checkpoints, the model) first: tests fake a full disk with it. */
+        public Options writeHook(AtomicFiles.WriteHook h) { writeHook = h; return this; }
         /**
          * What a completed run adds to its folder (the caller's charts), called with the folder once the final
          * metrics and the model are written and before the run is marked completed: a run that says completed has
@@ -117,7 +120,7 @@ public final class Trainer {
         try (RunRecorder.Run run = newRun(exp, o)) {
             Path folder = run.folder();
             Metrics metrics = new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
-            metrics.write(folder);
+            metrics.write(folder, o.writeHook);
             try (RunRecorder.Log log = run.log(o.terminal)) {
                 if (!o.summaryText.isBlank()) {
                     log.println(o.summaryText.stripTrailing());
@@ -182,7 +185,7 @@ public final class Trainer {
         metrics.status = Metrics.RUNNING;
         metrics.error = null;
         metrics.epochsPlanned = exp.epochs();
-        metrics.write(folder);
+        metrics.write(folder, o.writeHook);
         run.resumed(o.commandLine);
         try (RunRecorder.Log log = run.log(o.terminal)) {
             log.println(fromCheckpoint ? String.format(Locale.ROOT, "Resuming %s at epoch %d, iteration %d -> %s",
@@ -422,7 +425,7 @@ public final class Trainer {
                         lastTest == null ? null : lastTest.loss(), lastTest == null ? null : lastTest.accuracy(),
                         lastTrain == null ? null : lastTrain.accuracy(), lr, seconds);
                 metrics.epochs.add(em);
-                metrics.write(folder);
+                metrics.write(folder, o.writeHook);
                 log.println(epochLine(em, epochs, images, trainSeconds));
                 if (o.onEpoch != null) {
                     o.onEpoch.epochDone(e + 1, metrics);
@@ -436,7 +439,7 @@ public final class Trainer {
                     }
                     int every = exp.checkpoint() == null ? 1 : exp.checkpoint().every();
                     if (every > 0 && (e + 1) % every == 0) {
-                        Checkpoint.save(folder, graph, next, metrics);
+                        Checkpoint.save(folder, graph, next, metrics, o.writeHook);
                     }
                 }
                 return true;
@@ -461,7 +464,7 @@ public final class Trainer {
         }
 
         private Result interrupt(Checkpoint.State state) {
-            Checkpoint.save(folder, graph, state, metrics);
+            Checkpoint.save(folder, graph, state, metrics, o.writeHook);
             String why = (o.stop.reason() == null ? "interrupted" : o.stop.reason())
                     + String.format(Locale.ROOT, " at epoch %d, iteration %d; checkpoint saved, continue with"
                     + " runner run --resume %s", state.epoch() + 1, state.iteration(), folder);
@@ -489,7 +492,7 @@ public final class Trainer {
                     lastTest == null ? null : lastTest.confusion());
             writeModel();
             if (o.finishing != null) {
-                metrics.write(folder);   // still running, with the final figures the charts show
+                metrics.write(folder, o.writeHook);   // still running, with the final figures the charts show
                 o.finishing.accept(folder);
             }
             Result r = end(Metrics.COMPLETED, null);
@@ -503,13 +506,13 @@ public final class Trainer {
             Path raw = model.resolveSibling(model.getFileName() + ".raw.tmp");
             Path tmp = model.resolveSibling(model.getFileName() + ".tmp");
             try {
-                AtomicFiles.writeHook.beforeWrite(model);
+                o.writeHook.beforeWrite(model);
                 org.deeplearning4j.util.ModelSerializer.writeModel(graph, raw.toFile(), true);
                 withoutTimestamps(raw, tmp);
                 Files.delete(raw);
-                AtomicFiles.sync(tmp);
+                AtomicFiles.sync(tmp, o.writeHook);
                 AtomicFiles.move(tmp, model);
-                AtomicFiles.syncDirectory(model.getParent());
+                AtomicFiles.syncDirectory(model.getParent(), o.writeHook);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException("cannot write model.zip: " + e.getMessage(), e);
             }
@@ -537,7 +540,7 @@ public final class Trainer {
         private Result end(String status, String error) {
             metrics.status = status;
             metrics.error = error;
-            metrics.write(folder);
+            metrics.write(folder, o.writeHook);
             run.ended();
             return new Result(folder, status, error, metrics);
         }
