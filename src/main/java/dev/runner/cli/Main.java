@@ -124,7 +124,7 @@ public final class Main implements Callable<Integer> {
         return code;
     }
 
-    /** Makes the commands that take the invocation (run, sweep) with it, the others as picocli does. */
+    /** Makes the commands that take the invocation (run, sweep, check) with it, the others as picocli does. */
     private record Commands(Invocation invocation) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> cls) throws Exception {
@@ -133,6 +133,9 @@ public final class Main implements Callable<Integer> {
             }
             if (cls == SweepCommand.class) {
                 return cls.cast(new SweepCommand(invocation));
+            }
+            if (cls == CheckCommand.class) {
+                return cls.cast(new CheckCommand(invocation));
             }
             return CommandLine.defaultFactory().create(cls);
         }
