@@ -113,7 +113,11 @@ final class RunCommand implements Callable<Integer> {
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
         Network net = Pipeline.compile(exp, plan);
+        Map<String, Object> weights = Pipeline.initFrom(exp, net, out);
         FolderRecorder recorder = recorder(exp, net, data, o);
+        if (weights != null) {
+            recorder.entry("init_from", weights);
+        }
         if (lrFrom != null) {
             // recorded when the folder is created: a resume needs it, also after the process was killed
             Map<String, Object> from = new LinkedHashMap<>();
@@ -245,9 +249,13 @@ final class RunCommand implements Callable<Integer> {
                 return r.exitCode();
             }
             // without a checkpoint (stopped during the first epoch) the run starts over from a fresh network
-            Network net = Checkpoint.exists(folder)
-                    ? Networks.load(exp.model(), plan.compileOptions(exp), Checkpoint.modelFile(folder), true)
-                    : Pipeline.compile(exp, plan);
+            Network net;
+            if (Checkpoint.exists(folder)) {
+                net = Networks.load(exp.model(), plan.compileOptions(exp), Checkpoint.modelFile(folder), true);
+            } else {
+                net = Pipeline.compile(exp, plan);
+                Pipeline.initFrom(exp, net, out);    // starting over: from the same weights again
+            }
             Trainer.Result r = Trainer.resume(folder, exp, net, td,
                     trainingOptions(exp, net, data, recorder(exp, net, data, o), o, out));
             finish(exp, net, data, r.folder(), r.status(), out);
