@@ -96,7 +96,14 @@ class MixedPrecisionTest {
                 .add("fc1", new Dense(16, true, "sigmoid"))
                 .add("lr", new Activation("leaky_relu", 0.1)).add("drop", new Dropout(0.3))
                 .add("fc", dense(5));
-        return List.of(convs, norms, b.build(3, 7, 7));
+        TestSpecs mobile = create().add("c1", new Conv(8, new int[] {3, 3}, new int[] {1, 1}, null,
+                        new int[] {1, 1}, true, "relu6"))
+                .add("hs", new Activation("hardswish", 0)).add("c2", new Conv(8, new int[] {1, 1}, new int[] {1, 1},
+                        new int[] {0, 0}, new int[] {1, 1}, true, "silu"))
+                .add("r6", new Activation("relu6", 0)).add("gap", TestSpecs.gap())
+                .add("fc1", new Dense(16, true, "hardswish")).add("si", new Activation("silu", 0))
+                .add("fc", dense(5));
+        return List.of(convs, norms, b.build(3, 7, 7), mobile.build(3, 7, 7));
     }
 
     @Test
