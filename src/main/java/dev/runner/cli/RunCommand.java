@@ -92,10 +92,11 @@ final class RunCommand implements Callable<Integer> {
             return rangeTest(exp, data, o, out).exitCode();
         }
         Pipeline.checkVisualize(exp, data);
+        Pipeline.checkValidation(exp, data);
         RunReader.FoundLr lrFrom = null;
         if (exp.optimizer().lrFromRangeTest() != null) {
             lrFrom = lrFromRangeTest(file, exp, o, out);
-            exp = withLr(exp, lrFrom.lr());
+            exp = exp.withLr(lrFrom.lr());
         }
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
@@ -206,13 +207,13 @@ final class RunCommand implements Callable<Integer> {
                     throw new UserError("--resume " + folder + ": provenance.json does not say which learning rate"
                             + " the range test gave");
                 }
-                exp = withLr(exp, lr);
+                exp = exp.withLr(lr);
             }
             TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
             Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
             // without a checkpoint (stopped during the first epoch) the run starts over from a fresh network
             Network net = Checkpoint.exists(folder)
-                    ? Networks.load(exp.model(), Pipeline.compileOptions(exp, plan), Checkpoint.modelFile(folder), true)
+                    ? Networks.load(exp.model(), plan.compileOptions(exp), Checkpoint.modelFile(folder), true)
                     : Pipeline.compile(exp, plan);
             Trainer.Result r = Trainer.resume(folder, exp, net, td,
                     trainingOptions(exp, net, data, recorder(exp, net, data, o), out));
@@ -269,11 +270,5 @@ final class RunCommand implements Callable<Integer> {
         }
         return RunReader.newestRangeTest(o.results, name).orElseThrow(() -> new UserError(
                 "the range test " + r.folder() + " gave no suggestion"));
-    }
-
-    private static Experiment withLr(Experiment e, double lr) {
-        return new Experiment(e.name(), e.description(), e.seed(), e.data(), e.model(), e.optimizer().withLr(lr),
-                e.schedule(), e.epochs(), e.lrRangeTest(), e.evaluate(), e.visualize(), e.checkpoint(), e.file(),
-                e.resolved(), e.engine(), e.precision());
     }
 }
