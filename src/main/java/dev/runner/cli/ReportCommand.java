@@ -42,8 +42,9 @@ final class ReportCommand implements Callable<Integer> {
             }
             Path root = runs.isEmpty() ? results : Path.of(runs.get(0));
             StaticSite.Written w = StaticSite.write(root, html);
-            System.out.println("Report: " + html.resolve("index.html") + " (" + w.runs() + " runs, " + w.sweeps()
-                    + " sweeps" + (w.unreadable() > 0 ? ", " + w.unreadable() + " unreadable" : "") + ")");
+            System.out.println("Report: " + html.resolve("index.html") + " (" + count(w.runs(), "run") + ", "
+                    + count(w.sweeps(), "sweep") + (w.unreadable() > 0 ? ", " + w.unreadable() + " unreadable" : "")
+                    + ")");
             return 0;
         }
         if (runs.isEmpty()) {
@@ -56,5 +57,9 @@ final class ReportCommand implements Callable<Integer> {
         Report.write(folders, output);
         System.out.println("Report: " + output);
         return 0;
+    }
+
+    private static String count(int n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
     }
 }

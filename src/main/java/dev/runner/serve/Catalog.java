@@ -1,5 +1,7 @@
 package dev.runner.serve;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runner.Json;
 import dev.runner.results.RunFolder;
 import dev.runner.results.RunReader;
 import dev.runner.results.SweepFolder;
@@ -28,8 +30,10 @@ final class Catalog {
      *
      * @param run   the run, or null when it could not be read ({@code error} says why)
      * @param sweep the id of the sweep folder it is a trial of, or null
+     * @param provenance provenance.json (an empty object when missing or unreadable)
      */
-    record Entry(String id, Path folder, RunReader.Run run, String error, String sweep, long stamp) {}
+    record Entry(String id, Path folder, RunReader.Run run, String error, String sweep, long stamp,
+                 JsonNode provenance) {}
 
     /** One sweep folder as last read; {@code index} null when it could not be read. */
     record Sweep(String id, Path folder, SweepFolder.Index index, String error, long stamp) {}
@@ -148,7 +152,7 @@ final class Catalog {
     }
 
     private Entry readRun(Path f) {
-        long stamp = stamp(f, RunFolder.METRICS, "lr_range_test.json", RunFolder.EXPERIMENT);
+        long stamp = stamp(f, RunFolder.METRICS, "lr_range_test.json", RunFolder.EXPERIMENT, RunFolder.PROVENANCE);
         Entry old = runs.get(f);
         boolean live = old != null && old.run() != null
                 && ("running".equals(old.run().status()) || RunReader.CRASHED.equals(old.run().status()));
@@ -160,13 +164,23 @@ final class Catalog {
         String sweep = parent != null && SweepFolder.isSweepFolder(parent) ? files.id(parent) : null;
         try {
             files.checkRunFiles(f);
-            return new Entry(id, f, RunReader.read(f), null, sweep, stamp);
+            return new Entry(id, f, RunReader.read(f), null, sweep, stamp, provenance(f));
         } catch (ResultsFiles.Refused e) {
-            return new Entry(id, f, null, e.getMessage(), sweep, stamp);
+            return new Entry(id, f, null, e.getMessage(), sweep, stamp, Json.MAPPER.createObjectNode());
         } catch (RuntimeException e) {
             // a damaged file: the reader's one line, without the machine's path
             String msg = String.valueOf(e.getMessage()).replace(files.root().toString() + "/", "");
-            return new Entry(id, f, null, msg, sweep, stamp);
+            return new Entry(id, f, null, msg, sweep, stamp, Json.MAPPER.createObjectNode());
+        }
+    }
+
+    private JsonNode provenance(Path folder) {
+        String text = files.text(folder.resolve(RunFolder.PROVENANCE), ResultsFiles.MAX_TEXT);
+        try {
+            JsonNode p = text == null ? null : Json.MAPPER.readTree(text);
+            return p != null && p.isObject() ? p : Json.MAPPER.createObjectNode();
+        } catch (IOException e) {
+            return Json.MAPPER.createObjectNode();
         }
     }
 

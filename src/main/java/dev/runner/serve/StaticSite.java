@@ -37,13 +37,12 @@ public final class StaticSite {
             throw new UserError("no such results folder: " + root);
         }
         try {
-            prepare(dir);
             ResultsFiles files = new ResultsFiles(root);
-            if (dir.toAbsolutePath().normalize().startsWith(files.root())
-                    || Files.exists(dir) && dir.toRealPath().startsWith(files.root())) {
+            if (realish(dir).startsWith(files.root())) {
                 throw new UserError("report --html: " + dir + " is inside the results folder " + root
                         + "; write the report elsewhere");
             }
+            prepare(dir);
             Catalog catalog = new Catalog(files);
             Views views = new Views(catalog);
             Catalog.Snapshot snap = catalog.scan();
@@ -83,6 +82,17 @@ public final class StaticSite {
         } catch (IOException e) {
             throw new UserError("report --html: cannot write " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The real path of {@code dir}'s nearest existing folder, with the rest of {@code dir} after it. */
+    private static Path realish(Path dir) throws IOException {
+        Path p = dir.toAbsolutePath().normalize();
+        Path rest = p.getFileSystem().getPath("");
+        while (p != null && !Files.exists(p)) {
+            rest = p.getFileName().resolve(rest);
+            p = p.getParent();
+        }
+        return p == null ? dir.toAbsolutePath().normalize() : p.toRealPath().resolve(rest);
     }
 
     /** {@code dir} absent, empty, or an earlier report (whose files are removed first); else refused. */

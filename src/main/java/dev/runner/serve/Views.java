@@ -72,12 +72,12 @@ final class Views {
         n.put("kind", r.metrics() ? "train" : "lr_range_test");
         n.put("epoch", r.epochs().size());
         n.put("epochs_planned", r.epochsPlanned());
-        for (String m : List.of("test_accuracy", "train_accuracy", "test_loss", "train_loss")) {
+        for (String m : dev.runner.spec.Language.EPOCH_METRICS) {
             num(n, "final_" + m, r.metrics() ? SweepFolder.metric(r, m) : null);
         }
         num(n, "best_test_accuracy", best(r));
         num(n, "seconds", SweepFolder.seconds(r));
-        JsonNode prov = provenance(e.folder());
+        JsonNode prov = e.provenance();
         n.put("engine", prov.path("engine").path("engine").asText(null));
         n.put("device", prov.path("engine").path("device").asText(null));
         n.put("precision", prov.path("precision").path("precision").asText(null));
@@ -117,17 +117,6 @@ final class Views {
         }
     }
 
-    private JsonNode provenance(Path folder) {
-        String text = catalog.files().text(folder.resolve(RunFolder.PROVENANCE), ResultsFiles.MAX_TEXT);
-        if (text == null) return Json.MAPPER.createObjectNode();
-        try {
-            JsonNode p = Json.MAPPER.readTree(text);
-            return p == null ? Json.MAPPER.createObjectNode() : p;
-        } catch (IOException ex) {
-            return Json.MAPPER.createObjectNode();
-        }
-    }
-
     /** The Run page: the summary and everything the folder holds to draw and read. */
     ObjectNode run(Catalog.Entry e) {
         ObjectNode n = summary(e);
@@ -143,6 +132,8 @@ final class Views {
             num(o, "test_loss", ep.testLoss());
             num(o, "test_accuracy", ep.testAccuracy());
             num(o, "train_accuracy", ep.trainAccuracy());
+            num(o, "val_loss", ep.valLoss());
+            num(o, "val_accuracy", ep.valAccuracy());
             num(o, "lr", ep.lr());
             num(o, "seconds", ep.seconds());
         }

@@ -19,6 +19,7 @@ final class ResultsRoot {
     static final String EVIL_NAME = "<script>alert(1)</script>";
     static final String EVIL_DESCRIPTION = "<img src=x onerror=alert(2)> & \"quotes\"";
     static final String ANSI_ERROR = "\u001b[31mloss became NaN\u001b[0m";
+    static final String ANSI_STATUS = "\u001b[1;31mfailed\u001b[0m";
 
     final Path root;
     final Path completed;
@@ -45,6 +46,7 @@ final class ResultsRoot {
         ObjectNode n = (ObjectNode) Json.MAPPER.readTree(m);
         n.put("name", EVIL_NAME);
         n.put("error", ANSI_ERROR);
+        n.put("status", ANSI_STATUS);
         Files.writeString(evil.resolve("metrics.json"), Json.MAPPER.writeValueAsString(n));
         damaged = Files.createDirectories(root.resolve("damaged/20261201-070000"));
         Files.writeString(damaged.resolve("metrics.json"), "{\"name\": \"damaged\", \"epochs\": [{\"epoch\": 1,");

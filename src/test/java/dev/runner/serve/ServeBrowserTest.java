@@ -95,7 +95,7 @@ class ServeBrowserTest {
         // markup and ANSI escapes shown as text, nothing run
         String evil = row(id(r.root, r.evil)).getText();
         assertThat(evil).contains(ResultsRoot.EVIL_NAME).contains("<img src=x onerror=alert(2)>")
-                .contains("\u241b[31mloss became NaN\u241b[0m");
+                .contains("\u241b[31mloss became NaN\u241b[0m").contains("\u241b[1;31mfailed\u241b[0m");
         assertThat(d.findElements(By.cssSelector("#runs script, #runs img"))).isEmpty();
         assertNoAlert();
         // filter by text and by status
@@ -128,6 +128,10 @@ class ServeBrowserTest {
         open(base + "#/run/" + id(r.root, r.evil));
         assertThat(d.findElement(By.id("run-title")).getText()).contains(ResultsRoot.EVIL_NAME);
         assertThat(d.findElement(By.id("description")).getText()).isEqualTo(ResultsRoot.EVIL_DESCRIPTION);
+        assertNoAlert();
+        open(base + "#/compare/" + id(r.root, r.completed) + "," + id(r.root, r.evil));
+        assertThat(d.findElement(By.id("config-diff")).getText()).contains("description The tutorial CNN "
+                + ResultsRoot.EVIL_DESCRIPTION);
         assertNoAlert();
         open(base + "#/run/" + id(r.root, r.damaged));
         assertThat(d.findElement(By.id("run-error")).getText()).contains("metrics.json");

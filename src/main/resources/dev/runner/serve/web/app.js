@@ -312,17 +312,21 @@
         {id: 'smoothed', name: 'smoothed', type: 'line', showSymbol: false, lineStyle: {width: 2},
           data: smooth(it, 0.9).map((v, i) => [i + 1, v])},
         {id: 'train', name: 'train loss (epoch)', type: 'line', data: r.epochs.map(e => [e.epoch * ipe(), e.train_loss])},
-        {id: 'test', name: 'test loss (epoch)', type: 'line', data: r.epochs.map(e => [e.epoch * ipe(), e.test_loss])}]});
+        {id: 'test', name: 'test loss (epoch)', type: 'line', data: r.epochs.map(e => [e.epoch * ipe(), e.test_loss])}]
+        .concat(r.epochs.some(e => e.val_loss !== null) ? [{id: 'val', name: 'val loss (epoch)', type: 'line',
+          data: r.epochs.map(e => [e.epoch * ipe(), e.val_loss])}] : [])});
     });
     const accCard = card('Accuracy', 'chart-accuracy', () => r.epochs.map(e => ({epoch: e.epoch,
-      test_accuracy: e.test_accuracy, train_accuracy: e.train_accuracy})));
+      test_accuracy: e.test_accuracy, train_accuracy: e.train_accuracy, val_accuracy: e.val_accuracy})));
     grid.appendChild(accCard.card);
     const accChart = chart(accCard.node, {legend: {top: 0}, xAxis: axis('epoch', {type: 'value', minInterval: 1, min: 1}),
       yAxis: yAxis('accuracy (%)'), series: []});
     parts.push(() => accChart.setOption({series: [
       {id: 'test', name: 'test', type: 'line', data: r.epochs.map(e => [e.epoch, pc(e.test_accuracy)])},
       {id: 'train', name: 'train', type: 'line', data: r.epochs.filter(e => e.train_accuracy !== null)
-        .map(e => [e.epoch, pc(e.train_accuracy)])}]}));
+        .map(e => [e.epoch, pc(e.train_accuracy)])}].concat(r.epochs.some(e => e.val_accuracy !== null)
+        ? [{id: 'val', name: 'val', type: 'line', data: r.epochs.filter(e => e.val_accuracy !== null)
+          .map(e => [e.epoch, pc(e.val_accuracy)])}] : [])}));
     const lrCard = card('Learning rate', 'chart-lr', () => r.iterations.lr.map((v, i) => ({iteration: i + 1, lr: v})));
     grid.appendChild(lrCard.card);
     const lrChart = chart(lrCard.node, {xAxis: axis('iteration', {type: 'value', min: 1}), yAxis: yAxis('lr'),
@@ -404,7 +408,8 @@
   // ---- Compare
 
   const METRICS = [['final test accuracy', 'final_test_accuracy', pct], ['best test accuracy', 'best_test_accuracy', pct],
-    ['final train accuracy', 'final_train_accuracy', pct], ['final test loss', 'final_test_loss', loss],
+    ['final train accuracy', 'final_train_accuracy', pct], ['final val accuracy', 'final_val_accuracy', pct],
+    ['final test loss', 'final_test_loss', loss],
     ['final train loss', 'final_train_loss', loss], ['time', 'seconds', dur]];
 
   function comparePage(page, ids) {
@@ -451,13 +456,14 @@
     // metrics: one row per metric, one column per run, and the difference from the first run
     const mt = el('table', {id: 'metrics'}, el('thead', {}, el('tr', {}, el('th', {}, 'metric'),
       runs.map(r => el('th', {class: 'num'}, label(r))), runs.length === 2 ? el('th', {class: 'num'}, 'B \u2212 A') : null)),
-      el('tbody', {}, METRICS.map(([name, key, f]) => el('tr', {}, el('td', {}, name),
+      el('tbody', {}, METRICS.filter(([, key]) => runs.some(r => r[key] !== null && r[key] !== undefined))
+        .map(([name, key, f]) => el('tr', {}, el('td', {}, name),
         runs.map(r => el('td', {class: 'num'}, f(r[key]))),
         runs.length === 2 ? el('td', {class: 'num'}, diffText(runs[0][key], runs[1][key], f)) : null))));
     // the experiment: only the keys whose values differ (layers by name: model.layers.conv1.conv.filters)
     const keys = [];
     runs.forEach(r => Object.keys(r.config || {}).forEach(k => { if (!keys.includes(k)) keys.push(k); }));
-    const differ = keys.filter(k => k !== 'description' && new Set(runs.map(r => r.config && k in r.config
+    const differ = keys.filter(k => new Set(runs.map(r => r.config && k in r.config
       ? 'v' + r.config[k] : 'absent')).size > 1);
     const ct = el('table', {id: 'config-diff'}, el('thead', {}, el('tr', {}, el('th', {}, 'key'),
       runs.map(r => el('th', {}, label(r))))), el('tbody', {}, differ.map(k => el('tr', {},
