@@ -12,8 +12,9 @@ import java.util.List;
 
 /**
  * A results root made by the tests: a completed run, a running one (its lock held by this process, its
- * metrics.json grown by {@link #grow}), a crashed one, a failed one whose name and error are markup and ANSI
- * escapes, a damaged and a huge metrics.json, and a sweep of 6 trials over a learning rate and a batch size.
+ * metrics.json grown by {@link #grow}), a crashed one, a failed one whose name, status and error are markup and
+ * ANSI escapes, an LR range test, a damaged and a huge metrics.json, and a sweep of 6 trials over a learning rate
+ * and a batch size.
  */
 final class ResultsRoot {
     static final String EVIL_NAME = "<script>alert(1)</script>";
@@ -27,6 +28,7 @@ final class ResultsRoot {
     final Path running;
     final Path crashed;
     final Path evil;
+    final Path rangeTest;
     final Path damaged;
     final Path huge;
     final Path sweep;
@@ -48,6 +50,22 @@ final class ResultsRoot {
         n.put("error", ANSI_ERROR);
         n.put("status", ANSI_STATUS);
         Files.writeString(evil.resolve("metrics.json"), Json.MAPPER.writeValueAsString(n));
+        rangeTest = Files.createDirectories(root.resolve("resnet9_lrfind/20261201-075000"));
+        ObjectNode rt = Json.MAPPER.createObjectNode();
+        rt.put("name", "resnet9_lrfind");
+        rt.put("status", "completed");
+        ArrayNode lr = rt.putArray("lr");
+        ArrayNode rl = rt.putArray("loss");
+        ArrayNode rs = rt.putArray("smoothed_loss");
+        for (int k = 0; k < 30; k++) {
+            lr.add(1e-5 * Math.pow(10, k / 6.0));
+            rl.add(2.3 - 0.05 * k + (k > 24 ? 0.4 * (k - 24) : 0));
+            rs.add(2.3 - 0.05 * k + (k > 24 ? 0.3 * (k - 24) : 0));
+        }
+        rt.putObject("suggestions").putObject("steepest").put("lr", 1e-3).put("iteration", 12).put("loss", 1.7);
+        rt.put("default", "steepest");
+        rt.put("suggested_lr", 1e-3);
+        Files.writeString(rangeTest.resolve("lr_range_test.json"), Json.MAPPER.writeValueAsString(rt));
         damaged = Files.createDirectories(root.resolve("damaged/20261201-070000"));
         Files.writeString(damaged.resolve("metrics.json"), "{\"name\": \"damaged\", \"epochs\": [{\"epoch\": 1,");
         huge = Files.createDirectories(root.resolve("huge/20261201-060000"));

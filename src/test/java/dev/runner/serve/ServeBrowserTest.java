@@ -87,7 +87,7 @@ class ServeBrowserTest {
         shot("runs");
         // every run listed, the unreadable ones with their error, the rest as usual
         List<WebElement> rows = d.findElements(By.cssSelector("#runs tbody tr"));
-        assertThat(rows).hasSize(13);
+        assertThat(rows).hasSize(14);
         assertThat(row(id(r.root, r.damaged)).getText()).contains("unreadable").contains("metrics.json");
         assertThat(row(id(r.root, r.huge)).getText()).contains("more than the 64 MB read");
         assertThat(row(id(r.root, r.crashed)).getText()).contains("crashed");
@@ -115,6 +115,8 @@ class ServeBrowserTest {
         assertThat(points("chart-accuracy", 0)).isEqualTo(3);
         assertThat(d.findElements(By.id("chart-confusion"))).hasSize(1);
         shot("run");
+        d.executeScript("document.getElementById('chart-confusion').scrollIntoView()");
+        shot("run-more");
 
         // the live run: its curve grows while the page is open
         open(base + "#/run/" + id(r.root, r.running));
@@ -133,6 +135,10 @@ class ServeBrowserTest {
         assertThat(d.findElement(By.id("config-diff")).getText()).contains("description The tutorial CNN "
                 + ResultsRoot.EVIL_DESCRIPTION);
         assertNoAlert();
+        open(base + "#/run/" + id(r.root, r.rangeTest));
+        assertThat(points("chart-lr-range", 0)).isEqualTo(30);
+        assertThat(d.findElements(By.id("chart-loss"))).isEmpty();
+        shot("run-range-test");
         open(base + "#/run/" + id(r.root, r.damaged));
         assertThat(d.findElement(By.id("run-error")).getText()).contains("metrics.json");
 
@@ -148,6 +154,8 @@ class ServeBrowserTest {
         assertThat(d.findElement(By.id("metrics")).getText()).contains("final test accuracy 49.00 % 54.00 % +5.00 pp");
         assertThat(points("chart-compare-accuracy", 1)).isEqualTo(3);
         shot("compare");
+        d.executeScript("document.getElementById('metrics').scrollIntoView()");
+        shot("compare-tables");
 
         // the sweep: a log axis for the learning rate, and brushing selects trials
         open(base + "#/sweep/" + id(r.root, r.sweep));
@@ -165,12 +173,14 @@ class ServeBrowserTest {
         waitFor(() -> d.findElement(By.id("brush-count")).getText().equals("3 of 6 trials selected"));
         assertThat(d.findElements(By.cssSelector("#trials tbody tr.dim"))).hasSize(3);
         shot("sweep");
+        d.executeScript("document.getElementById('trials').scrollIntoView()");
+        shot("sweep-trials");
 
         // the same pages as static files, opened from disk
         Path site = tmp.resolve("site");
         StaticSite.write(r.root, site);
         open(site.resolve("index.html").toUri().toString());
-        assertThat(d.findElements(By.cssSelector("#runs tbody tr"))).hasSize(13);
+        assertThat(d.findElements(By.cssSelector("#runs tbody tr"))).hasSize(14);
         row(id(r.root, r.completed)).findElement(By.cssSelector("a.run-link")).click();
         ready();
         assertThat(points("chart-loss", 0)).isEqualTo(r.iterations(r.completed));

@@ -299,6 +299,7 @@
     body.replaceChildren(grid);
     const ipe = () => r.iterations_per_epoch || 1;
     const parts = [];
+    if (r0.kind !== 'lr_range_test') {   // a range test has its own curve, below
     const lossCard = card('Loss', 'chart-loss', () => r.iterations.loss.map((v, i) => ({iteration: i + 1, loss: v,
       smoothed: smooth(r.iterations.loss, 0.9)[i]})));
     grid.appendChild(lossCard.card);
@@ -333,6 +334,7 @@
       series: []});
     parts.push(() => lrChart.setOption({series: [{id: 'lr', name: 'lr', type: 'line', showSymbol: false,
       data: r.iterations.lr.map((v, i) => [i + 1, v])}]}));
+    }
     const extra = el('div');
     body.appendChild(extra);
     function rest() {
