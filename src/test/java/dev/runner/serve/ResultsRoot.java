@@ -54,11 +54,11 @@ final class ResultsRoot {
         ObjectNode rt = Json.MAPPER.createObjectNode();
         rt.put("name", "resnet9_lrfind");
         rt.put("status", "completed");
-        ArrayNode lr = rt.putArray("lr");
+        ArrayNode rlr = rt.putArray("lr");
         ArrayNode rl = rt.putArray("loss");
         ArrayNode rs = rt.putArray("smoothed_loss");
         for (int k = 0; k < 30; k++) {
-            lr.add(1e-5 * Math.pow(10, k / 6.0));
+            rlr.add(1e-5 * Math.pow(10, k / 6.0));
             rl.add(2.3 - 0.05 * k + (k > 24 ? 0.4 * (k - 24) : 0));
             rs.add(2.3 - 0.05 * k + (k > 24 ? 0.3 * (k - 24) : 0));
         }

@@ -137,6 +137,7 @@ class ServeBrowserTest {
         assertNoAlert();
         open(base + "#/run/" + id(r.root, r.rangeTest));
         assertThat(points("chart-lr-range", 0)).isEqualTo(30);
+        assertThat(points("chart-lr-range", 2)).isEqualTo(1);      // the suggestion
         assertThat(d.findElements(By.id("chart-loss"))).isEmpty();
         shot("run-range-test");
         open(base + "#/run/" + id(r.root, r.damaged));

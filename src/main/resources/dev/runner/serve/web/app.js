@@ -275,7 +275,9 @@
     function refresh() {
       return load('run', id).then(r => {
         head.replaceChildren(...[el('h1', {id: 'run-title'}, r.name + ' / ' + r.run_id), el('div', {class: 'kv'},
-          el('span', {}, 'status ', status(r)), el('span', {}, 'epochs ', el('b', {}, r.epoch + ' of ' + r.epochs_planned)),
+          el('span', {}, 'status ', status(r)),
+          r.kind === 'lr_range_test' ? el('span', {}, 'LR range test, suggested lr ', el('b', {}, num(r.lr_range_test
+            && r.lr_range_test.suggested_lr))) : el('span', {}, 'epochs ', el('b', {}, r.epoch + ' of ' + r.epochs_planned)),
           el('span', {}, 'final test acc ', el('b', {}, pct(r.final_test_accuracy))),
           el('span', {}, 'best ', el('b', {}, pct(r.best_test_accuracy))),
           el('span', {}, 'time ', el('b', {}, dur(r.seconds))),
@@ -370,12 +372,13 @@
           smoothed_loss: t.smoothed_loss ? t.smoothed_loss[i] : null})));
         more.appendChild(c.card);
         const marks = Object.entries(t.suggestions || {}).filter(([, s]) => s && s.lr)
-          .map(([k, s]) => ({xAxis: s.lr, name: k, label: {formatter: clean(k) + ' ' + num(s.lr)}}));
+          .map(([k, s]) => ({value: [s.lr, s.loss], name: clean(k) + (k === t.default ? ' (default)' : '')}));
         nodes.push(() => chart(c.node, {legend: {top: 0}, xAxis: axis('learning rate (log scale)', {type: 'log'}),
           yAxis: yAxis('loss'), series: [
             {name: 'loss', type: 'line', showSymbol: false, lineStyle: {opacity: .4}, data: t.lr.map((v, i) => [v, t.loss[i]])},
-            {name: 'smoothed', type: 'line', showSymbol: false, data: t.lr.map((v, i) => [v, (t.smoothed_loss || [])[i]]),
-              markLine: {symbol: 'none', data: marks}}]}));
+            {name: 'smoothed', type: 'line', showSymbol: false, data: t.lr.map((v, i) => [v, (t.smoothed_loss || [])[i]])},
+            {name: 'suggestions', type: 'scatter', symbolSize: 12, data: marks, label: {show: true, position: 'top',
+              formatter: p => p.name + ' ' + num(p.value[0])}}]}));
       }
       const maps = (r.images || []).filter(n => n.startsWith('feature_maps'));
       const blocks = [more];
