@@ -11,12 +11,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code runner}: {@code runner FILE.yaml} runs an experiment; subcommands run, check, bench, diff, report, schema. */
+/** {@code runner}: {@code runner FILE.yaml} runs an experiment; subcommands run, check, bench, diff, report, sweep,
+ * table, serve, schema, predict, evaluate, export. */
 @Command(name = "runner", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Declarative deep-learning experiments on Deeplearning4j.%n"
                 + "'runner FILE.yaml' is 'runner run FILE.yaml'.",
         subcommands = {RunCommand.class, CheckCommand.class, BenchCommand.class, DiffCommand.class,
-                ReportCommand.class, SweepCommand.class, TableCommand.class, SchemaCommand.class,
+                ReportCommand.class, SweepCommand.class, TableCommand.class, ServeCommand.class, SchemaCommand.class,
                 PredictCommand.class, EvaluateCommand.class, ExportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
