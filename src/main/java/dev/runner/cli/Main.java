@@ -63,11 +63,24 @@ public final class Main implements Callable<Integer> {
         cl.setParameterExceptionHandler(Main::badFlag);
         cl.setExecutionExceptionHandler((e, line, parsed) -> report(e, line.getErr()));
         try {
-            return cl.execute(args);
+            return stdoutWritten(cl.execute(args), cl.getErr());
         } catch (Error e) {
             // picocli passes Errors through: out of memory, stack overflow, a broken VM
             return jvmError(e, cl.getErr());
         }
+    }
+
+    /**
+     * {@code code}, or 1 when what the command printed did not reach standard output (a full disk, a closed pipe):
+     * {@link java.io.PrintStream} keeps such an error to itself, so {@code runner schema > /dev/full} said 0.
+     */
+    static int stdoutWritten(int code, PrintWriter err) {
+        if (System.out.checkError()) {
+            err.println("runner: cannot write to standard output (the disk is full or the reader has gone)");
+            err.flush();
+            return code == 0 ? 1 : code;
+        }
+        return code;
     }
 
     /** A JVM error as one line ({@link JvmError}), exit 1; the stack trace only with RUNNER_DEBUG set. */

@@ -91,12 +91,8 @@ public final class FolderRecorder implements RunRecorder {
 
         @Override
         public String summary() {
-            Path f = folder.resolve(RunFolder.SUMMARY);
-            try {
-                return Files.isRegularFile(f) ? Files.readString(f) : "";
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
-            }
+            String s = dev.runner.ResultFiles.text(folder, RunFolder.SUMMARY, dev.runner.ResultFiles.SMALL_LIMIT);
+            return s == null ? "" : s;
         }
 
         @Override

@@ -169,11 +169,15 @@ public final class Metrics {
 
     /** Reads a metrics.json; a damaged or unreadable file is a one-line {@link dev.runner.UserError} naming it. */
     public static Metrics read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new dev.runner.UserError("cannot read " + file + ": " + e.getMessage(), e);
+        return read(file.getParent(), file.getFileName().toString());
+    }
+
+    /** {@code folder/name} read as a metrics.json ({@link dev.runner.ResultFiles}: inside the folder, bounded). */
+    public static Metrics read(Path folder, String name) {
+        Path file = folder.resolve(name);
+        String text = dev.runner.ResultFiles.text(folder, name, dev.runner.ResultFiles.JSON_LIMIT);
+        if (text == null) {
+            throw new dev.runner.UserError("cannot read " + file + ": no such file");
         }
         try {
             return parse(text);
@@ -187,8 +191,7 @@ public final class Metrics {
         try {
             n = Json.MAPPER.readTree(json);
         } catch (IOException e) {
-            String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-            throw new IllegalArgumentException("not a metrics.json: " + msg, e);
+            throw new IllegalArgumentException("not a metrics.json: " + dev.runner.ResultFiles.jsonError(e), e);
         }
         if (n == null || !n.isObject()) {
             throw new IllegalArgumentException("not a metrics.json: not a JSON object");

@@ -143,10 +143,13 @@ public final class Trainer {
      * or failed, e.g. by a full disk) continues from its checkpoint, or from the start without one.
      */
     public static String notResumable(Path folder) {
-        if (!Files.isRegularFile(folder.resolve(Metrics.FILE))) {
+        if (!Files.isDirectory(folder)) {
+            return "no such folder";
+        }
+        if (!dev.runner.ResultFiles.exists(folder, Metrics.FILE)) {
             return "not a results folder (no metrics.json)";
         }
-        Metrics top = Metrics.read(folder.resolve(Metrics.FILE));
+        Metrics top = Metrics.read(folder, Metrics.FILE);
         if (Metrics.COMPLETED.equals(top.status)) {
             return "the run is already completed; there is nothing to continue";
         }
