@@ -87,6 +87,7 @@ final class RunCommand implements Callable<Integer> {
         Experiment exp = Pipeline.load(file, o.placement.sets(o.experiment.sets));
         Pipeline.checkResultsRoot(o.results);
         Pipeline.checkDataRoot(o.experiment.dataRoot);
+        Pipeline.checkMemory(exp, exp.data().batchSize());
         LoadedData data = Pipeline.data(exp, o.experiment.dataRoot, out);
         if (exp.lrRangeTest() != null) {
             return rangeTest(exp, data, o, out).exitCode();
@@ -199,6 +200,7 @@ final class RunCommand implements Callable<Integer> {
             String dataRoot = o.experiment.dataRoot != null ? o.experiment.dataRoot
                     : Provenance.read(folder).path("data_root").asText(null);
             Pipeline.checkDataRoot(dataRoot);
+            Pipeline.checkMemory(exp, exp.data().batchSize());
             LoadedData data = Pipeline.data(exp, dataRoot, out);
             if (exp.optimizer().lrFromRangeTest() != null) {
                 double lr = Provenance.read(folder).path("lr_from_range_test").path("lr").asDouble(Double.NaN);

@@ -226,7 +226,7 @@ public final class Sweep {
         private SweepFolder.Trial outcome(SweepFolder.Trial t, int code) {
             Path run = SweepFolder.runFolder(folder, t);
             if (!RunFolder.isRunFolder(run)) {
-                String why = TrialProcess.lastLine(folder, t.name());
+                String why = TrialProcess.lastLine(folder, t.name(), code);
                 return t.with(code == 130 ? "interrupted" : "failed", why != null ? why : TrialProcess.describe(code),
                         null, null);
             }
@@ -237,8 +237,8 @@ public final class Sweep {
             if ("running".equals(status) || "crashed".equals(status)) {
                 // the process ended without saying how: killed, or crashed in native code
                 status = code == 130 || code == 143 ? "interrupted" : "failed";
-                String last = TrialProcess.lastLine(folder, t.name());
-                error = TrialProcess.describe(code) + (last == null || code > 128 ? "" : ": " + last);
+                String last = TrialProcess.lastLine(folder, t.name(), code);
+                error = TrialProcess.describe(code) + (last == null ? "" : ": " + last);
             }
             return t.with(status, error, metric, SweepFolder.seconds(r));
         }

@@ -99,7 +99,7 @@ class SweepCliTest {
         assertThat(table.out().lines().toList()).hasSize(3);
         assertThat(table.out().lines().findFirst().orElseThrow()).startsWith("run,optimizer.sgd.lr,test_accuracy");
         assertThat(table.out().lines().skip(1).findFirst().orElseThrow()).startsWith("01_lr=0.05,0.05,");
-        Path report = tmp.resolve("report/r.md");
+        Path report = Files.createDirectories(tmp.resolve("report")).resolve("r.md");
         Cli.Out rep = Cli.run("report", sweep.toString(), "-o", report.toString());
         assertThat(rep.code()).as("%s", rep).isZero();
         String md = Files.readString(report);
