@@ -28,7 +28,6 @@ import dev.runner.spec.YNode.YScalar;
  */
 final class ModelBuilder {
     static final List<String> LAYERS = LayerSpec.KINDS;
-    private static final Map<String, String> SHORT = Map.of("conv", "conv", "batchnorm", "bn", "dense", "fc");
     private static final Language.Enum SHORTCUTS =
             (Language.Enum) ((Language.AnyOf) Language.RESIDUAL.key("shortcut").type()).options().get(0);
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -273,7 +272,7 @@ final class ModelBuilder {
         if (!merge && inputs != null && inputs.size() != 1)
             throw Fields.err(((YMap) item).get("inputs"), path + ".inputs",
                     kind + " takes one input; merge several with add or concat");
-        String local = name != null ? name : sc.next(SHORT.getOrDefault(kind, kind));
+        String local = name != null ? name : sc.next(LayerNames.base(kind));
         N n = add(sc.qualify(local), layer, inputs != null ? inputs : List.of(sc.last), pos, path);
         sc.local.put(local, n.name);
         sc.last = Ref.of(n.name);
