@@ -173,6 +173,13 @@ public final class Trainer {
                 : new Checkpoint.State(0, 0, 0, exp.seed(), 0);
         Metrics metrics = fromCheckpoint ? Checkpoint.readMetrics(folder)
                 : new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
+        if (state.epoch() < 0 || state.epoch() >= exp.epochs() || state.batchesDone() < 0
+                || state.batchesDone() > data.iterationsPerEpoch() || state.iteration() < 0
+                || !(state.epochSeconds() >= 0) || state.epochSeconds() > 1e12) {
+            throw new UserError("--resume " + folder + ": " + Checkpoint.dir(folder).resolve(Checkpoint.STATE)
+                    + " is damaged (epoch " + state.epoch() + ", batch " + state.batchesDone() + " of a run of "
+                    + exp.epochs() + " epochs of " + data.iterationsPerEpoch() + " batches)");
+        }
         if (state.iteration() != net.graph().getIterationCount()) {
             throw new UserError("--resume " + folder + ": the network is at iteration "
                     + net.graph().getIterationCount() + " but the checkpoint at " + state.iteration()
