@@ -4,22 +4,23 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import dev.runner.spec.layers.LayerKind;
+import dev.runner.spec.layers.LayerKinds;
 
 /**
- * What a layer is called when it has no {@code name:}: its type's short name plus a counter per scope
+ * What a layer is called when it has no {@code name:}: its type's short name ({@link LayerKind#shortName()}) plus a counter per scope
  * ({@code conv1, bn1, relu1, fc1}; a block use: the block's name plus a counter). The one place of that rule:
  * {@link ModelBuilder} names the nodes with it, and diff, table and serve read the names of a resolved
  * experiment's top-level layers with {@link #of(List)} to compare two networks layer by layer.
  */
 public final class LayerNames {
-    private static final Map<String, String> SHORT = Map.of("conv", "conv", "batchnorm", "bn", "dense", "fc");
-
     private LayerNames() {
     }
 
     /** The base of a default name for a layer of type {@code kind} (before its counter). */
     public static String base(String kind) {
-        return SHORT.getOrDefault(kind, kind);
+        LayerKind k = LayerKinds.byName(kind);
+        return k != null ? k.shortName() : kind;
     }
 
     /**
