@@ -2,7 +2,7 @@ package dev.runner.model;
 
 import dev.runner.UserError;
 import dev.runner.spec.LayerNode;
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.Conv;
 import dev.runner.spec.ModelSpec;
 import dev.runner.spec.OptimizerSpec;
 import dev.runner.spec.Shapes;
@@ -41,10 +41,10 @@ public record MemoryEstimate(long params, long activations, long im2col, int bat
         long im2col = 0;
         for (LayerNode n : model.nodes()) {
             int[] in = n.inputs().isEmpty() ? model.input() : shapes.get(n.inputs().get(0));
-            params = satAdd(params, Shapes.params(n.layer(), in));
+            params = satAdd(params, n.layer().params(in));
             int[] out = shapes.get(n.name());
             act = satAdd(act, elements(out));
-            if (n.layer() instanceof LayerSpec.Conv c && out.length == 3) {
+            if (n.layer() instanceof Conv c && out.length == 3) {
                 long cols = (long) out[1] * out[2] * in[0] * c.kernel()[0] * c.kernel()[1];
                 im2col = Math.max(im2col, cols);
             }
