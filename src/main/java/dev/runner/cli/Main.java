@@ -38,6 +38,7 @@ public final class Main implements Callable<Integer> {
             spec.commandLine().usage(spec.commandLine().getOut());
             return 2;
         }
+        unknownCommand(file.toString());
         return RunCommand.run(file, options);
     }
 
@@ -93,8 +94,32 @@ public final class Main implements Callable<Integer> {
         return 1;
     }
 
+    /**
+     * {@code runner WORD} where WORD is neither a command nor a file: an unknown command (exit 2), not a missing
+     * experiment file or picocli's "Unmatched argument".
+     */
+    static void unknownCommand(String word) {
+        java.nio.file.Path p = java.nio.file.Path.of(word);
+        if (word.startsWith("-") || java.nio.file.Files.exists(p) || word.endsWith(".yaml") || word.endsWith(".yml")
+                || word.contains("/") || word.contains(java.io.File.separator)) {
+            return;
+        }
+        String commands = String.join(", ", new CommandLine(new Main()).getSubcommands().keySet());
+        throw new dev.runner.UserError("unknown command '" + dev.runner.Text.printable(word, 60)
+                + "' (commands: " + commands + "; an experiment file ends in .yaml)", 2, null);
+    }
+
     private static int badFlag(CommandLine.ParameterException e, String[] args) {
         PrintWriter err = e.getCommandLine().getErr();
+        if (e.getCommandLine().getParent() == null && args.length > 0) {
+            try {
+                unknownCommand(args[0]);
+            } catch (dev.runner.UserError u) {
+                err.println("runner: " + u.getMessage());
+                err.flush();
+                return 2;
+            }
+        }
         String cmd = e.getCommandLine().getCommandSpec().qualifiedName();
         err.println("runner: " + e.getMessage() + " (see '" + cmd + " --help')");
         err.flush();

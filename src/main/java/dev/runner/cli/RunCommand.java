@@ -182,6 +182,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private static int resume(Path folder, RunOptions o, PrintStream out) {
+        if (!java.nio.file.Files.isDirectory(folder)) {
+            throw new UserError("--resume " + folder + ": no such folder", 2, null);
+        }
         if (!RunFolder.isRunFolder(folder)) {
             throw new UserError("--resume " + folder + ": not a results folder (no metrics.json)", 2, null);
         }

@@ -97,8 +97,8 @@ public record MemoryEstimate(long params, long activations, long im2col, int bat
     /** One line for check's summary: parameters, activations and total in both precisions. */
     public String describe() {
         return String.format(Locale.ROOT, "memory: %s parameters + optimizer state (%d slot%s), activations at"
-                        + " batch %d %s (fp32) / %s (bf16); total %s fp32, %s bf16",
-                bytes(parameterBytes()), optimizerSlots, optimizerSlots == 1 ? "" : "s", batch,
+                        + " batch %d or test batch %d %s (fp32) / %s (bf16); total %s fp32, %s bf16",
+                bytes(parameterBytes()), optimizerSlots, optimizerSlots == 1 ? "" : "s", batch, testBatch,
                 bytes(activationBytes(Precision.FP32)), bytes(activationBytes(Precision.BF16)),
                 bytes(totalBytes(Precision.FP32)), bytes(totalBytes(Precision.BF16)));
     }

@@ -162,6 +162,16 @@ public final class Metrics {
         g.writeEndObject();
     }
 
+    /**
+     * An upper bound of metrics.json's size at the end of a run of {@code epochs} x {@code iterations} with
+     * {@code classes} classes (each iteration's loss and learning rate, each epoch's row, the final block), for the
+     * disk a run sets aside for its last write; at most 256 MB.
+     */
+    public static long sizeBound(int epochs, int iterations, int classes) {
+        long b = 16_384 + 400L * epochs + 64L * epochs * iterations + 160L * classes + 24L * classes * classes;
+        return Math.min(b, 256L << 20);
+    }
+
     /** Writes {@code metrics.json} into {@code folder} atomically. */
     public void write(Path folder) {
         AtomicFiles.writeString(folder.resolve(FILE), toJson());

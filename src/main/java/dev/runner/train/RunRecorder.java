@@ -49,6 +49,22 @@ public interface RunRecorder {
         /** The run has ended (completed, failed or interrupted): its end time. */
         void ended();
 
+        /**
+         * Sets {@code bytes} of disk aside in the run's folder, so that the run's last {@link Metrics} can still be
+         * written when the disk fills up during the run (the failure is then recorded, not lost); a
+         * {@link dev.runner.UserError} when they are not there.
+         */
+        void reserve(long bytes);
+
+        /** Gives the space {@link #reserve} set aside back, just before the run's last write. */
+        void releaseReserve();
+
+        /**
+         * Removes the folder of a run that could not start (a full disk before its first metrics): a folder with
+         * nothing in it would be neither listed nor resumable.
+         */
+        void abandon();
+
         /** Releases the run's folder. */
         @Override
         void close();

@@ -108,7 +108,12 @@ public final class Trainer {
      */
     static RunRecorder.Run newRun(Experiment exp, Options o) {
         RunRecorder.Run run = o.recorder().start(exp);
-        run.summary(o.summaryText);
+        try {
+            run.summary(o.summaryText);
+        } catch (RuntimeException e) {
+            run.abandon();
+            throw e;
+        }
         return run;
     }
 
@@ -117,7 +122,13 @@ public final class Trainer {
         try (RunRecorder.Run run = newRun(exp, o)) {
             Path folder = run.folder();
             Metrics metrics = new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
-            metrics.write(folder);
+            try {
+                metrics.write(folder);
+                run.reserve(Metrics.sizeBound(exp.epochs(), data.iterationsPerEpoch(), data.classes().size()));
+            } catch (RuntimeException e) {
+                run.abandon();     // nothing recorded yet: no folder is left that no command can read
+                throw new UserError(e.getMessage() + "; the run could not start (" + folder + " removed)", 1, e);
+            }
             try (RunRecorder.Log log = run.log(o.terminal)) {
                 if (!o.summaryText.isBlank()) {
                     log.println(o.summaryText.stripTrailing());
@@ -189,6 +200,7 @@ public final class Trainer {
             throw new UserError("--resume " + folder + ": the experiment or data differ from the checkpoint's (seed "
                     + state.seed() + ", " + metrics.iterationsPerEpoch + " iterations per epoch)");
         }
+        run.reserve(Metrics.sizeBound(exp.epochs(), data.iterationsPerEpoch(), data.classes().size()));
         metrics.status = Metrics.RUNNING;
         metrics.error = null;
         metrics.epochsPlanned = exp.epochs();
@@ -215,7 +227,7 @@ public final class Trainer {
             }
             total += n;
             correct += confusion[c][c];
-            if (c < classes.size()) perClass.put(classes.get(c), fraction(confusion[c][c], n));
+            if (c < classes.size()) perClass.put(classes.get(c), n == 0 ? null : fraction(confusion[c][c], n));
         }
         return accuracyLines(Math.toIntExact(total), "test", fraction(correct, total), classes, perClass);
     }
@@ -236,6 +248,9 @@ public final class Trainer {
                 Double v = perClass.get(c);
                 if (v != null) {
                     out.add(String.format(Locale.ROOT, "Accuracy of %5s : %2d %%", c, percent(v)));
+                } else if (perClass.containsKey(c)) {
+                    // a class without images has no accuracy (metrics.json says null), not 0 %
+                    out.add(String.format(Locale.ROOT, "Accuracy of %5s : no %s images", c, split));
                 }
             }
         }
@@ -544,11 +559,20 @@ public final class Trainer {
             }
         }
 
+        /** The run's last write: the space set aside for it given back first, then metrics.json, then the end time. */
         private Result end(String status, String error) {
+            run.releaseReserve();
             metrics.status = status;
             metrics.error = error;
             metrics.write(folder);
-            run.ended();
+            try {
+                run.ended();
+            } catch (RuntimeException e) {
+                if (!Metrics.FAILED.equals(status)) {
+                    throw e;
+                }
+                // a failed run's end time is not worth losing its failure for (a full disk)
+            }
             return new Result(folder, status, error, metrics);
         }
     }

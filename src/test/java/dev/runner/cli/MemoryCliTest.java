@@ -33,7 +33,7 @@ class MemoryCliTest {
         Cli.Out r = Cli.run("check", file.toString());
         assertThat(r.code()).as("%s", r).isZero();
         assertThat(r.out()).containsPattern("memory: [0-9.]+ [KMG]?B parameters \\+ optimizer state \\(1 slot\\),"
-                + " activations at batch 6 .* \\(fp32\\) / .* \\(bf16\\); total .* fp32, .* bf16");
+                + " activations at batch 6 or test batch 16 .* \\(fp32\\) / .* \\(bf16\\); total .* fp32, .* bf16");
     }
 
     @Test
