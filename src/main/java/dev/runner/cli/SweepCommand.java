@@ -55,8 +55,11 @@ final class SweepCommand implements java.util.concurrent.Callable<Integer> {
         String spark;
     }
 
-    /** For tests: called as each trial ends, with the sweep's stop (what Ctrl-C does). */
-    static Sweep.TrialListener trialHook = (t, stop) -> { };
+    private final Invocation invocation;
+
+    SweepCommand(Invocation invocation) {
+        this.invocation = invocation;
+    }
 
     @Override
     public Integer call() {
@@ -88,8 +91,9 @@ final class SweepCommand implements java.util.concurrent.Callable<Integer> {
         try (TrialExecutor executor = where.spark != null
                 ? new SparkTrials(where.spark, "runner sweep " + name, experiment.dataRoot, main)
                 : new LocalTrials(workers, experiment.dataRoot, main)) {
-            Sweep sweep = opened != null ? opened : Sweep.create(results, spec, file, experiment.sets, Main.argv);
-            return sweep.run(executor, Main.argv, System.out, trialHook);
+            Sweep sweep = opened != null ? opened : Sweep.create(results, spec, file, experiment.sets,
+                    invocation.argv());
+            return sweep.run(executor, invocation.argv(), System.out, invocation.trialEnded());
         }
     }
 }

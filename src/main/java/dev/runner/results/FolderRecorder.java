@@ -132,9 +132,7 @@ public final class FolderRecorder implements RunRecorder {
                     zeros.clear().limit((int) Math.min(zeros.capacity(), bytes - done));
                     done += ch.write(zeros);
                 }
-                if (AtomicFiles.fsync) {
-                    ch.force(true);      // the blocks are the disk's now, not a promise
-                }
+                ch.force(true);      // the blocks are the disk's now, not a promise
             } catch (IOException e) {
                 releaseReserve();
                 throw new dev.runner.UserError("cannot set aside " + (bytes >> 10) + " KB in " + folder
