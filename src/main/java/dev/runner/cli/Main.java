@@ -39,6 +39,8 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
         if (file == null) {
             spec.commandLine().usage(spec.commandLine().getOut());
+            spec.commandLine().getErr().println("runner: give a command or an experiment file (usage above)");
+            spec.commandLine().getErr().flush();
             return 2;
         }
         unknownCommand(file.toString());

@@ -208,6 +208,8 @@ final class RunCommand implements Callable<Integer> {
             if (why != null) {
                 throw new UserError("--resume " + folder + ": " + why, 1, null);
             }
+            // read as every results file is: inside the folder, not through a link out
+            dev.runner.ResultFiles.checked(folder, RunFolder.EXPERIMENT, dev.runner.ResultFiles.SMALL_LIMIT);
             Experiment exp = Pipeline.load(folder.resolve(RunFolder.EXPERIMENT), List.of());
             // the data the run was started on, unless --data-root says otherwise
             String dataRoot = o.experiment.dataRoot != null ? o.experiment.dataRoot

@@ -138,7 +138,7 @@ final class FuzzTargets {
         Path dir = fresh("cli");
         List<String> args = new ArrayList<>();
         String cmd = in.pick(List.of("run", "check", "bench", "diff", "report", "sweep", "table", "schema", "help",
-                "predict", "", "--help", "--version", "x", tiny.toString()));
+                "predict", "evaluate", "", "--help", "--version", "x", tiny.toString()));
         if (!cmd.isEmpty()) {
             args.add(cmd);
         }

@@ -78,12 +78,12 @@ class SmallDefectsCliTest {
 
     @Test
     void anUnknownCommandIsNamed() {
-        Cli.Out r = Cli.run("predict", "x");
+        Cli.Out r = Cli.run("predikt", "x");
         oneLine(r, 2);
-        assertThat(r.err()).startsWith("runner: unknown command 'predict' (commands: run, check");
-        Cli.Out one = Cli.run("predikt");
+        assertThat(r.err()).startsWith("runner: unknown command 'predikt' (commands: run, check");
+        Cli.Out one = Cli.run("evalute");
         oneLine(one, 2);
-        assertThat(one.err()).startsWith("runner: unknown command 'predikt'");
+        assertThat(one.err()).startsWith("runner: unknown command 'evalute'");
     }
 
     @Test
