@@ -208,4 +208,26 @@ class HostileFilesCliTest {
         assertThat(code).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot write to standard output");
     }
+
+    @Test
+    void aTruncatedSweepIndexIsOneLineAndAbsurdMetricsAreNotPercentages() throws Exception {
+        Path results = tmp.resolve("results");
+        Path sweep = Files.createDirectories(results.resolve("s/sweep-20260101-000000"));
+        Files.writeString(sweep.resolve("sweep.json"), "{\"name\": \"s\", \"trials\": [{\"index\": 1, \"na");
+        Cli.Out t = Cli.run("table", sweep.toString());
+        assertOneLineRefusal(t);
+        assertThat(t.err()).contains("sweep.json: not valid JSON at line 1");
+
+        Path a = run(results, "a", "a", "completed");
+        String m = Files.readString(a.resolve("metrics.json"));
+        Files.writeString(a.resolve("metrics.json"), m.replace("\"final\": {\"test_accuracy\": 0.5",
+                "\"final\": {\"test_accuracy\": 1.2e29").replace("\"test_accuracy\": 0.5,", "\"test_accuracy\": 1e400,"));
+        Cli.Out r = Cli.run("table", a.toString());
+        assertThat(r.code()).as("%s", r).isZero();
+        assertThat(r.out()).doesNotContain("Infinity").doesNotContainPattern("[0-9]{4,}\\.[0-9]+ %");
+        Path md = tmp.resolve("abs.md");
+        Cli.Out rep = Cli.run("report", a.toString(), "-o", md.toString());
+        assertThat(rep.code()).as("%s", rep).isZero();
+        assertThat(Files.readString(md)).doesNotContain("Infinity").doesNotContain("E31");
+    }
 }
