@@ -103,7 +103,14 @@ public final class FolderRecorder implements RunRecorder {
 
         @Override
         public void summary(String text) {
-            AtomicFiles.writeString(folder.resolve(RunFolder.SUMMARY), text);
+            try {
+                AtomicFiles.writeString(folder.resolve(RunFolder.SUMMARY), text);
+            } catch (RuntimeException e) {
+                if (dev.runner.ResultFiles.exists(folder, RunFolder.METRICS)) {
+                    throw e;
+                }
+                throw abandoned(e);      // the run's first files do not fit: nothing to keep
+            }
         }
 
         @Override
@@ -117,8 +124,14 @@ public final class FolderRecorder implements RunRecorder {
         }
 
         @Override
-        public void ended() {
-            Provenance.end(folder, Instant.now());
+        public void ended(boolean bestEffort) {
+            try {
+                Provenance.end(folder, Instant.now());
+            } catch (RuntimeException e) {
+                if (!bestEffort) {
+                    throw e;
+                }
+            }
         }
 
         @Override

@@ -117,6 +117,16 @@ public final class Checkpoint {
         }
     }
 
+    /** Refuses (one line) a state outside a run of {@code epochs} x {@code batches}: a damaged checkpoint. */
+    public static void checkState(Path runFolder, State s, int epochs, int batches) {
+        if (s.epoch() < 0 || s.epoch() >= epochs || s.batchesDone() < 0 || s.batchesDone() > batches
+                || s.iteration() < 0 || !(s.epochSeconds() >= 0) || s.epochSeconds() > 1e12) {
+            throw new UserError("--resume " + runFolder + ": " + dir(runFolder).resolve(STATE) + " is damaged"
+                    + " (epoch " + s.epoch() + ", batch " + s.batchesDone() + " of a run of " + epochs
+                    + " epochs of " + batches + " batches)");
+        }
+    }
+
     public static Metrics readMetrics(Path runFolder) {
         requireExists(runFolder);
         return Metrics.read(runFolder, dirName(runFolder) + "/" + Metrics.FILE);

@@ -1,7 +1,6 @@
 package dev.runner.train;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -116,12 +115,7 @@ public final class Trainer {
      */
     static RunRecorder.Run newRun(Experiment exp, Options o) {
         RunRecorder.Run run = o.recorder().start(exp);
-        try {
-            run.summary(o.summaryText);
-        } catch (RuntimeException e) {
-            run.abandon();
-            throw e;
-        }
+        run.summary(o.summaryText);     // a run whose first files do not fit leaves no folder (the recorder's)
         return run;
     }
 
@@ -130,13 +124,8 @@ public final class Trainer {
         try (RunRecorder.Run run = newRun(exp, o)) {
             Path folder = run.folder();
             Metrics metrics = new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
-            try {
-                metrics.write(folder, o.writeHook);
-                run.reserve(Metrics.sizeBound(exp.epochs(), data.iterationsPerEpoch(), data.classes().size()));
-            } catch (RuntimeException e) {
-                run.abandon();     // nothing recorded yet: no folder is left that no command can read
-                throw new UserError(e.getMessage() + "; the run could not start (" + folder + " removed)", 1, e);
-            }
+            run.begin(() -> metrics.write(folder, o.writeHook),
+                    Metrics.sizeBound(exp.epochs(), data.iterationsPerEpoch(), data.classes().size()));
             try (RunRecorder.Log log = run.log(o.terminal)) {
                 if (!o.summaryText.isBlank()) {
                     log.println(o.summaryText.stripTrailing());
@@ -154,15 +143,12 @@ public final class Trainer {
      * or failed, e.g. by a full disk) continues from its checkpoint, or from the start without one.
      */
     public static String notResumable(Path folder) {
-        if (!Files.isDirectory(folder)) {
-            return "no such folder";
-        }
         if (!dev.runner.ResultFiles.exists(folder, Metrics.FILE)) {
             return "not a results folder (no metrics.json)";
         }
         Metrics top = Metrics.read(folder, Metrics.FILE);
         if (Metrics.COMPLETED.equals(top.status)) {
-            return "the run is already completed; there is nothing to continue";
+            return "the run is already completed (--set epochs=N trains it further)";
         }
         return null;
     }
@@ -192,13 +178,7 @@ public final class Trainer {
                 : new Checkpoint.State(0, 0, 0, exp.seed(), 0);
         Metrics metrics = fromCheckpoint ? Checkpoint.readMetrics(folder)
                 : new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
-        if (state.epoch() < 0 || state.epoch() >= exp.epochs() || state.batchesDone() < 0
-                || state.batchesDone() > data.iterationsPerEpoch() || state.iteration() < 0
-                || !(state.epochSeconds() >= 0) || state.epochSeconds() > 1e12) {
-            throw new UserError("--resume " + folder + ": " + Checkpoint.dir(folder).resolve(Checkpoint.STATE)
-                    + " is damaged (epoch " + state.epoch() + ", batch " + state.batchesDone() + " of a run of "
-                    + exp.epochs() + " epochs of " + data.iterationsPerEpoch() + " batches)");
-        }
+        Checkpoint.checkState(folder, state, exp.epochs(), data.iterationsPerEpoch());
         if (state.iteration() != net.graph().getIterationCount()) {
             throw new UserError("--resume " + folder + ": the network is at iteration "
                     + net.graph().getIterationCount() + " but the checkpoint at " + state.iteration()
@@ -221,6 +201,12 @@ public final class Trainer {
                     + folder);
             return new Loop(exp, net, data, o, run, log, metrics).run(state);
         }
+    }
+
+    /** Runs the loop of a run from {@code state} (for {@link RunExtension}). */
+    static Result loop(Experiment exp, Network net, TrainingData data, Options o, RunRecorder.Run run,
+                       RunRecorder.Log log, Metrics metrics, Checkpoint.State state) {
+        return new Loop(exp, net, data, o, run, log, metrics).run(state);
     }
 
     /** The report's final lines: overall test accuracy then one line per class, whole percents rounded down. */
@@ -253,12 +239,10 @@ public final class Trainer {
         }
         if (perClass != null) {
             for (String c : classes) {
-                Double v = perClass.get(c);
-                if (v != null) {
-                    out.add(String.format(Locale.ROOT, "Accuracy of %5s : %2d %%", c, percent(v)));
-                } else if (perClass.containsKey(c)) {
-                    // a class without images has no accuracy (metrics.json says null), not 0 %
-                    out.add(String.format(Locale.ROOT, "Accuracy of %5s : no %s images", c, split));
+                Double v = perClass.get(c);     // null for a class without images: no accuracy, not 0 %
+                if (v != null || perClass.containsKey(c)) {
+                    out.add(v != null ? String.format(Locale.ROOT, "Accuracy of %5s : %2d %%", c, percent(v))
+                            : String.format(Locale.ROOT, "Accuracy of %5s : no %s images", c, split));
                 }
             }
         }
@@ -595,20 +579,12 @@ public final class Trainer {
             }
         }
 
-        /** The run's last write: the space set aside for it given back first, then metrics.json, then the end time. */
         private Result end(String status, String error) {
             run.releaseReserve();
             metrics.status = status;
             metrics.error = error;
             metrics.write(folder, o.writeHook);
-            try {
-                run.ended();
-            } catch (RuntimeException e) {
-                if (!Metrics.FAILED.equals(status)) {
-                    throw e;
-                }
-                // a failed run's end time is not worth losing its failure for (a full disk)
-            }
+            run.ended(Metrics.FAILED.equals(status));
             return new Result(folder, status, error, metrics);
         }
     }
