@@ -33,6 +33,12 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     PlacementOptions placement = new PlacementOptions();
 
+    private final Invocation invocation;
+
+    CheckCommand(Invocation invocation) {
+        this.invocation = invocation;
+    }
+
     @Override
     public Integer call() {
         PrintStream out = System.out;
@@ -55,7 +61,7 @@ final class CheckCommand implements Callable<Integer> {
             mem.check(Pipeline.precisionAskedFor(exp));
             Network net = ModelCompiler.computationGraph().compile(exp.model(),
                     CompileOptions.defaults(exp.seed(), new Sgd(1e-3)).withEngine(exp.engine())
-                            .withPrecision(exp.precision()));
+                            .withPrecision(exp.precision()).withCpuIsa(invocation.cpuIsa()));
             out.println(Pipeline.table(net, exp.data().batchSize()));
             out.println("engine: " + net.placement());
             out.println("precision: " + net.precision());

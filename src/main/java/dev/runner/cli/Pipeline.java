@@ -90,8 +90,13 @@ final class Pipeline {
     }
 
     static Network compile(Experiment exp, Optimizers.Plan plan) {
+        return compile(exp, plan, null);
+    }
+
+    /** {@link #compile(Experiment, Optimizers.Plan)} with the precision decided for {@code cpuIsa} (null: here). */
+    static Network compile(Experiment exp, Optimizers.Plan plan, String cpuIsa) {
         checkMemory(exp, exp.data().batchSize());
-        return ModelCompiler.computationGraph().compile(exp.model(), plan.compileOptions(exp));
+        return ModelCompiler.computationGraph().compile(exp.model(), plan.compileOptions(exp).withCpuIsa(cpuIsa));
     }
 
     /** The network's memory needs at batch {@code batch} ({@link MemoryEstimate}); bf16 only when asked for. */
