@@ -2,8 +2,8 @@ package dev.runner;
 
 /**
  * Text from a file or an argument made safe to print: control characters (the ESC of terminal escape sequences,
- * carriage returns, newlines, NUL), Unicode format characters (bidirectional overrides) and unpaired surrogates
- * become {@code ?}, and a text longer than its limit is cut with "…" and its full length. The one place a string a
+ * carriage returns, newlines, NUL) become their Unicode pictures (ESC is ␛), format characters (bidirectional
+ * overrides), unpaired surrogates and other C1 controls become {@code ?}, and a text longer than its limit is cut with "…" and its full length. The one place a string a
  * user did not type at this terminal is cleaned before it reaches the terminal, a report or an error line.
  */
 public final class Text {
@@ -28,7 +28,9 @@ public final class Text {
             boolean bad = type == Character.CONTROL || type == Character.FORMAT || type == Character.SURROGATE
                     || type == Character.UNASSIGNED || type == Character.LINE_SEPARATOR
                     || type == Character.PARAGRAPH_SEPARATOR;
-            if (bad) {
+            if (bad && (cp < 0x20 || cp == 0x7f)) {
+                sb.appendCodePoint(cp == 0x7f ? 0x2421 : 0x2400 + cp);     // the control's picture: ESC is ␛
+            } else if (bad) {
                 sb.append('?');
             } else {
                 sb.appendCodePoint(cp);

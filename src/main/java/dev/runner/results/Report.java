@@ -57,7 +57,9 @@ public final class Report {
             } else {
                 RunReader.Run r = RunReader.read(p);
                 read.add(r);
-                names.add(r.name());
+                // the title names runs by experiment names only: a recorded '../../../../etc' is not a title
+                names.add(r.name().matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,199}") ? r.name()
+                        : r.folder().toAbsolutePath().normalize().getParent().getFileName().toString());
             }
         }
         StringBuilder sb = new StringBuilder();

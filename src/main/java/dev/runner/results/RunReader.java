@@ -181,7 +181,7 @@ public final class RunReader {
             throw new UserError("cannot read " + metricsFile + ": not a JSON object");
         }
         String recorded = text(m, "name");
-        String name = recorded != null && NAME.matcher(recorded).matches() ? recorded : validName(expName, folder);
+        String name = recorded != null && !recorded.isBlank() ? recorded : validName(expName, folder);
         List<String> classes = new ArrayList<>();
         for (JsonNode c : iter(m.get("classes"))) {
             classes.add(printable(c.asText()));

@@ -220,7 +220,7 @@ class ReportTest {
         Path run = CraftedRuns.write(root, "crafted", "20261127-140000", CraftedRuns.ORIGIN_YAML, crafted);
         String md = Report.render(List.of(run), root);
         assertThat(md).doesNotContain("\n# Owned").doesNotContain("[link](").doesNotContain("<img")
-                .contains("## 1. origin\n");     // not an experiment name: the run is named by its experiment.yaml
+                .contains("## 1. x\u240a\\# Owned \\[link\\](http://evil) &lt;img src=x&gt; \\*bold\\*\n");
         assertThat(md.lines().filter(l -> l.startsWith("#"))).allMatch(l -> !l.startsWith("# Owned"));
     }
 }
