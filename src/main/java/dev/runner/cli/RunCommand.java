@@ -53,6 +53,10 @@ final class RunCommand implements Callable<Integer> {
         /** A sweep's trial: the run goes to exactly this new folder instead of under --results. */
         @Option(names = "--into", paramLabel = "FOLDER", hidden = true)
         Path into;
+
+        /** A sweep's pruning rung: stop after this epoch with a checkpoint (the run ends interrupted). */
+        @Option(names = "--pause-after", paramLabel = "EPOCH", hidden = true)
+        int pauseAfter;
         @Mixin
         PlacementOptions placement = new PlacementOptions();
     }
@@ -110,7 +114,7 @@ final class RunCommand implements Callable<Integer> {
             from.put("lr", lrFrom.lr());
             recorder.entry("lr_from_range_test", from);
         }
-        Trainer.Result r = Trainer.run(exp, net, td, trainingOptions(exp, net, data, recorder, out));
+        Trainer.Result r = Trainer.run(exp, net, td, trainingOptions(exp, net, data, recorder, o.pauseAfter, out));
         finish(exp, net, data, r.folder(), r.status(), out);
         return r.exitCode();
     }
@@ -135,18 +139,26 @@ final class RunCommand implements Callable<Integer> {
 
     /** A training run's options: a completed run draws its charts before it says it is completed. */
     private static Trainer.Options trainingOptions(Experiment exp, Network net, LoadedData data,
-                                                   FolderRecorder recorder, PrintStream out) {
-        return options(net, exp.data().batchSize(), recorder, out)
+                                                   FolderRecorder recorder, int pauseAfter, PrintStream out) {
+        return options(net, exp.data().batchSize(), recorder, pauseAfter, out)
                 .finishing(folder -> draw(exp, net, data, folder, true, out));
     }
 
-    private static Trainer.Options options(Network net, int batch, FolderRecorder recorder, PrintStream out) {
+    private static Trainer.Options options(Network net, int batch, FolderRecorder recorder, int pauseAfter,
+                                           PrintStream out) {
         StopSignal stop = StopSignal.installCtrlC(out);
         Trainer.Options opts = new Trainer.Options().recorder(recorder)
                 .summaryText(Pipeline.table(net, batch))
                 .commandLine(Main.argv)
                 .terminal(out)
                 .stop(stop);
+        if (pauseAfter > 0) {
+            opts.onEpoch((epoch, metrics) -> {
+                if (epoch == pauseAfter) {
+                    stop.request("paused after epoch " + epoch + " at a pruning rung of the sweep");
+                }
+            });
+        }
         optionsHook.accept(opts, stop);
         return opts;
     }
@@ -215,7 +227,7 @@ final class RunCommand implements Callable<Integer> {
                     ? Networks.load(exp.model(), Pipeline.compileOptions(exp, plan), Checkpoint.modelFile(folder), true)
                     : Pipeline.compile(exp, plan);
             Trainer.Result r = Trainer.resume(folder, exp, net, td,
-                    trainingOptions(exp, net, data, recorder(exp, net, data, o), out));
+                    trainingOptions(exp, net, data, recorder(exp, net, data, o), o.pauseAfter, out));
             finish(exp, net, data, r.folder(), r.status(), out);
             return r.exitCode();
         } finally {
@@ -229,7 +241,7 @@ final class RunCommand implements Callable<Integer> {
         Optimizers.Plan plan = LrRangeTest.plan(exp);
         Network net = Pipeline.compile(exp, plan);
         LrRangeTest.Result r = LrRangeTest.run(exp, net, td,
-                options(net, exp.data().batchSize(), recorder(exp, net, data, o), out));
+                options(net, exp.data().batchSize(), recorder(exp, net, data, o), 0, out));
         try {
             Path png = r.folder().resolve("lr_range_test.png");
             Map<String, Double> marks = new LinkedHashMap<>();
