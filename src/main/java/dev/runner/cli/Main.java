@@ -3,7 +3,7 @@ package dev.runner.cli;
 import dev.runner.JvmError;
 import dev.runner.UserError;
 import dev.runner.results.Provenance;
-import dev.runner.spec.SpecException;
+import dev.runner.spec.lang.SpecException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -18,6 +18,7 @@ import picocli.CommandLine.Parameters;
                 + "'runner FILE.yaml' is 'runner run FILE.yaml'.",
         subcommands = {RunCommand.class, CheckCommand.class, BenchCommand.class, DiffCommand.class,
                 ReportCommand.class, SweepCommand.class, TableCommand.class, SchemaCommand.class,
+                PredictCommand.class, EvaluateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "FILE", description = "An experiment file to run.")

@@ -5,7 +5,7 @@ import dev.runner.data.LoadedData;
 import dev.runner.model.CompileOptions;
 import dev.runner.model.Network;
 import dev.runner.model.Networks;
-import dev.runner.results.Charts;
+import dev.runner.results.charts.RunCharts;
 import dev.runner.results.FolderRecorder;
 import dev.runner.results.Provenance;
 import dev.runner.results.RunFolder;
@@ -96,10 +96,11 @@ final class RunCommand implements Callable<Integer> {
             return rangeTest(exp, data, o, out).exitCode();
         }
         Pipeline.checkVisualize(exp, data);
+        Pipeline.checkValidation(exp, data);
         RunReader.FoundLr lrFrom = null;
         if (exp.optimizer().lrFromRangeTest() != null) {
             lrFrom = lrFromRangeTest(file, exp, o, out);
-            exp = withLr(exp, lrFrom.lr());
+            exp = exp.withLr(lrFrom.lr());
         }
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
@@ -180,7 +181,7 @@ final class RunCommand implements Callable<Integer> {
                              PrintStream out) {
         List<Path> drawn = new ArrayList<>();
         try {
-            drawn.addAll(Charts.drawRun(folder));
+            drawn.addAll(RunCharts.draw(folder));
             if (completed) {
                 drawn.addAll(Pipeline.featureMaps(exp, net, data.test(), folder));
             }
@@ -218,13 +219,13 @@ final class RunCommand implements Callable<Integer> {
                     throw new UserError("--resume " + folder + ": provenance.json does not say which learning rate"
                             + " the range test gave");
                 }
-                exp = withLr(exp, lr);
+                exp = exp.withLr(lr);
             }
             TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
             Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
             // without a checkpoint (stopped during the first epoch) the run starts over from a fresh network
             Network net = Checkpoint.exists(folder)
-                    ? Networks.load(exp.model(), Pipeline.compileOptions(exp, plan), Checkpoint.modelFile(folder), true)
+                    ? Networks.load(exp.model(), plan.compileOptions(exp), Checkpoint.modelFile(folder), true)
                     : Pipeline.compile(exp, plan);
             Trainer.Result r = Trainer.resume(folder, exp, net, td,
                     trainingOptions(exp, net, data, recorder(exp, net, data, o), o.pauseAfter, out));
@@ -243,12 +244,9 @@ final class RunCommand implements Callable<Integer> {
         LrRangeTest.Result r = LrRangeTest.run(exp, net, td,
                 options(net, exp.data().batchSize(), recorder(exp, net, data, o), 0, out));
         try {
-            Path png = r.folder().resolve("lr_range_test.png");
-            Map<String, Double> marks = new LinkedHashMap<>();
-            r.suggestions().forEach((k, s) -> marks.put(k, s.lr()));
-            Charts.lrRangeTest(png, exp.name(), doubles(r.curve().lr), doubles(r.curve().loss),
-                    doubles(r.curve().smoothed), marks);
-            out.println("Chart: " + png);
+            for (Path png : RunCharts.draw(r.folder())) {
+                out.println("Chart: " + png);
+            }
         } catch (RuntimeException e) {
             out.println("runner: could not draw the chart: " + e.getMessage());
         }
@@ -284,15 +282,5 @@ final class RunCommand implements Callable<Integer> {
         }
         return RunReader.newestRangeTest(o.results, name).orElseThrow(() -> new UserError(
                 "the range test " + r.folder() + " gave no suggestion"));
-    }
-
-    private static Experiment withLr(Experiment e, double lr) {
-        return new Experiment(e.name(), e.description(), e.seed(), e.data(), e.model(), e.optimizer().withLr(lr),
-                e.schedule(), e.epochs(), e.lrRangeTest(), e.evaluate(), e.visualize(), e.checkpoint(), e.file(),
-                e.resolved(), e.engine(), e.precision());
-    }
-
-    private static double[] doubles(List<Double> v) {
-        return v.stream().mapToDouble(Double::doubleValue).toArray();
     }
 }

@@ -59,7 +59,7 @@ public final class SeedTable {
     }
 
     /** {@code 03_lr=0.01_seed=43} to {@code lr=0.01}. */
-    static String configName(String trial) {
+    public static String configName(String trial) {
         String s = trial.replaceFirst("^\\d+_", "");
         return s.replaceFirst("_seed=\\d+$", "");
     }

@@ -262,6 +262,8 @@ public final class SweepFolder {
                     : last == null ? null : last.trainAccuracy();
             case "test_loss" -> last == null ? null : last.testLoss();
             case "train_loss" -> last == null ? null : last.trainLoss();
+            case "val_accuracy" -> last == null ? null : last.valAccuracy();
+            case "val_loss" -> last == null ? null : last.valLoss();
             default -> throw new IllegalArgumentException("unknown metric " + metric);
         };
     }
@@ -278,8 +280,21 @@ public final class SweepFolder {
             case "train_accuracy" -> e.trainAccuracy();
             case "test_loss" -> e.testLoss();
             case "train_loss" -> e.trainLoss();
+            case "val_accuracy" -> e.valAccuracy();
+            case "val_loss" -> e.valLoss();
             default -> throw new IllegalArgumentException("unknown metric " + metric);
         };
+    }
+
+    /**
+     * What a pruning rung compares at {@code epoch}: the validation counterpart of the sweep's metric
+     * ({@code val_accuracy} for an accuracy, {@code val_loss} for a loss) when the run measured one there (its
+     * experiment has {@code data.val_split}), else the sweep's metric itself.
+     */
+    public static Double rungValue(RunReader.Run run, String metric, int epoch) {
+        String val = metric.endsWith("accuracy") ? "val_accuracy" : "val_loss";
+        Double v = metricAt(run, val, epoch);
+        return v != null ? v : metricAt(run, metric, epoch);
     }
 
     /** The run's training and evaluation time: the sum of its epochs' seconds. */

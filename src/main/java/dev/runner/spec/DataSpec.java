@@ -8,6 +8,8 @@ import java.util.List;
  *
  * @param augment   random training transforms, applied in the order written, before {@code normalize}
  * @param normalize applied to train and test images last; null means images scaled to 0..1 only
+ * @param valSplit  the fraction of each class of the training set held out as the validation set (0 = none)
+ * @param valSeed   which images are held out: the same seed holds out the same images
  */
 public record DataSpec(
         DatasetSpec dataset,
@@ -15,7 +17,15 @@ public record DataSpec(
         int testBatchSize,
         boolean shuffle,
         List<TransformSpec> augment,
-        TransformSpec.Normalize normalize) {
+        TransformSpec.Normalize normalize,
+        double valSplit,
+        long valSeed) {
+
+    /** Without a held-out validation split. */
+    public DataSpec(DatasetSpec dataset, int batchSize, int testBatchSize, boolean shuffle, List<TransformSpec> augment,
+                    TransformSpec.Normalize normalize) {
+        this(dataset, batchSize, testBatchSize, shuffle, augment, normalize, 0, 0);
+    }
 
     /** Where images come from. */
     public sealed interface DatasetSpec permits Cifar10, ImageFolder {}
@@ -26,6 +36,9 @@ public record DataSpec(
         public static final String DEFAULT_MD5 = "c32a1d4ab5d03f1284b67883e8d87530";
     }
 
-    /** {@code path/train/<class>/*.png|jpg} and {@code path/test/<class>/*}; resize null = must already fit. */
+    /**
+     * {@code path/train/<class>/*.png|jpg}, {@code path/test/<class>/*} and optionally {@code path/val/<class>/*}
+     * (the validation set); resize null = must already fit.
+     */
     public record ImageFolder(Path path, int[] resize) implements DatasetSpec {}
 }

@@ -1,22 +1,26 @@
 package dev.runner.spec;
 
-import dev.runner.spec.Language.AnyOf;
-import dev.runner.spec.Language.Anything;
-import dev.runner.spec.Language.Bool;
-import dev.runner.spec.Language.Int;
-import dev.runner.spec.Language.Key;
-import dev.runner.spec.Language.Kind;
-import dev.runner.spec.Language.Layers;
-import dev.runner.spec.Language.ListOf;
-import dev.runner.spec.Language.MapOf;
-import dev.runner.spec.Language.Num;
-import dev.runner.spec.Language.OneOf;
-import dev.runner.spec.Language.Padding;
-import dev.runner.spec.Language.Pair;
-import dev.runner.spec.Language.Ref;
-import dev.runner.spec.Language.Section;
-import dev.runner.spec.Language.Text;
-import dev.runner.spec.Language.Type;
+import dev.runner.spec.lang.Vocabulary;
+import dev.runner.spec.layers.BatchNorm;
+import dev.runner.spec.layers.InitSpec;
+import dev.runner.spec.layers.LayerKinds;
+import dev.runner.spec.lang.Vocabulary.AnyOf;
+import dev.runner.spec.lang.Vocabulary.Anything;
+import dev.runner.spec.lang.Vocabulary.Bool;
+import dev.runner.spec.lang.Vocabulary.Int;
+import dev.runner.spec.lang.Vocabulary.Key;
+import dev.runner.spec.lang.Vocabulary.Kind;
+import dev.runner.spec.lang.Vocabulary.Layers;
+import dev.runner.spec.lang.Vocabulary.ListOf;
+import dev.runner.spec.lang.Vocabulary.MapOf;
+import dev.runner.spec.lang.Vocabulary.Num;
+import dev.runner.spec.lang.Vocabulary.OneOf;
+import dev.runner.spec.lang.Vocabulary.Padding;
+import dev.runner.spec.lang.Vocabulary.Pair;
+import dev.runner.spec.lang.Vocabulary.Ref;
+import dev.runner.spec.lang.Vocabulary.Section;
+import dev.runner.spec.lang.Vocabulary.Text;
+import dev.runner.spec.lang.Vocabulary.Type;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,9 +48,9 @@ public final class KeyTables {
         m.put("dataset", kindKeys(Language.DATASET));
         m.put("augment", kinds(Language.AUGMENT, "transform"));
         m.put("model", keys(Language.MODEL, ""));
-        m.put("init", kinds(Language.INIT, "init"));
-        m.put("batchnorm_init", keys(Language.BATCHNORM_INIT, "batchnorm.init."));
-        m.put("layers", kinds(Language.LAYERS, "type"));
+        m.put("init", kinds(InitSpec.SCHEMA, "init"));
+        m.put("batchnorm_init", keys(BatchNorm.INIT, "batchnorm.init."));
+        m.put("layers", kinds(LayerKinds.SCHEMA, "type"));
         m.put("layer_extras", keys(Language.LAYER_EXTRAS, ""));
         m.put("block", keys(Language.BLOCK, "") + "\n" + keys(Language.RESIDUAL, "residual."));
         m.put("repeat", keys(Language.REPEAT, "repeat."));
@@ -54,7 +58,7 @@ public final class KeyTables {
         m.put("schedule", kinds(Language.SCHEDULE, "kind"));
         m.put("lr_range_test", keys(Language.LR_RANGE_TEST, ""));
         m.put("evaluate", keys(Language.EVALUATE, "evaluate.") + rows(Language.FEATURE_MAPS, "visualize.feature_maps.")
-                + rows(Language.CHECKPOINT, "checkpoint."));
+                + rows(Language.CHECKPOINT, "checkpoint.") + rows(Language.EARLY_STOPPING, "early_stopping."));
         return m;
     }
 
@@ -147,7 +151,7 @@ public final class KeyTables {
         if (t instanceof Num n) return n.range().text().isEmpty() ? "number" : "number " + n.range().text();
         if (t instanceof Bool) return "boolean";
         if (t instanceof Text x) return x.what() == null ? "text" : x.what();
-        if (t instanceof Language.Enum e) return words(e.values());
+        if (t instanceof Vocabulary.Enum e) return words(e.values());
         if (t instanceof Pair p) return "integer >= " + p.min() + " or `[h, w]`";
         if (t instanceof Padding) return "integer >= 0, `[h, w]`, `same` or `valid`";
         if (t instanceof ListOf l) return "list of " + type(l.item()) + (l.minItems() == l.maxItems() ? " (" + l.minItems() + ")" : "");

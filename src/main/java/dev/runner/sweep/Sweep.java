@@ -2,7 +2,7 @@ package dev.runner.sweep;
 
 import dev.runner.AtomicFiles;
 import dev.runner.UserError;
-import dev.runner.results.Charts;
+import dev.runner.results.charts.SweepChart;
 import dev.runner.results.SweepFolder;
 import dev.runner.spec.SpecWriter;
 import dev.runner.spec.SweepLoader;
@@ -125,8 +125,22 @@ public final class Sweep {
         if (metric.stream().noneMatch(m -> m != null && Double.isFinite(m))) {
             return;
         }
-        Charts.sweep(folder.resolve(SweepFolder.PLOT), index.name(), index.metric(), index.keys(), values, metric,
-                best);
+        List<double[]> meanSd = null;
+        if (index.seeds() > 1) {
+            // each configuration's mean ± sd, drawn once, at its first trial
+            meanSd = new ArrayList<>();
+            Map<String, double[]> byConfig = new java.util.HashMap<>();
+            for (dev.runner.results.SeedTable.Config c : dev.runner.results.SeedTable.of(index)) {
+                if (c.stats() != null) byConfig.put(c.name(), new double[] {c.stats().mean(), c.stats().sd()});
+            }
+            java.util.Set<String> drawn = new java.util.HashSet<>();
+            for (SweepFolder.Trial t : index.trials()) {
+                String c = dev.runner.results.SeedTable.configName(t.name());
+                meanSd.add(drawn.add(c) ? byConfig.get(c) : null);
+            }
+        }
+        SweepChart.draw(folder.resolve(SweepFolder.PLOT), index.name(), index.metric(), index.keys(), values, metric,
+                best, meanSd);
     }
 
     public static String show(String metric, double v) {

@@ -372,12 +372,16 @@ final class SweepRun {
         out.printf(Locale.ROOT, "[%d/%d] %s: %s%s%s%s%n", t.index(), total, t.name(), ended.status(), metric, secs,
                 ended.error() == null || "completed".equals(ended.status()) || SweepFolder.PAUSED.equals(
                         ended.status()) ? "" : " (" + ended.error() + ")");
+        Double rung = job.epochs() > 0 ? rungValues.get(t.index()) : ended.metric();
         return switch (ended.status()) {
-            case "completed", SweepFolder.PAUSED -> ended.metric() == null ? Double.NaN : ended.metric();
+            case "completed", SweepFolder.PAUSED -> rung == null ? Double.NaN : rung;
             case "failed" -> Double.NaN;
             default -> null;
         };
     }
+
+    /** Per trial: its value at the rung of its last job (the rung metric, {@link SweepFolder#rungValue}). */
+    private final Map<Integer, Double> rungValues = new java.util.concurrent.ConcurrentHashMap<>();
 
     private synchronized SweepFolder.Trial trial(int i) {
         return index.trials().get(i - 1);
@@ -398,6 +402,14 @@ final class SweepRun {
         String status = r.status();
         String error = r.error();
         Double metric = SweepFolder.metric(r, index.metric());
+        if (pauseAfter > 0) {
+            Double rv = r.epochs().size() >= pauseAfter ? SweepFolder.rungValue(r, index.metric(), pauseAfter) : null;
+            if (rv != null) {
+                rungValues.put(t.index(), rv);
+            } else {
+                rungValues.remove(t.index());
+            }
+        }
         if ("interrupted".equals(status) && pauseAfter > 0 && r.epochs().size() == pauseAfter) {
             return t.with(SweepFolder.PAUSED, "at epoch " + pauseAfter + " (a pruning rung)",
                     SweepFolder.metricAt(r, index.metric(), pauseAfter), SweepFolder.seconds(r));

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.schedule.ISchedule;
 import dev.runner.AtomicFiles;
 import dev.runner.UserError;
@@ -90,6 +91,9 @@ public final class Trainer {
             };
         }
     }
+
+    /** The best epoch's model ({@code checkpoint.best}), beside the last one's {@code model.zip}. */
+    public static final String BEST_MODEL = "best_model.zip";
 
     /** The learning-rate schedule of {@code exp} with {@code itersPerEpoch} steps per epoch. */
     public static ISchedule schedule(Experiment exp, int itersPerEpoch) {
@@ -394,6 +398,15 @@ public final class Trainer {
             @Override
             public boolean afterEpoch(int e) {
                 double trainSeconds = (System.nanoTime() - t0) / 1e9;
+                Evaluation val = null;
+                DataSetIterator valBatches = data.val();
+                if (valBatches != null) {
+                    val = Evaluation.of(net, valBatches, numClasses, o.stop::requested);
+                    if (val == null) {
+                        result = interrupt(inEpoch(e));
+                        return false;
+                    }
+                }
                 if (exp.evaluate() == null || exp.evaluate().test()) {
                     lastTest = Evaluation.of(net, data.test(), numClasses, o.stop::requested);
                     if (lastTest == null) {
@@ -420,12 +433,21 @@ public final class Trainer {
                         : loop.lrAt(graph.getIterationCount(), e);
                 Metrics.Epoch em = new Metrics.Epoch(e + 1, trainLoss,
                         lastTest == null ? null : lastTest.loss(), lastTest == null ? null : lastTest.accuracy(),
-                        lastTrain == null ? null : lastTrain.accuracy(), lr, seconds);
+                        lastTrain == null ? null : lastTrain.accuracy(), val == null ? null : val.loss(),
+                        val == null ? null : val.accuracy(), lr, seconds);
                 metrics.epochs.add(em);
+                if (EpochSelection.newBest(exp.checkpoint(), metrics)) {
+                    ModelFile.write(graph, run.modelFile().resolveSibling(BEST_MODEL));
+                }
+                metrics.stopReason = EpochSelection.stopReason(exp.earlyStopping(), metrics);
                 metrics.write(folder);
                 log.println(epochLine(em, epochs, images, trainSeconds));
                 if (o.onEpoch != null) {
                     o.onEpoch.epochDone(e + 1, metrics);
+                }
+                if (metrics.stopReason != null) {
+                    log.println("Stopped: " + metrics.stopReason);
+                    return false;
                 }
                 boolean last = e + 1 == epochs;
                 if (!last) {
@@ -452,6 +474,10 @@ public final class Trainer {
             }
             if (em.trainAccuracy() != null) {
                 sb.append(String.format(Locale.ROOT, "  train_acc %.2f %%", 100 * em.trainAccuracy()));
+            }
+            if (em.valAccuracy() != null) {
+                sb.append(String.format(Locale.ROOT, "  val_loss %.4f  val_acc %.2f %%", em.valLoss(),
+                        100 * em.valAccuracy()));
             }
             sb.append(String.format(Locale.ROOT, "  lr %.4g  %.1f s", em.lr(), em.seconds()));
             if (trainSeconds > 0 && images > 0) {
@@ -487,7 +513,7 @@ public final class Trainer {
                     lastTest == null ? null : lastTest.perClass(data.classes()),
                     lastTrain == null ? null : lastTrain.perClass(data.classes()),
                     lastTest == null ? null : lastTest.confusion());
-            writeModel();
+            ModelFile.write(graph, run.modelFile());
             if (o.finishing != null) {
                 metrics.write(folder);   // still running, with the final figures the charts show
                 o.finishing.accept(folder);
@@ -496,23 +522,6 @@ public final class Trainer {
             Checkpoint.delete(folder);
             log.println("Results: " + folder);
             return r;
-        }
-
-        private void writeModel() {
-            Path model = run.modelFile();
-            Path raw = model.resolveSibling(model.getFileName() + ".raw.tmp");
-            Path tmp = model.resolveSibling(model.getFileName() + ".tmp");
-            try {
-                AtomicFiles.writeHook.beforeWrite(model);
-                org.deeplearning4j.util.ModelSerializer.writeModel(graph, raw.toFile(), true);
-                withoutTimestamps(raw, tmp);
-                Files.delete(raw);
-                AtomicFiles.sync(tmp);
-                AtomicFiles.move(tmp, model);
-                AtomicFiles.syncDirectory(model.getParent());
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot write model.zip: " + e.getMessage(), e);
-            }
         }
 
         /**
@@ -540,24 +549,6 @@ public final class Trainer {
             metrics.write(folder);
             run.ended();
             return new Result(folder, status, error, metrics);
-        }
-    }
-
-    /**
-     * Copies the zip {@code from} to {@code to} with every entry's time set to 1980-01-01 00:00: ModelSerializer
-     * stamps the entries with the current time, which made model.zip differ between identical runs.
-     */
-    static void withoutTimestamps(Path from, Path to) throws java.io.IOException {
-        java.time.LocalDateTime fixed = java.time.LocalDateTime.of(1980, 1, 1, 0, 0);
-        try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(from));
-             var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(to))) {
-            for (java.util.zip.ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
-                java.util.zip.ZipEntry copy = new java.util.zip.ZipEntry(e.getName());
-                copy.setTimeLocal(fixed);
-                out.putNextEntry(copy);
-                in.transferTo(out);
-                out.closeEntry();
-            }
         }
     }
 

@@ -222,4 +222,50 @@ class AdaptiveSweepCliTest {
         assertThat(Cli.json(sweepFolder(tr).resolve("sweep.json")).get("trials"))
                 .extracting(x -> x.get("status").asText()).containsExactly("not_started", "not_started");
     }
+
+    @Test
+    void seedsGiveMeanSdAndIntervalsInTableReportAndDiff() throws Exception {
+        Path file = experiment("seeds", 1, """
+                sweep:
+                  grid:
+                    optimizer.sgd.lr: [0.05, 0.01]
+                  seeds: 2
+                  metric: test_loss
+                """);
+        Path results = tmp.resolve("seeds");
+        Cli.Out r = Cli.run(args(results, "sweep", file.toString(), "--workers", "2"));
+        assertThat(r.code()).as("%s", r).isZero();
+        Path sweep = sweepFolder(results);
+        JsonNode idx = Cli.json(sweep.resolve("sweep.json"));
+        assertThat(idx.get("trials")).extracting(t -> t.get("name").asText()).containsExactly(
+                "01_lr=0.05_seed=7", "02_lr=0.05_seed=8", "03_lr=0.01_seed=7", "04_lr=0.01_seed=8");
+        assertThat(Files.readString(sweep.resolve("02_lr=0.05_seed=8.yaml"))).contains("seed: 8");
+        double[] m = new double[4];
+        for (int i = 0; i < 4; i++) m[i] = idx.get("trials").get(i).get("metric").asDouble();
+        // by hand: mean and sample sd of two values, t(0.975, 1) = 12.7062
+        double mean1 = (m[0] + m[1]) / 2;
+        double sd1 = Math.abs(m[0] - m[1]) / Math.sqrt(2);
+        double mean2 = (m[2] + m[3]) / 2;
+        double sd2 = Math.abs(m[2] - m[3]) / Math.sqrt(2);
+        String c1 = String.format(java.util.Locale.ROOT, "%.4f ± %.4f", mean1, sd1);
+        String ci1 = String.format(java.util.Locale.ROOT, "%.4f to %.4f", mean1 - 12.7062 * sd1 / Math.sqrt(2),
+                mean1 + 12.7062 * sd1 / Math.sqrt(2));
+        String c2 = String.format(java.util.Locale.ROOT, "%.4f ± %.4f", mean2, sd2);
+        Cli.Out table = Cli.run("table", sweep.toString());
+        assertThat(table.code()).as("%s", table).isZero();
+        List<String> lines = table.out().lines().toList();
+        String first = mean1 <= mean2 ? "lr=0.05" : "lr=0.01";
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("1     " + first));
+        assertThat(table.out()).contains(c1).contains(c2).contains(ci1)
+                .contains("by configuration over 2 seeds, ranked by the mean (lowest first)");
+        Path report = tmp.resolve("seeds-report/r.md");
+        Cli.Out rep = Cli.run("report", sweep.toString(), "-o", report.toString());
+        assertThat(rep.code()).as("%s", rep).isZero();
+        assertThat(Files.readString(report)).contains("| rank | configuration | seeds |").contains(c1);
+        Cli.assertPicture(sweep.resolve("sweep.png"));
+        Cli.Out diff = Cli.run("diff", sweep.toString(), sweep.toString());
+        assertThat(diff.code()).as("%s", diff).isZero();
+        assertThat(diff.out()).contains("Best configurations by mean test_loss")
+                .contains("the difference is not significant (Welch's t-test, p = 1");
+    }
 }
