@@ -84,9 +84,9 @@ final class Pipeline {
         return NetworkTable.table(net.summary(), net.layerPrecisions(batch));
     }
 
-    static Provenance.Input provenance(Experiment exp, LoadedData data, String dataRootFlag) {
+    static Provenance.Input provenance(Experiment exp, LoadedData data, String dataRootFlag, List<String> argv) {
         return new Provenance.Input(exp.seed(), DataRoot.resolve(dataRootFlag).toAbsolutePath(), data.files(),
-                Main.argv, Backend.describe());
+                argv, Backend.describe());
     }
 
     /** The loaded images as the trainer's batches, in the network's layout. */

@@ -59,6 +59,9 @@ final class RunCommand implements Callable<Integer> {
         int pauseAfter;
         @Mixin
         PlacementOptions placement = new PlacementOptions();
+
+        /** The command line this run is part of, and what its caller attaches (not a flag: set by the command). */
+        Invocation invocation = Invocation.of();
     }
 
     @Parameters(arity = "0..1", paramLabel = "FILE", description = "The experiment file.")
@@ -67,12 +70,20 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     RunOptions options = new RunOptions();
 
-    @Override
-    public Integer call() {
-        return run(file, options);
+    private final Invocation invocation;
+
+    RunCommand(Invocation invocation) {
+        this.invocation = invocation;
     }
 
-    static int run(Path file, RunOptions o) {
+    @Override
+    public Integer call() {
+        return run(file, options, invocation);
+    }
+
+    /** {@code runner run FILE} (or {@code --resume FOLDER}) with these options, as part of {@code invocation}. */
+    static int run(Path file, RunOptions o, Invocation invocation) {
+        o.invocation = invocation;
         PrintStream out = System.out;
         o.placement.startBackend(); // first: the device, thread and wait-policy settings must precede the natives
         if (o.resume != null) {
@@ -115,13 +126,10 @@ final class RunCommand implements Callable<Integer> {
             from.put("lr", lrFrom.lr());
             recorder.entry("lr_from_range_test", from);
         }
-        Trainer.Result r = Trainer.run(exp, net, td, trainingOptions(exp, net, data, recorder, o.pauseAfter, out));
+        Trainer.Result r = Trainer.run(exp, net, td, trainingOptions(exp, net, data, recorder, o, out));
         finish(exp, net, data, r.folder(), r.status(), out);
         return r.exitCode();
     }
-
-    /** For tests only: sees the trainer's options and stop signal of every run and resume (to request a stop). */
-    static java.util.function.BiConsumer<Trainer.Options, StopSignal> optionsHook = (opts, stop) -> { };
 
     /**
      * Where a run of {@code exp} is recorded: a new folder under {@code --results}, or exactly {@link #into}'s
@@ -129,7 +137,7 @@ final class RunCommand implements Callable<Integer> {
      */
     static FolderRecorder recorder(Experiment exp, Network net, LoadedData data, RunOptions o) {
         String yaml = SpecWriter.toYaml(exp.resolved());
-        Provenance.Input pin = Pipeline.provenance(exp, data, o.experiment.dataRoot);
+        Provenance.Input pin = Pipeline.provenance(exp, data, o.experiment.dataRoot, o.invocation.argv());
         FolderRecorder r = o.into != null ? FolderRecorder.into(o.into, yaml, pin)
                 : FolderRecorder.under(o.results, yaml, pin);
         Map<String, Object> precision = new LinkedHashMap<>(net.precision().toMap());
@@ -140,27 +148,27 @@ final class RunCommand implements Callable<Integer> {
 
     /** A training run's options: a completed run draws its charts before it says it is completed. */
     private static Trainer.Options trainingOptions(Experiment exp, Network net, LoadedData data,
-                                                   FolderRecorder recorder, int pauseAfter, PrintStream out) {
-        return options(net, exp.data().batchSize(), recorder, pauseAfter, out)
+                                                   FolderRecorder recorder, RunOptions o, PrintStream out) {
+        return options(net, exp.data().batchSize(), recorder, o, out)
                 .finishing(folder -> draw(exp, net, data, folder, true, out));
     }
 
-    private static Trainer.Options options(Network net, int batch, FolderRecorder recorder, int pauseAfter,
+    private static Trainer.Options options(Network net, int batch, FolderRecorder recorder, RunOptions o,
                                            PrintStream out) {
         StopSignal stop = StopSignal.installCtrlC(out);
         Trainer.Options opts = new Trainer.Options().recorder(recorder)
                 .summaryText(Pipeline.table(net, batch))
-                .commandLine(Main.argv)
+                .commandLine(o.invocation.argv())
                 .terminal(out)
                 .stop(stop);
-        if (pauseAfter > 0) {
+        if (o.pauseAfter > 0) {
             opts.onEpoch((epoch, metrics) -> {
-                if (epoch == pauseAfter) {
+                if (epoch == o.pauseAfter) {
                     stop.request("paused after epoch " + epoch + " at a pruning rung of the sweep");
                 }
             });
         }
-        optionsHook.accept(opts, stop);
+        o.invocation.trainer().accept(opts, stop);
         return opts;
     }
 
@@ -228,7 +236,7 @@ final class RunCommand implements Callable<Integer> {
                     ? Networks.load(exp.model(), plan.compileOptions(exp), Checkpoint.modelFile(folder), true)
                     : Pipeline.compile(exp, plan);
             Trainer.Result r = Trainer.resume(folder, exp, net, td,
-                    trainingOptions(exp, net, data, recorder(exp, net, data, o), o.pauseAfter, out));
+                    trainingOptions(exp, net, data, recorder(exp, net, data, o), o, out));
             finish(exp, net, data, r.folder(), r.status(), out);
             return r.exitCode();
         } finally {
@@ -242,7 +250,7 @@ final class RunCommand implements Callable<Integer> {
         Optimizers.Plan plan = LrRangeTest.plan(exp);
         Network net = Pipeline.compile(exp, plan);
         LrRangeTest.Result r = LrRangeTest.run(exp, net, td,
-                options(net, exp.data().batchSize(), recorder(exp, net, data, o), 0, out));
+                options(net, exp.data().batchSize(), recorder(exp, net, data, o), o, out));
         try {
             for (Path png : RunCharts.draw(r.folder())) {
                 out.println("Chart: " + png);

@@ -205,7 +205,12 @@ public final class Metrics {
 
     /** Writes {@code metrics.json} into {@code folder} atomically. */
     public void write(Path folder) {
-        AtomicFiles.writeString(folder.resolve(FILE), toJson());
+        write(folder, AtomicFiles.WriteHook.NONE);
+    }
+
+    /** {@link #write(Path)}, seen by {@code hook} first. */
+    public void write(Path folder, AtomicFiles.WriteHook hook) {
+        AtomicFiles.writeString(folder.resolve(FILE), toJson(), hook);
     }
 
     /** Reads a metrics.json; a damaged or unreadable file is a one-line {@link dev.runner.UserError} naming it. */

@@ -16,16 +16,21 @@ public final class ModelFile {
 
     /** Writes {@code graph} to {@code model} atomically (a temporary file beside it, synced, then moved). */
     public static void write(ComputationGraph graph, Path model) {
+        write(graph, model, AtomicFiles.WriteHook.NONE);
+    }
+
+    /** {@link #write(ComputationGraph, Path)}, seen by {@code hook} first. */
+    public static void write(ComputationGraph graph, Path model, AtomicFiles.WriteHook hook) {
         Path raw = model.resolveSibling(model.getFileName() + ".raw.tmp");
         Path tmp = model.resolveSibling(model.getFileName() + ".tmp");
         try {
-            AtomicFiles.writeHook.beforeWrite(model);
+            hook.beforeWrite(model);
             org.deeplearning4j.util.ModelSerializer.writeModel(graph, raw.toFile(), true);
             withoutTimestamps(raw, tmp);
             Files.delete(raw);
-            AtomicFiles.sync(tmp);
+            AtomicFiles.sync(tmp, hook);
             AtomicFiles.move(tmp, model);
-            AtomicFiles.syncDirectory(model.getParent());
+            AtomicFiles.syncDirectory(model.getParent(), hook);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + model.getFileName() + ": " + e.getMessage(), e);
         }

@@ -53,6 +53,7 @@ public final class Trainer {
         EpochListener onEpoch;
         java.util.function.Consumer<Path> finishing;
         List<String> commandLine = List.of();
+        AtomicFiles.WriteHook writeHook = AtomicFiles.WriteHook.NONE;
 
         /** Where the run is recorded (required): the results stage's folders, or a test's own. */
         public Options recorder(RunRecorder r) { recorder = r; return this; }
@@ -65,6 +66,8 @@ public final class Trainer {
         /** Progress bars (true) or one line per epoch (false); default: {@code System.console() != null}. */
         public Options interactive(boolean b) { interactive = b; return this; }
         public Options onEpoch(EpochListener l) { onEpoch = l; return this; }
+        /** Sees the run's writes (metrics, checkpoints, the model) first: tests fake a full disk with it. */
+        public Options writeHook(AtomicFiles.WriteHook h) { writeHook = h; return this; }
         /**
          * What a completed run adds to its folder (the caller's charts), called with the folder once the final
          * metrics and the model are written and before the run is marked completed: a run that says completed has
@@ -121,7 +124,7 @@ public final class Trainer {
         try (RunRecorder.Run run = newRun(exp, o)) {
             Path folder = run.folder();
             Metrics metrics = new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
-            metrics.write(folder);
+            metrics.write(folder, o.writeHook);
             try (RunRecorder.Log log = run.log(o.terminal)) {
                 if (!o.summaryText.isBlank()) {
                     log.println(o.summaryText.stripTrailing());
@@ -186,7 +189,7 @@ public final class Trainer {
         metrics.status = Metrics.RUNNING;
         metrics.error = null;
         metrics.epochsPlanned = exp.epochs();
-        metrics.write(folder);
+        metrics.write(folder, o.writeHook);
         run.resumed(o.commandLine);
         try (RunRecorder.Log log = run.log(o.terminal)) {
             log.println(fromCheckpoint ? String.format(Locale.ROOT, "Resuming %s at epoch %d, iteration %d -> %s",
@@ -437,10 +440,10 @@ public final class Trainer {
                         val == null ? null : val.accuracy(), lr, seconds);
                 metrics.epochs.add(em);
                 if (EpochSelection.newBest(exp.checkpoint(), metrics)) {
-                    ModelFile.write(graph, run.modelFile().resolveSibling(BEST_MODEL));
+                    ModelFile.write(graph, run.modelFile().resolveSibling(BEST_MODEL), o.writeHook);
                 }
                 metrics.stopReason = EpochSelection.stopReason(exp.earlyStopping(), metrics);
-                metrics.write(folder);
+                metrics.write(folder, o.writeHook);
                 log.println(epochLine(em, epochs, images, trainSeconds));
                 if (o.onEpoch != null) {
                     o.onEpoch.epochDone(e + 1, metrics);
@@ -458,7 +461,7 @@ public final class Trainer {
                     }
                     int every = exp.checkpoint() == null ? 1 : exp.checkpoint().every();
                     if (every > 0 && (e + 1) % every == 0) {
-                        Checkpoint.save(folder, graph, next, metrics);
+                        Checkpoint.save(folder, graph, next, metrics, o.writeHook);
                     }
                 }
                 return true;
@@ -487,7 +490,7 @@ public final class Trainer {
         }
 
         private Result interrupt(Checkpoint.State state) {
-            Checkpoint.save(folder, graph, state, metrics);
+            Checkpoint.save(folder, graph, state, metrics, o.writeHook);
             String why = (o.stop.reason() == null ? "interrupted" : o.stop.reason())
                     + String.format(Locale.ROOT, " at epoch %d, iteration %d; checkpoint saved, continue with"
                     + " runner run --resume %s", state.epoch() + 1, state.iteration(), folder);
@@ -513,9 +516,9 @@ public final class Trainer {
                     lastTest == null ? null : lastTest.perClass(data.classes()),
                     lastTrain == null ? null : lastTrain.perClass(data.classes()),
                     lastTest == null ? null : lastTest.confusion());
-            ModelFile.write(graph, run.modelFile());
+            ModelFile.write(graph, run.modelFile(), o.writeHook);
             if (o.finishing != null) {
-                metrics.write(folder);   // still running, with the final figures the charts show
+                metrics.write(folder, o.writeHook);   // still running, with the final figures the charts show
                 o.finishing.accept(folder);
             }
             Result r = end(Metrics.COMPLETED, null);
@@ -546,7 +549,7 @@ public final class Trainer {
         private Result end(String status, String error) {
             metrics.status = status;
             metrics.error = error;
-            metrics.write(folder);
+            metrics.write(folder, o.writeHook);
             run.ended();
             return new Result(folder, status, error, metrics);
         }

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,11 +27,6 @@ class AdaptiveSweepCliTest {
     @BeforeAll
     static void data() throws Exception {
         images = Cli.imageFolder(tmp.resolve("images"), 8, 3);
-    }
-
-    @AfterEach
-    void noHook() {
-        SweepCommand.trialHook = (t, stop) -> { };
     }
 
     static Path experiment(String name, int epochs, String sweep) {
@@ -140,12 +134,11 @@ class AdaptiveSweepCliTest {
 
         // --resume of a sweep stopped after its third job ended: the same jobs and results
         Path resumed = tmp.resolve("asha-resumed");
-        int[] ended = {0};
-        SweepCommand.trialHook = (t, stop) -> {
-            if (++ended[0] == 3) stop.run();
-        };
-        Cli.Out first = Cli.run(args(resumed, "sweep", file.toString(), "--workers", "2"));
-        SweepCommand.trialHook = (t, stop) -> { };
+        java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
+        Cli.Out first = Cli.run(Invocation.of(args(resumed, "sweep", file.toString(), "--workers", "2"))
+                .withTrialEnded((t, stop) -> {
+                    if (ended.incrementAndGet() == 3) stop.run();
+                }));
         assertThat(first.code()).as("%s", first).isEqualTo(130);
         Path rs = sweepFolder(resumed);
         assertThat(Cli.json(rs.resolve("sweep.json")).get("jobs").size()).isLessThan(idx.get("jobs").size());
@@ -176,12 +169,11 @@ class AdaptiveSweepCliTest {
         assertThat(idx.get("trials").get(11).get("name").asText()).startsWith("12_lr=");
 
         Path part = tmp.resolve("tpe-part");
-        int[] ended = {0};
-        SweepCommand.trialHook = (t, stop) -> {
-            if (++ended[0] == 5) stop.run();
-        };
-        Cli.Out first = Cli.run(args(part, "sweep", file.toString(), "--workers", "2"));
-        SweepCommand.trialHook = (t, stop) -> { };
+        java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
+        Cli.Out first = Cli.run(Invocation.of(args(part, "sweep", file.toString(), "--workers", "2"))
+                .withTrialEnded((t, stop) -> {
+                    if (ended.incrementAndGet() == 5) stop.run();
+                }));
         assertThat(first.code()).as("%s", first).isEqualTo(130);
         Path ps = sweepFolder(part);
         assertThat(Cli.json(ps.resolve("sweep.json")).get("trials").size()).isLessThan(12);
