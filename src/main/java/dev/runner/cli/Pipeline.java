@@ -92,6 +92,32 @@ final class Pipeline {
         return ModelCompiler.computationGraph().compile(exp.model(), plan.compileOptions(exp));
     }
 
+    /**
+     * {@code init_from}: the weights of another run's model copied into {@code net} (freshly compiled), as the
+     * experiment says (all layers, or those that match); returns what provenance.json records, or null without
+     * {@code init_from}.
+     */
+    static Map<String, Object> initFrom(Experiment exp, Network net, PrintStream out) {
+        dev.runner.spec.InitFromSpec from = exp.initFrom();
+        if (from == null) {
+            return null;
+        }
+        dev.runner.serving.SavedRun saved = dev.runner.serving.SavedRun.open(from.run(), from.model());
+        var source = dev.runner.model.ModelZip.read(saved.model(), false);
+        var r = dev.runner.model.WeightTransfer.copy(source, net.graph(), "all".equals(from.layers()),
+                saved.model().toString());
+        out.println("Weights from " + saved.model() + ": " + r.loaded().size() + " layers loaded"
+                + (r.initialised().isEmpty() ? "" : ", initialised as declared: " + String.join(", ", r.initialised())));
+        Map<String, Object> rec = new java.util.LinkedHashMap<>();
+        rec.put("run", saved.folder().toAbsolutePath().normalize().toString());
+        rec.put("model_file", saved.model().getFileName().toString());
+        rec.put("epoch", saved.epoch());
+        rec.put("layers", from.layers());
+        rec.put("loaded", r.loaded());
+        rec.put("initialised", r.initialised());
+        return rec;
+    }
+
     /** The network table, with each layer's precision at batch {@code batch} when the network runs in bf16. */
     static String table(Network net, int batch) {
         return NetworkTable.table(net.summary(), net.layerPrecisions(batch));

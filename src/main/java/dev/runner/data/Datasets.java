@@ -16,15 +16,21 @@ public final class Datasets {
      * @throws UserError with a one-line message when the data is missing, damaged or cannot be downloaded
      */
     public static LoadedData load(DataSpec spec, Path dataRoot, Consumer<String> log) {
-        return load(spec, dataRoot, log, 0);
+        return load(spec, dataRoot, log, 0, Download.Limits.DEFAULT);
+    }
+
+    /** As {@link #load(DataSpec, Path, Consumer, int, Download.Limits)} within the default download limits. */
+    static LoadedData load(DataSpec spec, Path dataRoot, Consumer<String> log, int cifarRecords) {
+        return load(spec, dataRoot, log, cifarRecords, Download.Limits.DEFAULT);
     }
 
     /**
-     * As {@link #load(DataSpec, Path, Consumer)}; {@code cifarRecords} > 0: CIFAR files holding that many records
-     * each (tests' tiny files), else the official counts.
+     * As {@link #load(DataSpec, Path, Consumer)} (for tests): {@code cifarRecords} > 0: CIFAR files holding that
+     * many records each (tests' tiny files), else the official counts; downloads within {@code limits}.
      */
-    static LoadedData load(DataSpec spec, Path dataRoot, Consumer<String> log, int cifarRecords) {
-        LoadedData d = loadSets(spec, dataRoot, log, cifarRecords);
+    static LoadedData load(DataSpec spec, Path dataRoot, Consumer<String> log, int cifarRecords,
+                           Download.Limits limits) {
+        LoadedData d = loadSets(spec, dataRoot, log, cifarRecords, limits);
         if (spec.valSplit() > 0) {
             if (d.val() != null) {
                 throw new UserError("data.val_split: the image folder has its own val/ folder; drop val_split or"
@@ -40,7 +46,8 @@ public final class Datasets {
         return d;
     }
 
-    private static LoadedData loadSets(DataSpec spec, Path dataRoot, Consumer<String> log, int cifarRecords) {
+    private static LoadedData loadSets(DataSpec spec, Path dataRoot, Consumer<String> log, int cifarRecords,
+                                       Download.Limits limits) {
         if (spec == null || spec.dataset() == null) {
             throw new UserError("no data.dataset given");
         }
@@ -48,12 +55,12 @@ public final class Datasets {
         DataSpec.DatasetSpec ds = spec.dataset();
         if (ds instanceof DataSpec.Cifar10 c) {
             return cifar(CifarBinary.CIFAR10, c.url(), c.md5(), DataSpec.Cifar10.DEFAULT_URL,
-                    DataSpec.Cifar10.DEFAULT_MD5, dataRoot, out, cifarRecords);
+                    DataSpec.Cifar10.DEFAULT_MD5, dataRoot, out, cifarRecords, limits);
         }
         if (ds instanceof DataSpec.Cifar100 c) {
             return cifar("coarse".equals(c.labels()) ? CifarBinary.CIFAR100_COARSE : CifarBinary.CIFAR100_FINE,
                     c.url(), c.md5(), DataSpec.Cifar100.DEFAULT_URL, DataSpec.Cifar100.DEFAULT_MD5, dataRoot, out,
-                    cifarRecords);
+                    cifarRecords, limits);
         }
         if (ds instanceof DataSpec.Mnist m) {
             return IdxFiles.load(IdxFiles.MNIST, dataRoot, orDefault(m.url(), DataSpec.Mnist.DEFAULT_URL), out);
@@ -88,11 +95,12 @@ public final class Datasets {
     }
 
     private static LoadedData cifar(CifarBinary.Layout layout, String url, String md5, String defaultUrl,
-                                    String defaultMd5, Path dataRoot, Consumer<String> out, int records) {
+                                    String defaultMd5, Path dataRoot, Consumer<String> out, int records,
+                                    Download.Limits limits) {
         // a URL of one's own has no known checksum unless one is given with it
         String u = orDefault(url, defaultUrl);
         String sum = url == null || url.isBlank() ? (md5 == null ? defaultMd5 : md5) : md5;
-        Path dir = Download.ensure(layout.archive(), dataRoot, u, sum, out);
+        Path dir = Download.ensure(layout.archive(), dataRoot, u, sum, out, limits);
         LoadedData d = CifarBinary.read(records > 0 ? layout.withRecords(records) : layout, dir);
         out.accept(layout.title() + ": " + d.train().size() + " train / " + d.test().size() + " test images from "
                 + dir);

@@ -54,23 +54,37 @@ final class Download {
      */
     record Archive(String title, String file, String folder, Function<Path, List<String>> missing) {}
 
-    /** Connect timeout (ms); not final so tests can shorten it. */
-    static volatile int connectTimeoutMs = 5_000;
-    /** Read timeout (ms): longest silence while waiting for data; not final so tests can shorten it. */
-    static volatile int readTimeoutMs = 8_000;
     /**
-     * The most a download may bring (the official CIFAR archives are about 170 MB, MNIST's largest file 26 MB) and
-     * the most an archive may extract to (CIFAR-10's batches are 184,380,000 bytes, CIFAR-100's 184,440,000); not
-     * final so tests can lower them.
+     * How long and how much a download may take; {@link #DEFAULT} everywhere but in tests, which shorten and lower
+     * them through {@code Datasets.load}'s package-private overload.
+     *
+     * @param connectTimeoutMs connect timeout
+     * @param readTimeoutMs    the longest silence while waiting for data
+     * @param maxBytes         the most a download may bring (the official CIFAR archives are about 170 MB, MNIST's
+     *                         largest file 26 MB) and the most an archive may extract to (CIFAR-10's batches are
+     *                         184,380,000 bytes, CIFAR-100's 184,440,000)
+     * @param deadlineMs       the longest a whole download may take, however steadily the bytes trickle in
      */
-    static volatile long maxBytes = 256L << 20;
-    /** The longest a whole download may take, however steadily the bytes trickle in; tests shorten it. */
-    static volatile long deadlineMs = 30 * 60_000L;
+    record Limits(int connectTimeoutMs, int readTimeoutMs, long maxBytes, long deadlineMs) {
+        static final Limits DEFAULT = new Limits(5_000, 8_000, 256L << 20, 30 * 60_000L);
+
+        Limits withReadTimeoutMs(int ms) {
+            return new Limits(connectTimeoutMs, ms, maxBytes, deadlineMs);
+        }
+
+        Limits withMaxBytes(long bytes) {
+            return new Limits(connectTimeoutMs, readTimeoutMs, bytes, deadlineMs);
+        }
+
+        Limits withDeadlineMs(long ms) {
+            return new Limits(connectTimeoutMs, readTimeoutMs, maxBytes, ms);
+        }
+    }
 
     private Download() {}
 
     /** Ensures {@code dataRoot/<a.folder()>} exists; returns it. */
-    static Path ensure(Archive a, Path dataRoot, String url, String md5, Consumer<String> log) {
+    static Path ensure(Archive a, Path dataRoot, String url, String md5, Consumer<String> log, Limits limits) {
         Path target = dataRoot.resolve(a.folder());
         if (Files.isDirectory(target)) {
             return target;
@@ -86,13 +100,13 @@ final class Download {
                             + " (or RUNNER_DATA) at a folder holding " + a.folder() + "/");
                 }
             }
-            extract(a, local, dataRoot, log);
+            extract(a, local, dataRoot, log, limits);
             return target;
         }
         createRoot(dataRoot);
-        Path archive = download(a.title(), url, md5, dataRoot.resolve(a.file()), a.folder() + "/", log);
+        Path archive = download(a.title(), url, md5, dataRoot.resolve(a.file()), a.folder() + "/", log, limits);
         try {
-            extract(a, archive, dataRoot, log);
+            extract(a, archive, dataRoot, log, limits);
         } catch (UserError e) {
             deleteQuietly(archive); // a verified download that cannot be extracted is of no use
             throw e;
@@ -106,7 +120,8 @@ final class Download {
      *
      * @param title the data set's name in messages ("MNIST")
      */
-    static Path ensureFile(String title, Path file, String url, String md5, Consumer<String> log) {
+    static Path ensureFile(String title, Path file, String url, String md5, Consumer<String> log,
+                           Limits limits) {
         if (Files.isRegularFile(file)) {
             if (md5 != null && !md5.isBlank()) {
                 String actual = md5Of(file);
@@ -119,7 +134,8 @@ final class Download {
             return file;
         }
         createRoot(file.getParent());
-        return download(title, url, md5, file, file.getParent().getFileName() + "/" + file.getFileName(), log);
+        return download(title, url, md5, file, file.getParent().getFileName() + "/" + file.getFileName(), log,
+                limits);
     }
 
     /** {@code dataRoot/<a.file()>}, else the same name beside the data root, else null. */
@@ -152,7 +168,8 @@ final class Download {
      *
      * @param holding what a data root must hold instead, for the advice in messages
      */
-    static Path download(String title, String url, String md5, Path target, String holding, Consumer<String> log) {
+    static Path download(String title, String url, String md5, Path target, String holding, Consumer<String> log,
+                         Limits limits) {
         Path dataRoot = target.getParent();
         String name = target.getFileName().toString();
         String advice = "; without network, copy " + name + " into " + dataRoot
@@ -172,8 +189,8 @@ final class Download {
             MessageDigest digest = md5Digest();
             try {
                 conn = URI.create(url).toURL().openConnection();
-                conn.setConnectTimeout(connectTimeoutMs);
-                conn.setReadTimeout(readTimeoutMs);
+                conn.setConnectTimeout(limits.connectTimeoutMs());
+                conn.setReadTimeout(limits.readTimeoutMs());
                 if (conn instanceof HttpURLConnection http) {
                     http.setInstanceFollowRedirects(true);
                     int code = http.getResponseCode();
@@ -183,10 +200,11 @@ final class Download {
                     }
                 }
                 length = conn.getContentLengthLong();
-                if (length > maxBytes) {
+                if (length > limits.maxBytes()) {
                     throw new UserError("cannot download " + title + ": " + url + " announces " + length + " bytes, more"
-                            + " than the " + maxBytes + " the archive can have" + advice);
+                            + " than the " + limits.maxBytes() + " the archive can have" + advice);
                 }
+                long deadlineMs = limits.deadlineMs();
                 long deadline = System.nanoTime() + deadlineMs * 1_000_000L;
                 try (InputStream in = new DigestInputStream(conn.getInputStream(), digest);
                      OutputStream out = Files.newOutputStream(part);
@@ -197,8 +215,8 @@ final class Download {
                         out.write(buf, 0, r);
                         read += r;
                         bar.stepTo(read);
-                        if (read > maxBytes) {
-                            throw new UserError("download of " + url + " stopped: more than " + maxBytes
+                        if (read > limits.maxBytes()) {
+                            throw new UserError("download of " + url + " stopped: more than " + limits.maxBytes()
                                     + " bytes, more than the archive can have" + advice);
                         }
                         if (System.nanoTime() - deadline > 0) {
@@ -254,7 +272,7 @@ final class Download {
     }
 
     /** Extracts {@code archive} into {@code dataRoot/<a.folder()>} atomically. */
-    static void extract(Archive a, Path archive, Path dataRoot, Consumer<String> log) {
+    static void extract(Archive a, Path archive, Path dataRoot, Consumer<String> log, Limits limits) {
         createRoot(dataRoot);
         Path target = dataRoot.resolve(a.folder());
         String advice = " or point --data-root (or RUNNER_DATA) at a folder holding " + a.folder() + "/";
@@ -287,12 +305,12 @@ final class Download {
                         Files.createDirectories(out);
                     } else if (!special && e.isFile()) {
                         Files.createDirectories(out.getParent());
-                        long left = maxBytes - total;
+                        long left = limits.maxBytes() - total;
                         // not closed: that would close the archive
                         InputStream limited = new org.apache.commons.io.input.BoundedInputStream(tar, left + 1);
                         total += Files.copy(limited, out, StandardCopyOption.REPLACE_EXISTING);
-                        if (total > maxBytes) {
-                            throw new UserError("archive " + archive + " extracts to more than " + maxBytes
+                        if (total > limits.maxBytes()) {
+                            throw new UserError("archive " + archive + " extracts to more than " + limits.maxBytes()
                                     + " bytes, more than " + a.title() + " has; refusing it; get a genuine "
                                     + a.file() + advice);
                         }

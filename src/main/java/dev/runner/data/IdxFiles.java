@@ -53,7 +53,7 @@ final class IdxFiles {
         for (int i = 0; i < FILES.size(); i++) {
             String base = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
             files.add(Download.ensureFile(layout.title(), dir.resolve(FILES.get(i)), base + FILES.get(i),
-                    layout.md5() == null ? null : layout.md5().get(i), log));
+                    layout.md5() == null ? null : layout.md5().get(i), log, Download.Limits.DEFAULT));
         }
         ImageSet train = read(layout, files.get(0), files.get(1));
         ImageSet test = read(layout, files.get(2), files.get(3));

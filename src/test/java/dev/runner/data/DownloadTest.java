@@ -212,21 +212,18 @@ class DownloadTest {
 
     @Test
     void aServerThatNeverAnswersTimesOut() throws Exception {
-        int saved = Download.readTimeoutMs;
-        Download.readTimeoutMs = 300;
+        Download.Limits shortRead = Download.Limits.DEFAULT.withReadTimeoutMs(300);
         try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Path root = tmp.resolve("root");
             long t0 = System.nanoTime();
             // the connection is accepted by the kernel (backlog) but nothing is ever sent
             assertThatThrownBy(() -> Datasets.load(spec("http://127.0.0.1:" + silent.getLocalPort() + "/x.tar.gz",
-                    md5), root, s -> { }, RECORDS))
+                    md5), root, s -> { }, RECORDS, shortRead))
                     .isInstanceOf(UserError.class)
                     .hasMessageContaining("timed out")
                     .hasMessageContaining("--data-root");
             assertThat((System.nanoTime() - t0) / 1e9).isLessThan(5.0);
             assertThat(TestData.listing(root)).isEmpty();
-        } finally {
-            Download.readTimeoutMs = saved;
         }
     }
 
@@ -299,48 +296,43 @@ class DownloadTest {
 
     @Test
     void aDownloadLargerThanTheCapStops() throws Exception {
-        long saved = Download.maxBytes;
-        Download.maxBytes = archive.length / 2;
-        try {
+        Download.Limits half = Download.Limits.DEFAULT.withMaxBytes(archive.length / 2);
+        {
             Path root = tmp.resolve("root");
-            assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5), root, s -> { }, RECORDS))
+            assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5), root, s -> { }, RECORDS, half))
                     .isInstanceOf(UserError.class)
                     .hasMessageContaining("announces " + archive.length + " bytes, more than the "
                             + archive.length / 2);
             assertThat(TestData.listing(root)).isEmpty();
             // a server that does not say how much it sends is stopped at the cap
-            assertThatThrownBy(() -> Datasets.load(spec(url("/chunked.tar.gz"), md5), root, s -> { }, RECORDS))
+            assertThatThrownBy(() -> Datasets.load(spec(url("/chunked.tar.gz"), md5), root, s -> { }, RECORDS, half))
                     .isInstanceOf(UserError.class)
                     .hasMessageContaining("stopped: more than " + archive.length / 2 + " bytes");
             assertThat(TestData.listing(root)).isEmpty();
             // and an archive that extracts to more than the cap is refused
-            Download.maxBytes = RECORDS * 3073L * 3;
+            Download.Limits small = Download.Limits.DEFAULT.withMaxBytes(RECORDS * 3073L * 3);
             Path root2 = tmp.resolve("root2");
             Files.createDirectories(root2);
             Files.write(root2.resolve(CifarBinary.CIFAR10.archive().file()), archive);
-            assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5), root2, s -> { }, RECORDS))
+            assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5), root2, s -> { }, RECORDS, small))
                     .isInstanceOf(UserError.class)
-                    .hasMessageContaining("extracts to more than " + Download.maxBytes + " bytes");
+                    .hasMessageContaining("extracts to more than " + small.maxBytes() + " bytes");
             assertThat(TestData.listing(root2)).containsExactly(CifarBinary.CIFAR10.archive().file());
-        } finally {
-            Download.maxBytes = saved;
         }
     }
 
     @Test
     void aTrickleThatNeverEndsHitsTheOverallDeadline() throws Exception {
-        long saved = Download.deadlineMs;
-        Download.deadlineMs = 500;
-        try {
+        Download.Limits shortDeadline = Download.Limits.DEFAULT.withDeadlineMs(500);
+        {
             Path root = tmp.resolve("root");
             // every read gets a byte well within the read timeout, so only the deadline can stop it
-            assertThatThrownBy(() -> Datasets.load(spec(url("/trickle.tar.gz"), md5), root, s -> { }, RECORDS))
+            assertThatThrownBy(() -> Datasets.load(spec(url("/trickle.tar.gz"), md5), root, s -> { }, RECORDS,
+                    shortDeadline))
                     .isInstanceOf(UserError.class)
                     .hasMessageContaining("stopped: not done after 500 ms")
                     .hasMessageNotContaining("\n");
             assertThat(TestData.listing(root)).isEmpty();
-        } finally {
-            Download.deadlineMs = saved;
         }
     }
 }
