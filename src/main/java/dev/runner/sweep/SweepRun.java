@@ -3,6 +3,7 @@ package dev.runner.sweep;
 import dev.runner.AtomicFiles;
 import dev.runner.UserError;
 import dev.runner.results.RunFolder;
+import dev.runner.results.RunLock;
 import dev.runner.results.RunReader;
 import dev.runner.results.RunTable;
 import dev.runner.results.SweepFolder;
@@ -72,6 +73,16 @@ final class SweepRun {
     }
 
     int run() {
+        // one driver per sweep folder, as one process per run: a second one stops here, naming the holder's pid
+        RunLock.acquire(folder);
+        try {
+            return runLocked();
+        } finally {
+            RunLock.release(folder);
+        }
+    }
+
+    private int runLocked() {
         for (SweepFolder.Trial t : index.trials()) {
             if (!t.finished() && !SweepFolder.PAUSED.equals(t.status())) {
                 index = index.withTrial(prepare(t));

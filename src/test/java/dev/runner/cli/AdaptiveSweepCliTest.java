@@ -201,6 +201,27 @@ class AdaptiveSweepCliTest {
                 .containsExactly("completed", "completed", "not_started");
         assertThat(sweepFolder(results).resolve("03_lr=0.01")).doesNotExist();
 
+        // one driver per sweep folder: a second one (here --resume beside a live holder) is refused in one line
+        Path sweep = sweepFolder(results);
+        byte[] before = Files.readAllBytes(sweep.resolve("sweep.json"));
+        Process holder = ChildJvm.start(List.of(), LockHolder.class.getName(), List.of(sweep.toString()),
+                tmp.resolve("holder.out"), tmp.resolve("holder.err"));
+        try {
+            for (int i = 0; i < 600 && !Files.readString(tmp.resolve("holder.out")).contains("locked"); i++) {
+                assertThat(holder.isAlive()).as("the lock holder died: %s",
+                        Files.readString(tmp.resolve("holder.err"))).isTrue();
+                Thread.sleep(50);
+            }
+            Cli.Out second = Cli.run("sweep", "--resume", sweep.toString(), "--data-root", tmp.toString());
+            assertThat(second.code()).as("%s", second).isEqualTo(1);
+            assertThat(second.errLines()).containsExactly("runner: " + sweep + " is in use by another runner"
+                    + " process (pid " + holder.pid() + "); wait for it to end or stop it, one process per run");
+            assertThat(Files.readAllBytes(sweep.resolve("sweep.json"))).isEqualTo(before);
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
         Path timed = experiment("timed", 1, """
                 sweep:
                   grid:
