@@ -89,7 +89,12 @@ final class Pipeline {
     }
 
     static Network compile(Experiment exp, Optimizers.Plan plan) {
-        return ModelCompiler.computationGraph().compile(exp.model(), plan.compileOptions(exp));
+        return compile(exp, plan, null);
+    }
+
+    /** {@link #compile(Experiment, Optimizers.Plan)} with the precision decided for {@code cpuIsa} (null: here). */
+    static Network compile(Experiment exp, Optimizers.Plan plan, String cpuIsa) {
+        return ModelCompiler.computationGraph().compile(exp.model(), plan.compileOptions(exp).withCpuIsa(cpuIsa));
     }
 
     /**

@@ -116,7 +116,7 @@ final class RunCommand implements Callable<Integer> {
         }
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
-        Network net = Pipeline.compile(exp, plan);
+        Network net = Pipeline.compile(exp, plan, o.invocation.cpuIsa());
         Map<String, Object> weights = Pipeline.initFrom(exp, net, out);
         FolderRecorder recorder = recorder(exp, net, data, o);
         if (weights != null) {
@@ -253,7 +253,8 @@ final class RunCommand implements Callable<Integer> {
             if (extend) {
                 // the folder now holds the longer run: its experiment.yaml says so before training goes on
                 AtomicFiles.writeString(folder.resolve(RunFolder.EXPERIMENT), SpecWriter.toYaml(exp.resolved()));
-                Network net = Networks.load(exp.model(), plan.compileOptions(exp), folder.resolve(RunFolder.MODEL), true);
+                Network net = Networks.load(exp.model(), plan.compileOptions(exp).withCpuIsa(o.invocation.cpuIsa()),
+                        folder.resolve(RunFolder.MODEL), true);
                 Trainer.Result r = dev.runner.train.RunExtension.extend(folder, exp, net, td,
                         trainingOptions(exp, net, data, recorder(exp, net, data, o), o, out));
                 finish(exp, net, data, r.folder(), r.status(), out);
@@ -262,9 +263,10 @@ final class RunCommand implements Callable<Integer> {
             // without a checkpoint (stopped during the first epoch) the run starts over from a fresh network
             Network net;
             if (Checkpoint.exists(folder)) {
-                net = Networks.load(exp.model(), plan.compileOptions(exp), Checkpoint.modelFile(folder), true);
+                net = Networks.load(exp.model(), plan.compileOptions(exp).withCpuIsa(o.invocation.cpuIsa()),
+                        Checkpoint.modelFile(folder), true);
             } else {
-                net = Pipeline.compile(exp, plan);
+                net = Pipeline.compile(exp, plan, o.invocation.cpuIsa());
                 Pipeline.initFrom(exp, net, out);    // starting over: from the same weights again
             }
             Trainer.Result r = Trainer.resume(folder, exp, net, td,
@@ -280,7 +282,7 @@ final class RunCommand implements Callable<Integer> {
     static LrRangeTest.Result rangeTest(Experiment exp, LoadedData data, RunOptions o, PrintStream out) {
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = LrRangeTest.plan(exp);
-        Network net = Pipeline.compile(exp, plan);
+        Network net = Pipeline.compile(exp, plan, o.invocation.cpuIsa());
         LrRangeTest.Result r = LrRangeTest.run(exp, net, td,
                 options(net, exp.data().batchSize(), recorder(exp, net, data, o), o, out));
         try {
