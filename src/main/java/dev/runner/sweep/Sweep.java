@@ -3,6 +3,7 @@ package dev.runner.sweep;
 import dev.runner.AtomicFiles;
 import dev.runner.UserError;
 import dev.runner.results.charts.SweepChart;
+import dev.runner.results.RunLock;
 import dev.runner.results.SweepFolder;
 import dev.runner.spec.SpecWriter;
 import dev.runner.spec.SweepLoader;
@@ -102,11 +103,20 @@ public final class Sweep {
 
     /**
      * Runs every trial not finished yet on {@code executor} and waits for them; returns the exit code (0 all
-     * completed, 1 some failed, 130 some not finished: continue with {@code runner sweep --resume}).
+     * completed, 1 some failed, 130 some not finished: continue with {@code runner sweep --resume}). One driver per
+     * sweep folder: it holds the folder's {@link RunLock} throughout, so a second {@code sweep --resume} of it is
+     * refused in one line naming the holder's pid before it reads or changes anything.
      */
     public int run(TrialExecutor executor, List<String> commandLine, PrintStream out, TrialListener onTrialEnded) {
-        return new SweepRun(folder, index.withExecutor(executor.describe(), commandLine), spec, executor, out,
-                onTrialEnded).run();
+        RunLock.acquire(folder);
+        try {
+            // a resumed sweep's index as it is now that this driver holds the folder
+            SweepFolder.Index current = SweepFolder.isSweepFolder(folder) ? SweepFolder.read(folder) : index;
+            return new SweepRun(folder, current.withExecutor(executor.describe(), commandLine), spec, executor, out,
+                    onTrialEnded).run();
+        } finally {
+            RunLock.release(folder);
+        }
     }
 
     /** {@code sweep.png} from the index and the trials' metrics. */

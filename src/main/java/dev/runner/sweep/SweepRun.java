@@ -3,7 +3,6 @@ package dev.runner.sweep;
 import dev.runner.AtomicFiles;
 import dev.runner.UserError;
 import dev.runner.results.RunFolder;
-import dev.runner.results.RunLock;
 import dev.runner.results.RunReader;
 import dev.runner.results.RunTable;
 import dev.runner.results.SweepFolder;
@@ -72,17 +71,8 @@ final class SweepRun {
         return Math.max(1, Math.min(executor.slots(), mc instanceof Number n ? n.intValue() : Integer.MAX_VALUE));
     }
 
+    /** Runs the sweep; the caller ({@link Sweep#run}) holds the sweep folder's lock. */
     int run() {
-        // one driver per sweep folder, as one process per run: a second one stops here, naming the holder's pid
-        RunLock.acquire(folder);
-        try {
-            return runLocked();
-        } finally {
-            RunLock.release(folder);
-        }
-    }
-
-    private int runLocked() {
         for (SweepFolder.Trial t : index.trials()) {
             if (!t.finished() && !SweepFolder.PAUSED.equals(t.status())) {
                 index = index.withTrial(prepare(t));
@@ -405,7 +395,7 @@ final class SweepRun {
     private SweepFolder.Trial outcome(SweepFolder.Trial t, int code, int pauseAfter) {
         Path run = SweepFolder.runFolder(folder, t);
         if (!RunFolder.isRunFolder(run)) {
-            String why = TrialProcess.lastLine(folder, t.name());
+            String why = TrialProcess.lastLine(folder, t.name(), code);
             return t.with(code == 130 ? "interrupted" : "failed", why != null ? why : TrialProcess.describe(code),
                     null, null);
         }
@@ -431,8 +421,8 @@ final class SweepRun {
         if ("running".equals(status) || "crashed".equals(status)) {
             // the process ended without saying how: killed, or crashed in native code
             status = code == 130 || code == 143 ? "interrupted" : "failed";
-            String last = TrialProcess.lastLine(folder, t.name());
-            error = TrialProcess.describe(code) + (last == null || code > 128 ? "" : ": " + last);
+            String last = TrialProcess.lastLine(folder, t.name(), code);
+            error = TrialProcess.describe(code) + (last == null ? "" : ": " + last);
         }
         return t.with(status, error, metric, SweepFolder.seconds(r));
     }
