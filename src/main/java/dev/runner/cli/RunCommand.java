@@ -54,6 +54,10 @@ final class RunCommand implements Callable<Integer> {
         /** A sweep's trial: the run goes to exactly this new folder instead of under --results. */
         @Option(names = "--into", paramLabel = "FOLDER", hidden = true)
         Path into;
+
+        /** A sweep's pruning rung: stop after this epoch with a checkpoint (the run ends interrupted). */
+        @Option(names = "--pause-after", paramLabel = "EPOCH", hidden = true)
+        int pauseAfter;
         @Mixin
         PlacementOptions placement = new PlacementOptions();
 
@@ -163,6 +167,13 @@ final class RunCommand implements Callable<Integer> {
                 .commandLine(o.invocation.argv())
                 .terminal(out)
                 .stop(stop);
+        if (o.pauseAfter > 0) {
+            opts.onEpoch((epoch, metrics) -> {
+                if (epoch == o.pauseAfter) {
+                    stop.request("paused after epoch " + epoch + " at a pruning rung of the sweep");
+                }
+            });
+        }
         o.invocation.trainer().accept(opts, stop);
         return opts;
     }

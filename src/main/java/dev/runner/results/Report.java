@@ -116,6 +116,10 @@ public final class Report {
             sb.append("Best: **").append(text(best.name())).append("**.\n\n");
         }
         sb.append(RunTable.render(RunTable.of(List.of(folder), null), RunTable.Format.MARKDOWN)).append('\n');
+        if (idx.seeds() > 1) {
+            sb.append("By configuration over ").append(idx.seeds()).append(" seeds, ranked by the mean; 95 % CI of"
+                    + " the mean (Student t):\n\n").append(SeedTable.render(idx, true)).append('\n');
+        }
         Path png = folder.resolve(SweepFolder.PLOT);
         if (Files.isRegularFile(png)) {
             sb.append("![").append(text(idx.name())).append(": sweep](").append(link(reportDir, png)).append(")\n\n");

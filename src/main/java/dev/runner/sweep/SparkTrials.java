@@ -92,8 +92,8 @@ public final class SparkTrials implements TrialExecutor {
     }
 
     @Override
-    public int run(Path sweep, String name, boolean resume) {
-        Input in = new Input(name, resume, pack(sweep, name));
+    public int run(Path sweep, String name, boolean resume, int pauseAfter) {
+        Input in = new Input(name, resume, pauseAfter, pack(sweep, name));
         sc.setJobGroup("trial " + name, "runner sweep trial " + name, true);
         Output out;
         try {
@@ -129,7 +129,7 @@ public final class SparkTrials implements TrialExecutor {
     }
 
     /** What a task gets: the trial's name and its files packed. */
-    record Input(String name, boolean resume, byte[] zip) implements Serializable {
+    record Input(String name, boolean resume, int pauseAfter, byte[] zip) implements Serializable {
     }
 
     /** What a task returns: the trial process's exit code and the trial's files packed (or why it could not run). */
@@ -155,7 +155,8 @@ public final class SparkTrials implements TrialExecutor {
             try {
                 dir = Files.createTempDirectory("runner-trial-");
                 unpack(in.zip(), dir, in.name());
-                int code = TrialProcess.run(mainClass, dir, in.name(), in.resume(), dataRoot, threads);
+                int code = TrialProcess.run(mainClass, dir, in.name(), in.resume(), in.pauseAfter(), dataRoot,
+                        threads);
                 return new Output(code, pack(dir, in.name()), null);
             } catch (InterruptedException e) {
                 throw e;

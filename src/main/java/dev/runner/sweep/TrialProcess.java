@@ -39,10 +39,12 @@ final class TrialProcess {
      * @param main     the class whose {@code main} is {@code runner}
      * @param name     the trial's name: {@code dir/name.yaml} is its experiment, {@code dir/name/} its run folder
      * @param resume   continue the interrupted run in {@code dir/name/}
+     * @param pauseAfter stop after this epoch with a checkpoint ({@code run --pause-after}), or 0
      * @param dataRoot --data-root for the trial, or null for its default
      * @param threads  native threads for the trial, or 0 for runner's own choice
      */
-    static int run(String main, Path dir, String name, boolean resume, String dataRoot, int threads) throws InterruptedException {
+    static int run(String main, Path dir, String name, boolean resume, int pauseAfter, String dataRoot,
+                   int threads) throws InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -63,6 +65,10 @@ final class TrialProcess {
             cmd.add(dataRoot);
         }
         Path folder = dir.resolve(name);
+        if (pauseAfter > 0) {
+            cmd.add("--pause-after");
+            cmd.add(String.valueOf(pauseAfter));
+        }
         if (resume) {
             cmd.add("--resume");
             cmd.add(folder.toString());
