@@ -580,6 +580,7 @@ public final class Trainer {
             metrics.status = status;
             metrics.error = error;
             metrics.write(folder, o.writeHook);
+            if (net.slowKernels() != null) run.provenance("slow_kernels", net.slowKernels()); // what ran slow code
             run.ended();
             return new Result(folder, status, error, metrics);
         }
