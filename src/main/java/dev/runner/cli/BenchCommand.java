@@ -55,6 +55,7 @@ final class BenchCommand implements Callable<Integer> {
         placement.startBackend();
         Experiment exp = Pipeline.load(file, placement.sets(experiment.sets));
         int b = batch != null ? batch : exp.data().batchSize();
+        Pipeline.checkMemory(exp, Math.max(b, evalBatch));
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("experiment", exp.name());
         if (!noData) {

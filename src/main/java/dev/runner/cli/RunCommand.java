@@ -99,6 +99,7 @@ final class RunCommand implements Callable<Integer> {
         Experiment exp = Pipeline.load(file, o.placement.sets(o.experiment.sets));
         Pipeline.checkResultsRoot(o.results);
         Pipeline.checkDataRoot(o.experiment.dataRoot);
+        Pipeline.checkMemory(exp, exp.data().batchSize());
         LoadedData data = Pipeline.data(exp, o.experiment.dataRoot, out);
         if (exp.lrRangeTest() != null) {
             return rangeTest(exp, data, o, out).exitCode();
@@ -196,6 +197,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private static int resume(Path folder, RunOptions o, PrintStream out) {
+        if (!java.nio.file.Files.isDirectory(folder)) {
+            throw new UserError("--resume " + folder + ": no such folder", 2, null);
+        }
         if (!RunFolder.isRunFolder(folder)) {
             throw new UserError("--resume " + folder + ": not a results folder (no metrics.json)", 2, null);
         }
@@ -217,6 +221,8 @@ final class RunCommand implements Callable<Integer> {
             if (why != null && !extend) {
                 throw new UserError("--resume " + folder + ": " + why, 1, null);
             }
+            // read as every results file is: inside the folder, not through a link out
+            dev.runner.ResultFiles.checked(folder, RunFolder.EXPERIMENT, dev.runner.ResultFiles.SMALL_LIMIT);
             Experiment exp = Pipeline.load(folder.resolve(RunFolder.EXPERIMENT), o.experiment.sets);
             if (extend) {
                 String no = dev.runner.train.RunExtension.notExtendable(folder, exp.epochs());
@@ -228,6 +234,7 @@ final class RunCommand implements Callable<Integer> {
             String dataRoot = o.experiment.dataRoot != null ? o.experiment.dataRoot
                     : Provenance.read(folder).path("data_root").asText(null);
             Pipeline.checkDataRoot(dataRoot);
+            Pipeline.checkMemory(exp, exp.data().batchSize());
             LoadedData data = Pipeline.data(exp, dataRoot, out);
             if (exp.optimizer().lrFromRangeTest() != null) {
                 double lr = Provenance.read(folder).path("lr_from_range_test").path("lr").asDouble(Double.NaN);

@@ -112,7 +112,8 @@ final class LayerCompilers {
         } else {
             cb.convolutionMode(ConvolutionMode.Truncate).padding(c.padding());
         }
-        TorchWeightDecay.apply(cb, b.weightDecay);
+        TorchWeightDecay.apply(cb, node.trainable() ? b.weightDecay : 0);
+        if (!node.trainable()) cb.updater(new FrozenUpdater());
         b.graph.addLayer(node.name(), cb.build(), ins);
         long k = (long) c.kernel()[0] * c.kernel()[1];
         b.inits.put(node.name(), new Initialisation.Target(c.init(), x[0] * k, c.filters() * k));
@@ -130,7 +131,8 @@ final class LayerCompilers {
         t.setEps(bn.eps());
         t.setCnn2DFormat(b.format);
         t.setLayerName(node.name());
-        t.setTorchWeightDecay(b.weightDecay);
+        t.setTorchWeightDecay(node.trainable() ? b.weightDecay : 0);
+        if (!node.trainable()) t.setIUpdater(new FrozenUpdater());
         b.graph.addLayer(node.name(), t, ins);
     }
 
@@ -170,7 +172,8 @@ final class LayerCompilers {
         Dense d = (Dense) node.layer();
         DenseLayer.Builder db = new DenseLayer.Builder().nIn(x[0]).nOut(d.units()).hasBias(d.bias())
                 .activation(activation(node, d.activation()));
-        TorchWeightDecay.apply(db, b.weightDecay);
+        TorchWeightDecay.apply(db, node.trainable() ? b.weightDecay : 0);
+        if (!node.trainable()) db.updater(new FrozenUpdater());
         b.graph.addLayer(node.name(), db.build(), ins);
         b.inits.put(node.name(), new Initialisation.Target(d.init(), x[0], d.units()));
         b.macs.put(node.name(), (double) x[0] * d.units());

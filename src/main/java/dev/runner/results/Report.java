@@ -36,7 +36,7 @@ public final class Report {
     private Report() {
     }
 
-    /** Writes the report to {@code out} (parent folders created) and returns its text. */
+    /** Writes the report to {@code out} (a new or regular file in an existing folder) and returns its text. */
     public static String write(List<Path> runs, Path out) {
         String md = render(runs, out.toAbsolutePath().getParent());
         AtomicFiles.writeString(out, md);
@@ -345,13 +345,7 @@ public final class Report {
     }
 
     private static void rangeTest(StringBuilder sb, RunReader.Run r) {
-        Path json = r.folder().resolve("lr_range_test.json");
-        JsonNode root;
-        try {
-            root = Json.MAPPER.readTree(json.toFile());
-        } catch (IOException e) {
-            throw new UserError("cannot read " + json + ": " + e.getMessage(), e);
-        }
+        JsonNode root = dev.runner.ResultFiles.json(r.folder(), "lr_range_test.json", dev.runner.ResultFiles.JSON_LIMIT);
         JsonNode s = root == null ? null : root.get("suggestions");
         if (s == null || !s.isObject() || s.isEmpty()) {
             return;
@@ -388,16 +382,7 @@ public final class Report {
 
     /** The folder's PNGs: the standard charts in their order, feature maps by layer order of name, then the rest. */
     static List<Path> pngs(Path folder) {
-        List<Path> all = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder, "*.png")) {
-            for (Path p : ds) {
-                if (Files.isRegularFile(p)) {
-                    all.add(p);
-                }
-            }
-        } catch (IOException e) {
-            throw new UserError("cannot list " + folder + ": " + e.getMessage(), e);
-        }
+        List<Path> all = new ArrayList<>(dev.runner.ResultFiles.files(folder, "*.png"));
         all.sort((x, y) -> {
             int rx = rank(x.getFileName().toString());
             int ry = rank(y.getFileName().toString());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runner.AtomicFiles;
 import dev.runner.Json;
+import dev.runner.ResultFiles;
 import dev.runner.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,6 +29,10 @@ public final class SweepFolder {
 
     public static final String PENDING = "pending";
     public static final String RUNNING = "running";
+
+    /** A trial's name as the runner writes it (its run folder's name inside the sweep folder). */
+    private static final java.util.regex.Pattern TRIAL_NAME =
+            java.util.regex.Pattern.compile("[0-9][A-Za-z0-9_.=+-]{0,254}");
 
     private SweepFolder() {
     }
@@ -95,7 +100,7 @@ public final class SweepFolder {
     }
 
     public static boolean isSweepFolder(Path dir) {
-        return Files.isRegularFile(dir.resolve(INDEX));
+        return ResultFiles.exists(dir, INDEX);
     }
 
     /** The trial's resolved experiment, written beside its run folder before it runs. */
@@ -144,23 +149,28 @@ public final class SweepFolder {
     @SuppressWarnings("unchecked")
     public static Index read(Path sweep) {
         Path f = sweep.resolve(INDEX);
-        if (!Files.isRegularFile(f)) {
+        JsonNode n = ResultFiles.json(sweep, INDEX, ResultFiles.JSON_LIMIT);
+        if (n == null) {
             throw new UserError("not a sweep folder (no " + INDEX + "): " + sweep);
         }
-        JsonNode n;
-        try {
-            n = Json.MAPPER.readTree(f.toFile());
-        } catch (IOException e) {
-            throw new UserError("cannot read " + f + ": " + e.getMessage(), e);
+        if (!n.isObject()) {
+            throw new UserError("cannot read " + f + ": not a JSON object");
         }
         List<Trial> trials = new ArrayList<>();
         for (JsonNode t : n.path("trials")) {
-            Map<String, Object> values = Json.MAPPER.convertValue(t.path("values"), LinkedHashMap.class);
+            int index = trials.size() + 1;
+            String name = t.path("name").asText();
+            if (t.path("index").asInt() != index || !TRIAL_NAME.matcher(name).matches()) {
+                throw new UserError("cannot read " + f + ": trial " + index + " is damaged (its index or name is"
+                        + " not one the runner writes)");
+            }
+            Map<String, Object> values = t.path("values").isObject()
+                    ? Json.MAPPER.convertValue(t.path("values"), LinkedHashMap.class) : new LinkedHashMap<>();
             List<String> set = new ArrayList<>();
             t.path("set").forEach(s -> set.add(s.asText()));
-            trials.add(new Trial(t.path("index").asInt(), t.path("name").asText(), values, List.copyOf(set),
-                    t.path("status").asText(PENDING), RunReader.text(t, "error"), RunReader.num(t, "metric"),
-                    RunReader.num(t, "seconds")));
+            trials.add(new Trial(index, name, values, List.copyOf(set),
+                    RunReader.printable(t.path("status").asText(PENDING)), RunReader.text(t, "error"),
+                    RunReader.num(t, "metric"), RunReader.num(t, "seconds")));
         }
         List<String> keys = new ArrayList<>();
         n.path("keys").forEach(k -> keys.add(k.asText()));

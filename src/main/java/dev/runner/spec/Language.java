@@ -30,7 +30,10 @@ public final class Language {
     public static final Section LAYER_EXTRAS = section("layer_extras", "next to a layer's type",
             optional("name", NAME, "type's short name + counter", "the layer's name, for `inputs` and feature maps"),
             optional("inputs", new AnyOf(List.of(NAME, new ListOf(NAME, 1, -1))), "the layer before",
-                    "the layers it reads (`input`: the network's or block's input)"));
+                    "the layers it reads (`input`: the network's or block's input)"),
+            key("trainable", BOOL, true, "`false` freezes the layer: its parameters are not updated (PyTorch's"
+                    + " `requires_grad = False`; a batch norm's running statistics still are), e.g. when fine-tuning"
+                    + " from `init_from`"));
 
     public static final Section REPEAT = section("repeat", "repeats a list of layers in sequence",
             required("times", integer(1, 1000), "how many times"),

@@ -12,6 +12,12 @@ import java.util.List;
  * @param inputs names of the nodes it reads (empty = the network input)
  * @param pos    where it was declared (for a block's layers: the use of the block)
  * @param path   its key path in the file, e.g. {@code model.layers[4]}
+ * @param trainable false when the layer is frozen ({@code trainable: false}): its parameters are not updated
  */
-public record LayerNode(String name, LayerSpec layer, List<String> inputs, SourcePos pos, String path) {
+public record LayerNode(String name, LayerSpec layer, List<String> inputs, SourcePos pos, String path,
+                        boolean trainable) {
+    /** A trainable layer. */
+    public LayerNode(String name, LayerSpec layer, List<String> inputs, SourcePos pos, String path) {
+        this(name, layer, inputs, pos, path, true);
+    }
 }

@@ -90,6 +90,7 @@ final class ModelBuilder {
         final String path;
         final int index;
         List<String> inputs;
+        boolean trainable = true;
 
         N(String name, LayerSpec layer, List<Ref> refs, SourcePos pos, String path, int index) {
             this.name = name;
@@ -226,11 +227,13 @@ final class ModelBuilder {
     private void expandItem(YNode item, String path, Scope sc) {
         String kind, name = null;
         YNode args = null;
+        boolean trainable = true;
         List<Ref> inputs = null;
         if (item instanceof YScalar s && s.value() instanceof String str) {
             kind = str;
         } else if (item instanceof YMap m) {
-            List<String> kinds = m.entries().keySet().stream().filter(k -> !k.equals("name") && !k.equals("inputs")).toList();
+            List<String> kinds = m.entries().keySet().stream().filter(k -> !k.equals("name") && !k.equals("inputs")
+                    && !k.equals("trainable")).toList();
             if (kinds.isEmpty()) throw Fields.err(item, path, "a layer needs a type such as conv or relu");
             if (kinds.size() > 1)
                 throw new SpecException(m.entries().get(kinds.get(1)).keyPos(), path, "one layer per list item, found `"
@@ -243,6 +246,7 @@ final class ModelBuilder {
                     throw Fields.err(m.get("name"), path + ".name",
                             "names are letters, digits and _ (and not `input`), got \"" + name + "\"");
             }
+            if (m.get("trainable") != null) trainable = Fields.toBool(m.get("trainable"), path + ".trainable");
             if (m.get("inputs") != null) {
                 YNode in = m.get("inputs");
                 List<YNode> refs = in instanceof YList l ? l.items() : List.of(in);
@@ -288,6 +292,7 @@ final class ModelBuilder {
                     kind + " takes one input; merge several with add or concat");
         String local = name != null ? name : sc.next(LayerNames.base(kind));
         N n = add(sc.qualify(local), layer, inputs != null ? inputs : List.of(sc.last), pos, path);
+        n.trainable = trainable;
         sc.local.put(local, n.name);
         sc.last = Ref.of(n.name);
     }
@@ -451,7 +456,7 @@ final class ModelBuilder {
             throw new SpecException(at.pos, at.path, name + ": " + e.getMessage());
         }
         return new LayerNode(name, layer, ins.size() == 1 && ins.get(0).isEmpty() ? List.of() : List.copyOf(ins),
-                at.pos, at.path);
+                at.pos, at.path, at.trainable);
     }
 
     /** The stride s with ceil(in / s) == out, or -1. */

@@ -43,7 +43,20 @@ public final class SparkTrials implements TrialExecutor {
      * @param dataRoot  --data-root for the trials (the same path on every executor), or null for their default
      * @param mainClass the class whose {@code main} is {@code runner} (its {@code run} command runs a trial)
      */
+    /** The forms of a Spark master URL (Spark's own): local, local[N], local[*], local[N,F], spark://, yarn, k8s://. */
+    private static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
+            "local(\\[(\\*|[1-9][0-9]{0,4})(,[0-9]{1,4})?])?|(spark|k8s|mesos)://[^\\s]+|yarn");
+
+    /** A {@code --spark} value that is no Spark master URL is a usage error (exit 2), before anything starts. */
+    public static void checkMaster(String master) {
+        if (!MASTER.matcher(master).matches()) {
+            throw new UserError("--spark " + dev.runner.Text.printable(master, 80) + ": not a Spark master (expected"
+                    + " local[N], spark://HOST:PORT, yarn or k8s://...)", 2, null);
+        }
+    }
+
     public SparkTrials(String master, String appName, String dataRoot, String mainClass) {
+        checkMaster(master);
         this.master = master;
         this.mainClass = mainClass;
         this.local = master.startsWith("local");
@@ -58,7 +71,7 @@ public final class SparkTrials implements TrialExecutor {
         dev.runner.model.ModelZip.allowSpark(true);   // Spark's tasks and results are Java objects
         try {
             sc = new JavaSparkContext(conf);
-        } catch (RuntimeException | ExceptionInInitializerError e) {
+        } catch (Exception | ExceptionInInitializerError e) {     // Scala throws SparkException unchecked
             dev.runner.model.ModelZip.allowSpark(false);
             throw new UserError("--spark " + master + ": cannot start Spark: " + firstLine(e), 1, e);
         }

@@ -4,6 +4,7 @@ import dev.runner.AtomicFiles;
 import dev.runner.UserError;
 import dev.runner.results.charts.SweepChart;
 import dev.runner.results.RunFolder;
+import dev.runner.results.RunLock;
 import dev.runner.results.RunReader;
 import dev.runner.results.RunTable;
 import dev.runner.results.SweepFolder;
@@ -90,11 +91,20 @@ public final class Sweep {
 
     /**
      * Runs every trial not finished yet on {@code executor} and waits for them; returns the exit code (0 all
-     * completed, 1 some failed, 130 some not finished: continue with {@code runner sweep --resume}).
+     * completed, 1 some failed, 130 some not finished: continue with {@code runner sweep --resume}). One driver per
+     * sweep folder: it holds the folder's {@link RunLock} throughout, so a second {@code sweep --resume} of it is
+     * refused in one line naming the holder's pid before it reads or changes anything.
      */
     public int run(TrialExecutor executor, List<String> commandLine, PrintStream out, TrialListener onTrialEnded) {
-        return new Running(folder, index.withExecutor(executor.describe(), commandLine), executor, out,
-                onTrialEnded).run();
+        RunLock.acquire(folder);
+        try {
+            // a resumed sweep's index as it is now that this driver holds the folder
+            SweepFolder.Index current = SweepFolder.isSweepFolder(folder) ? SweepFolder.read(folder) : index;
+            return new Running(folder, current.withExecutor(executor.describe(), commandLine), executor, out,
+                    onTrialEnded).run();
+        } finally {
+            RunLock.release(folder);
+        }
     }
 
     /** One sweep's run: the index, kept up to date in sweep.json as trials start and end. */
@@ -226,7 +236,7 @@ public final class Sweep {
         private SweepFolder.Trial outcome(SweepFolder.Trial t, int code) {
             Path run = SweepFolder.runFolder(folder, t);
             if (!RunFolder.isRunFolder(run)) {
-                String why = TrialProcess.lastLine(folder, t.name());
+                String why = TrialProcess.lastLine(folder, t.name(), code);
                 return t.with(code == 130 ? "interrupted" : "failed", why != null ? why : TrialProcess.describe(code),
                         null, null);
             }
@@ -237,8 +247,8 @@ public final class Sweep {
             if ("running".equals(status) || "crashed".equals(status)) {
                 // the process ended without saying how: killed, or crashed in native code
                 status = code == 130 || code == 143 ? "interrupted" : "failed";
-                String last = TrialProcess.lastLine(folder, t.name());
-                error = TrialProcess.describe(code) + (last == null || code > 128 ? "" : ": " + last);
+                String last = TrialProcess.lastLine(folder, t.name(), code);
+                error = TrialProcess.describe(code) + (last == null ? "" : ": " + last);
             }
             return t.with(status, error, metric, SweepFolder.seconds(r));
         }

@@ -125,19 +125,29 @@ final class TrialProcess {
         }
     }
 
-    /** The last non-blank line of the trial's output (why it failed when it left no metrics), or null. */
-    static String lastLine(Path dir, String name) {
+    /**
+     * Why the trial failed, from its output: the last line the runner wrote ({@code runner: ...}); without one, the
+     * last non-blank line, unless the process died of a signal ({@code code} above 128: a JVM crash's output is
+     * its {@code #} banner, not a reason). Null when there is nothing to say.
+     */
+    static String lastLine(Path dir, String name, int code) {
         try {
-            List<String> lines = Files.readAllLines(outputFile(dir, name));
+            List<String> lines = java.util.Arrays.asList(new String(Files.readAllBytes(outputFile(dir, name)),
+                    java.nio.charset.StandardCharsets.UTF_8).split("\n"));
+            String last = null;
             for (int i = lines.size() - 1; i >= 0; i--) {
-                if (!lines.get(i).isBlank()) {
-                    return lines.get(i).strip();
+                String l = lines.get(i).strip();
+                if (l.startsWith("runner: ")) {
+                    return dev.runner.Text.printable(l, 500);
+                }
+                if (last == null && !l.isBlank()) {
+                    last = l;
                 }
             }
+            return code > 128 || last == null ? null : dev.runner.Text.printable(last, 500);
         } catch (IOException e) {
-            // no output
+            return null;
         }
-        return null;
     }
 
     /**

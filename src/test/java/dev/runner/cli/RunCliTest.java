@@ -323,7 +323,7 @@ class RunCliTest {
         assertThat(badFormat.errLines()).hasSize(1);
 
         // report
-        Path report = tmp.resolve("reports/report.md");
+        Path report = Files.createDirectories(tmp.resolve("reports")).resolve("report.md");
         Cli.Out rep = Cli.run("report", a.toString(), s.toString(), "-o", report.toString());
         assertThat(rep.code()).as("%s", rep).isZero();
         String md2 = Files.readString(report);
