@@ -119,6 +119,11 @@ public final class FolderRecorder implements RunRecorder {
         }
 
         @Override
+        public void provenance(String key, Object value) {
+            Provenance.put(folder, key, value);
+        }
+
+        @Override
         public Path modelFile() {
             return folder.resolve(RunFolder.MODEL);
         }

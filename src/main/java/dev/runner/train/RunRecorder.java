@@ -40,6 +40,9 @@ public interface RunRecorder {
 
         void summary(String text);
 
+        /** Adds or replaces one top-level entry of the run's provenance (e.g. {@code slow_kernels}). */
+        void provenance(String key, Object value);
+
         /** Writes a small text file of the run atomically (e.g. the range test's curve). */
         void write(String file, String text);
 

@@ -584,6 +584,8 @@ public final class Trainer {
             metrics.status = status;
             metrics.error = error;
             metrics.write(folder, o.writeHook);
+            List<String> slow = net.slowKernels(); // what ran oneDNN's slow generic code (not for a failed run)
+            if (slow != null && !Metrics.FAILED.equals(status)) run.provenance("slow_kernels", slow);
             run.ended(Metrics.FAILED.equals(status));
             return new Result(folder, status, error, metrics);
         }
