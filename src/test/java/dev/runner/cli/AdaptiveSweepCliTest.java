@@ -271,7 +271,7 @@ class AdaptiveSweepCliTest {
         assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("1     " + first));
         assertThat(table.out()).contains(c1).contains(c2).contains(ci1)
                 .contains("by configuration over 2 seeds, ranked by the mean (lowest first)");
-        Path report = tmp.resolve("seeds-report/r.md");
+        Path report = Files.createDirectories(tmp.resolve("seeds-report")).resolve("r.md");
         Cli.Out rep = Cli.run("report", sweep.toString(), "-o", report.toString());
         assertThat(rep.code()).as("%s", rep).isZero();
         assertThat(Files.readString(report)).contains("| rank | configuration | seeds |").contains(c1);
