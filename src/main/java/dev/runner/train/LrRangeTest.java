@@ -17,10 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.dataset.api.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import dev.runner.model.Network;
 import dev.runner.Json;
 import dev.runner.spec.Experiment;
@@ -237,14 +233,8 @@ public final class LrRangeTest {
         Path folder = run.folder();
         Recorder rec = new Recorder(spec.smooth(), spec.diverge());
         writeJson(run, exp, spec, "running", null, rec, Map.of());
-        Schedules.Range schedule = schedule(spec);
-        ComputationGraph graph = net.graph();
-        for (TrainingListener l : plan(exp).listeners()) {
-            graph.addListeners(l);
-        }
-        boolean interactive = o.interactive != null ? o.interactive : System.console() != null;
-        String status = "completed";
-        String error = null;
+        TrainingLoop loop = new TrainingLoop(net, data, plan(exp), schedule(spec));
+        Steps steps = new Steps(spec, rec, o);
         o.stop.begin();
         try (RunRecorder.Log log = run.log(o.terminal)) {
             if (!o.summaryText.isBlank()) {
@@ -253,49 +243,17 @@ public final class LrRangeTest {
             log.println(String.format(Locale.ROOT, "LR range test %s: %s lr %s -> %s over %d iterations -> %s",
                     exp.name(), spec.mode(), Trainer.shortNumber(spec.startLr()), Trainer.shortNumber(spec.endLr()),
                     spec.iterations(), folder));
-            me.tongfei.progressbar.ProgressBar bar = interactive ? new me.tongfei.progressbar.ProgressBarBuilder()
-                    .setTaskName("lr range test").setInitialMax(spec.iterations())
-                    .setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
-                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(o.terminal)).build() : null;
+            steps.bar = TrainingLoop.interactive(o.interactive)
+                    ? TrainingLoop.bar("lr range test", spec.iterations(), 0, o.terminal) : null;
             try {
-                int done = 0;
-                outer:
-                for (int e = 0; done < spec.iterations(); e++) {
-                    DataSetIterator it = data.train(e);
-                    try {
-                        if (!it.hasNext()) {
-                            throw new IllegalStateException("the training data has no batches");
-                        }
-                        while (it.hasNext() && done < spec.iterations()) {
-                            DataSet b = it.next();
-                            int iter = graph.getIterationCount();
-                            double lr = schedule.valueAt(iter, e);
-                            net.fit(b);
-                            double loss = net.score();
-                            done++;
-                            boolean stop = rec.add(lr, loss);
-                            if (bar != null) {
-                                bar.step();
-                                bar.setExtraMessage(String.format(Locale.ROOT, " lr %.3g  loss %.4f", lr, loss));
-                            }
-                            if (stop) {
-                                break outer;
-                            }
-                            if (o.stop.requested()) {
-                                status = "interrupted";
-                                error = o.stop.reason() + String.format(Locale.ROOT, " at iteration %d", done);
-                                break outer;
-                            }
-                        }
-                    } finally {
-                        Trainer.closeQuietly(it);
-                    }
-                }
+                loop.run(0, 0, steps);
             } finally {
-                if (bar != null) {
-                    bar.close();
+                if (steps.bar != null) {
+                    steps.bar.close();
                 }
             }
+            String status = steps.status;
+            String error = steps.error;
             Map<String, Suggestion> sugg = Map.of();
             Suggestion chosen = null;
             if (status.equals("completed")) {
@@ -331,6 +289,67 @@ public final class LrRangeTest {
         } finally {
             o.stop.finished();
             run.close();
+        }
+    }
+
+    /**
+     * The range test's hook on the loop: records each step's learning rate and loss, and stops after
+     * {@code iterations} steps, at divergence, or when asked to (status interrupted); epochs follow one another
+     * until then.
+     */
+    private static final class Steps implements TrainingLoop.Hook {
+        final LrRangeTestSpec spec;
+        final Recorder rec;
+        final Trainer.Options o;
+        me.tongfei.progressbar.ProgressBar bar;
+        String status = "completed";
+        String error;
+        int done;
+        int epochSteps;
+
+        Steps(LrRangeTestSpec spec, Recorder rec, Trainer.Options o) {
+            this.spec = spec;
+            this.rec = rec;
+            this.o = o;
+        }
+
+        @Override
+        public boolean startEpoch(int epoch) {
+            epochSteps = 0;
+            return done < spec.iterations();
+        }
+
+        @Override
+        public boolean moreBatches() {
+            return done < spec.iterations();
+        }
+
+        @Override
+        public boolean afterStep(TrainingLoop.Step s) {
+            done++;
+            epochSteps++;
+            boolean stop = rec.add(s.lr(), s.loss());
+            if (bar != null) {
+                bar.step();
+                bar.setExtraMessage(String.format(Locale.ROOT, " lr %.3g  loss %.4f", s.lr(), s.loss()));
+            }
+            if (stop) {
+                return false;
+            }
+            if (o.stop.requested()) {
+                status = "interrupted";
+                error = o.stop.reason() + String.format(Locale.ROOT, " at iteration %d", done);
+                return false;
+            }
+            return true;
+        }
+
+        @Override
+        public boolean afterEpoch(int epoch) {
+            if (epochSteps == 0) {
+                throw new IllegalStateException("the training data has no batches");
+            }
+            return true;
         }
     }
 

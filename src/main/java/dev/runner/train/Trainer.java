@@ -3,21 +3,13 @@ package dev.runner.train;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.dataset.api.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.schedule.ISchedule;
 import dev.runner.AtomicFiles;
 import dev.runner.UserError;
@@ -297,17 +289,17 @@ public final class Trainer {
             this.log = log;
             this.metrics = metrics;
             this.schedule = schedule(exp, data.iterationsPerEpoch());
-            this.interactive = o.interactive != null ? o.interactive : System.console() != null;
+            this.interactive = TrainingLoop.interactive(o.interactive);
             this.numClasses = data.classes().size();
         }
 
         Result run(Checkpoint.State state) {
-            for (TrainingListener l : Optimizers.plan(exp.optimizer(), schedule).listeners()) {
-                graph.addListeners(l);
-            }
+            TrainingLoop loop = new TrainingLoop(net, data, Optimizers.plan(exp.optimizer(), schedule), schedule);
             o.stop.begin();
             try {
-                return loop(state);
+                Epochs epochs = new Epochs(loop, state);
+                loop.run(state.epoch(), state.batchesDone(), epochs);
+                return epochs.result != null ? epochs.result : complete();
             } catch (RuntimeException | Error e) {
                 recordFailure(failure(e));
                 throw e;
@@ -316,72 +308,104 @@ public final class Trainer {
             }
         }
 
-        private Result loop(Checkpoint.State state) {
-            int epochs = exp.epochs();
-            int ipe = data.iterationsPerEpoch();
-            for (int e = state.epoch(); e < epochs; e++) {
-                boolean resumed = e == state.epoch();
-                int done = resumed ? state.batchesDone() : 0;
-                double carried = resumed ? state.epochSeconds() : 0;
-                int epochStart = metrics.iterationLoss.size() - done;
-                long t0 = System.nanoTime();
-                long images = 0;
-                // a run stopped during evaluation has trained the whole epoch: no batches to replay
-                DataSetIterator it = done >= ipe ? null : data.train(e);
-                ProgressBar bar = interactive && it != null ? bar(e, epochs, ipe, done) : null;
-                try {
-                    for (int s = 0; it != null && s < done && it.hasNext(); s++) {
-                        it.next();
-                    }
-                    while (it != null && it.hasNext()) {
-                        DataSet b = it.next();
-                        int iter = graph.getIterationCount();
-                        double lr = schedule.valueAt(iter, e);
-                        net.fit(b);
-                        double loss = net.score();
-                        done++;
-                        if (!Double.isFinite(loss)) {
-                            String why = String.format(Locale.ROOT, "loss is %s at epoch %d, iteration %d (lr %s):"
-                                    + " training diverged; try a lower learning rate", loss, e + 1, iter + 1,
-                                    lr);
-                            closeBar(bar);
-                            bar = null;
-                            log.println("FAILED: " + why);
-                            return end(Metrics.FAILED, why);
-                        }
-                        metrics.iterationLoss.add(loss);
-                        metrics.iterationLr.add(lr);
-                        images += b.numExamples();
-                        if (bar != null) {
-                            double secs = (System.nanoTime() - t0) / 1e9;
-                            bar.step();
-                            bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f lr %s %.0f img/s", loss,
-                                    shortNumber(lr), secs > 0 ? images / secs : 0));
-                        }
-                        if (o.stop.requested()) {
-                            closeBar(bar);
-                            bar = null;
-                            return interrupt(new Checkpoint.State(e, done, graph.getIterationCount(), exp.seed(),
-                                    carried + (System.nanoTime() - t0) / 1e9));
-                        }
-                    }
-                } finally {
-                    closeQuietly(it);
-                    closeBar(bar);
+        /** The training run's hook on the loop: metrics, evaluation, checkpoints and stops. */
+        private final class Epochs implements TrainingLoop.Hook {
+            final TrainingLoop loop;
+            final Checkpoint.State state;
+            final int epochs = exp.epochs();
+            final int ipe = data.iterationsPerEpoch();
+            Result result;
+            int done;
+            double carried;
+            int epochStart;
+            long t0;
+            long images;
+            ProgressBar bar;
+
+            Epochs(TrainingLoop loop, Checkpoint.State state) {
+                this.loop = loop;
+                this.state = state;
+            }
+
+            @Override
+            public boolean startEpoch(int e) {
+                if (e >= epochs) {
+                    return false;
                 }
+                boolean resumed = e == state.epoch();
+                done = resumed ? state.batchesDone() : 0;
+                carried = resumed ? state.epochSeconds() : 0;
+                epochStart = metrics.iterationLoss.size() - done;
+                t0 = System.nanoTime();
+                images = 0;
+                // a run stopped during evaluation has trained the whole epoch: no batches to replay, no bar
+                bar = interactive && !(done > 0 && done >= ipe)
+                        ? TrainingLoop.bar(String.format(Locale.ROOT, "epoch %d/%d", e + 1, epochs), ipe, done,
+                        o.terminal) : null;
+                return true;
+            }
+
+            @Override
+            public boolean afterStep(TrainingLoop.Step s) {
+                done++;
+                if (!Double.isFinite(s.loss())) {
+                    String why = String.format(Locale.ROOT, "loss is %s at epoch %d, iteration %d (lr %s):"
+                            + " training diverged; try a lower learning rate", s.loss(), s.epoch() + 1,
+                            s.iteration() + 1, s.lr());
+                    closeBar();
+                    log.println("FAILED: " + why);
+                    result = end(Metrics.FAILED, why);
+                    return false;
+                }
+                metrics.iterationLoss.add(s.loss());
+                metrics.iterationLr.add(s.lr());
+                images += s.examples();
+                if (bar != null) {
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    bar.step();
+                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f lr %s %.0f img/s", s.loss(),
+                            shortNumber(s.lr()), secs > 0 ? images / secs : 0));
+                }
+                if (o.stop.requested()) {
+                    closeBar();
+                    result = interrupt(inEpoch(s.epoch()));
+                    return false;
+                }
+                return true;
+            }
+
+            @Override
+            public void batchesEnded(int epoch) {
+                closeBar();
+            }
+
+            private void closeBar() {
+                if (bar != null) {
+                    bar.close();
+                    bar = null;
+                }
+            }
+
+            private Checkpoint.State inEpoch(int e) {
+                return new Checkpoint.State(e, done, graph.getIterationCount(), exp.seed(),
+                        carried + (System.nanoTime() - t0) / 1e9);
+            }
+
+            @Override
+            public boolean afterEpoch(int e) {
                 double trainSeconds = (System.nanoTime() - t0) / 1e9;
                 if (exp.evaluate() == null || exp.evaluate().test()) {
                     lastTest = Evaluation.of(net, data.test(), numClasses, o.stop::requested);
                     if (lastTest == null) {
-                        return interrupt(new Checkpoint.State(e, done, graph.getIterationCount(), exp.seed(),
-                                carried + (System.nanoTime() - t0) / 1e9));
+                        result = interrupt(inEpoch(e));
+                        return false;
                     }
                 }
                 if (exp.evaluate() != null && exp.evaluate().train()) {
                     lastTrain = Evaluation.of(net, data.trainEval(), numClasses, o.stop::requested);
                     if (lastTrain == null) {
-                        return interrupt(new Checkpoint.State(e, done, graph.getIterationCount(), exp.seed(),
-                                carried + (System.nanoTime() - t0) / 1e9));
+                        result = interrupt(inEpoch(e));
+                        return false;
                     }
                 }
                 graph.incrementEpochCount();
@@ -393,7 +417,7 @@ public final class Trainer {
                 }
                 double trainLoss = losses.isEmpty() ? Double.NaN : sum / losses.size();
                 double lr = epochStart < metrics.iterationLr.size() ? metrics.iterationLr.get(epochStart)
-                        : schedule.valueAt(graph.getIterationCount(), e);
+                        : loop.lrAt(graph.getIterationCount(), e);
                 Metrics.Epoch em = new Metrics.Epoch(e + 1, trainLoss,
                         lastTest == null ? null : lastTest.loss(), lastTest == null ? null : lastTest.accuracy(),
                         lastTrain == null ? null : lastTrain.accuracy(), lr, seconds);
@@ -407,31 +431,15 @@ public final class Trainer {
                 if (!last) {
                     Checkpoint.State next = new Checkpoint.State(e + 1, 0, graph.getIterationCount(), exp.seed(), 0);
                     if (o.stop.requested()) {
-                        return interrupt(next);
+                        result = interrupt(next);
+                        return false;
                     }
                     int every = exp.checkpoint() == null ? 1 : exp.checkpoint().every();
                     if (every > 0 && (e + 1) % every == 0) {
                         Checkpoint.save(folder, graph, next, metrics);
                     }
                 }
-            }
-            return complete();
-        }
-
-        private ProgressBar bar(int e, int epochs, int ipe, int done) {
-            return new ProgressBarBuilder()
-                    .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", e + 1, epochs))
-                    .setInitialMax(ipe)
-                    .startsFrom(done, Duration.ZERO)
-                    .setStyle(ProgressBarStyle.ASCII)
-                    .setUpdateIntervalMillis(500)
-                    .setConsumer(new ConsoleProgressBarConsumer(o.terminal))
-                    .build();
-        }
-
-        private void closeBar(ProgressBar bar) {
-            if (bar != null) {
-                bar.close();
+                return true;
             }
         }
 

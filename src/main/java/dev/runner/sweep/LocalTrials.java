@@ -1,4 +1,4 @@
-package dev.runner.cli;
+package dev.runner.sweep;
 
 import java.nio.file.Path;
 
@@ -7,13 +7,19 @@ import java.nio.file.Path;
  * (ND4J, oneDNN and OpenMP), so the workers share the cores instead of fighting over them; with one worker the
  * trial chooses its threads as {@code runner run} does.
  */
-final class LocalTrials implements TrialExecutor {
+public final class LocalTrials implements TrialExecutor {
     private final int workers;
     private final int threads;
     private final String dataRoot;
+    private final String mainClass;
 
-    LocalTrials(int workers, String dataRoot) {
+    /**
+     * @param dataRoot  --data-root for the trials, or null for their default
+     * @param mainClass the class whose {@code main} is {@code runner} (its {@code run} command runs a trial)
+     */
+    public LocalTrials(int workers, String dataRoot, String mainClass) {
         this.workers = workers;
+        this.mainClass = mainClass;
         this.threads = workers > 1 ? Math.max(1, Runtime.getRuntime().availableProcessors() / workers) : 0;
         this.dataRoot = dataRoot;
     }
@@ -31,7 +37,7 @@ final class LocalTrials implements TrialExecutor {
 
     @Override
     public int run(Path sweep, String name, boolean resume) throws InterruptedException {
-        return TrialProcess.run(sweep, name, resume, dataRoot, threads);
+        return TrialProcess.run(mainClass, sweep, name, resume, dataRoot, threads);
     }
 
     @Override

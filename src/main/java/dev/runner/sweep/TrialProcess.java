@@ -1,4 +1,4 @@
-package dev.runner.cli;
+package dev.runner.sweep;
 
 import java.io.File;
 import java.io.IOException;
@@ -12,7 +12,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One sweep trial as a child process: {@code java -cp <runner> dev.runner.cli.Main run --into TRIAL TRIAL.yaml}
+ * One sweep trial as a child process: {@code java -cp <runner> MAIN run --into TRIAL TRIAL.yaml} (MAIN: runner's
+ * main class, which the caller names: {@code dev.runner.cli.Main})
  * (or {@code run --resume TRIAL} to continue it), its console output in {@code TRIAL.out.txt} beside the folder.
  *
  * <p>Why a process and not a call in this JVM: a trial that runs out of memory (Java heap or ND4J's off-heap
@@ -35,12 +36,13 @@ final class TrialProcess {
      * Runs one trial in {@code dir} and waits for it; returns its exit code (0 completed, 1 failed, 130
      * interrupted, 128+n killed by signal n).
      *
+     * @param main     the class whose {@code main} is {@code runner}
      * @param name     the trial's name: {@code dir/name.yaml} is its experiment, {@code dir/name/} its run folder
      * @param resume   continue the interrupted run in {@code dir/name/}
      * @param dataRoot --data-root for the trial, or null for its default
      * @param threads  native threads for the trial, or 0 for runner's own choice
      */
-    static int run(Path dir, String name, boolean resume, String dataRoot, int threads) throws InterruptedException {
+    static int run(String main, Path dir, String name, boolean resume, String dataRoot, int threads) throws InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -54,7 +56,7 @@ final class TrialProcess {
         }
         cmd.add("-cp");
         cmd.add(classPath());
-        cmd.add(Main.class.getName());
+        cmd.add(main);
         cmd.add("run");
         if (dataRoot != null) {
             cmd.add("--data-root");
@@ -144,7 +146,7 @@ final class TrialProcess {
      */
     static String classPath() {
         try {
-            Path src = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path src = Path.of(TrialProcess.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             if (Files.isRegularFile(src) && src.toString().endsWith(".jar")) {
                 return src.toString();
             }

@@ -1,4 +1,4 @@
-package dev.runner.cli;
+package dev.runner.sweep;
 
 import java.nio.file.Path;
 
@@ -7,7 +7,7 @@ import java.nio.file.Path;
  * Either way a trial is {@code runner run} in a child process ({@link TrialProcess}), and its files end up in the
  * sweep folder: {@code NAME/} (the run folder) and {@code NAME.out.txt} (its console output).
  */
-interface TrialExecutor extends AutoCloseable {
+public interface TrialExecutor extends AutoCloseable {
     /** How many trials run at once. */
     int slots();
 

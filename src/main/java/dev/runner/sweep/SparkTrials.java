@@ -1,4 +1,4 @@
-package dev.runner.cli;
+package dev.runner.sweep;
 
 import dev.runner.UserError;
 import java.io.ByteArrayInputStream;
@@ -30,16 +30,22 @@ import org.apache.spark.api.java.function.Function;
  * <p>A trial that fails (diverges, runs out of memory, is killed) is a result the task returns, never an exception
  * it throws: Spark retries a task only when its executor is lost, so a deterministic failure runs once.
  */
-final class SparkTrials implements TrialExecutor {
+public final class SparkTrials implements TrialExecutor {
     private final JavaSparkContext sc;
     private final String master;
     private final boolean local;
     private final int slots;
     private final int threads;
     private final String dataRoot;
+    private final String mainClass;
 
-    SparkTrials(String master, String appName, String dataRoot) {
+    /**
+     * @param dataRoot  --data-root for the trials (the same path on every executor), or null for their default
+     * @param mainClass the class whose {@code main} is {@code runner} (its {@code run} command runs a trial)
+     */
+    public SparkTrials(String master, String appName, String dataRoot, String mainClass) {
         this.master = master;
+        this.mainClass = mainClass;
         this.local = master.startsWith("local");
         this.dataRoot = dataRoot == null ? null : Path.of(dataRoot).toAbsolutePath().toString();
         System.setProperty("io.netty.tryReflectionSetAccessible", "true");
@@ -78,7 +84,7 @@ final class SparkTrials implements TrialExecutor {
         sc.setJobGroup("trial " + name, "runner sweep trial " + name, true);
         Output out;
         try {
-            out = sc.parallelize(List.of(in), 1).map(new Task(dataRoot, threads)).collect().get(0);
+            out = sc.parallelize(List.of(in), 1).map(new Task(mainClass, dataRoot, threads)).collect().get(0);
         } catch (Exception e) {              // Spark's exceptions are checked ones thrown unchecked
             TrialProcess.appendOutput(sweep, name, "runner: the Spark task did not return: " + firstLine(e));
             return 130;
@@ -120,10 +126,12 @@ final class SparkTrials implements TrialExecutor {
     /** The task: runs one trial on an executor in a temporary folder and returns the folder packed. */
     static final class Task implements Function<Input, Output> {
         private static final long serialVersionUID = 1L;
+        private final String mainClass;
         private final String dataRoot;
         private final int threads;
 
-        Task(String dataRoot, int threads) {
+        Task(String mainClass, String dataRoot, int threads) {
+            this.mainClass = mainClass;
             this.dataRoot = dataRoot;
             this.threads = threads;
         }
@@ -134,7 +142,7 @@ final class SparkTrials implements TrialExecutor {
             try {
                 dir = Files.createTempDirectory("runner-trial-");
                 unpack(in.zip(), dir, in.name());
-                int code = TrialProcess.run(dir, in.name(), in.resume(), dataRoot, threads);
+                int code = TrialProcess.run(mainClass, dir, in.name(), in.resume(), dataRoot, threads);
                 return new Output(code, pack(dir, in.name()), null);
             } catch (InterruptedException e) {
                 throw e;
