@@ -97,9 +97,12 @@ final class Pipeline {
 
     /** The loaded images as the trainer's batches, in the network's layout. */
     static TrainingData trainingData(Experiment exp, LoadedData data, String layout) {
-        int batch = exp.data().batchSize();
         int n = data.train().size();
-        int ipe = (n + batch - 1) / batch;
+        int ipe = exp.data().batchesPerEpoch(n);
+        if (ipe == 0) {
+            throw new dev.runner.UserError("data.drop_last: the " + n + " training images make no full batch of "
+                    + exp.data().batchSize() + "; use a smaller batch_size or drop_last: false", 2, null);
+        }
         return TrainingData.of(data.classes(), ipe,
                 e -> Batches.train(data.train(), exp.data(), exp.seed(), e, layout),
                 () -> Batches.eval(data.test(), exp.data(), exp.data().testBatchSize(), layout),

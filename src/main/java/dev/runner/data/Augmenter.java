@@ -21,6 +21,9 @@ import java.util.SplittableRandom;
  *
  * <p>Random draws per image, in the order the transforms are written: crop row offset, crop column offset
  * ({@code nextInt}), flip ({@code nextDouble() < p}), cutout centre row, centre column ({@code nextInt}).
+ * An alternating flip draws nothing from the image's generator: its flip is {@code nextDouble() < p} of a generator
+ * seeded from (the run's seed, the image) alone, the same in every epoch, inverted in odd epochs (0-based), as
+ * airbench's "alternating flip" (arXiv 2404.00498).
  * Instances are immutable and thread-safe; per-thread state lives in {@link Scratch}.
  */
 final class Augmenter {
@@ -29,6 +32,7 @@ final class Augmenter {
     private static final int CROP = 2;
     private static final int FLIP = 3;
     private static final int CUTOUT = 4;
+    private static final int FLIP_ALTERNATE = 5;
 
     private final int[] kind;
     private final int[] arg;        // pad/crop/cutout size
@@ -42,8 +46,14 @@ final class Augmenter {
     final int outH;
     final int outW;
     private final float[][] lut;
+    /** For an alternating flip: the generator seed of image i's flip is mix(flipSeed, i); odd epochs invert it. */
+    private final long flipSeed;
+    private final boolean oddEpoch;
 
-    private Augmenter(List<TransformSpec> steps, TransformSpec.Normalize normalize, int channels, int h, int w) {
+    private Augmenter(List<TransformSpec> steps, TransformSpec.Normalize normalize, int channels, int h, int w,
+                      long seed, int epoch) {
+        flipSeed = Batches.mix(seed, 0xF11FL);
+        oddEpoch = Math.floorMod(epoch, 2) == 1;
         int n = steps.size();
         kind = new int[n];
         arg = new int[n];
@@ -93,7 +103,7 @@ final class Augmenter {
                 if (!(f.p() >= 0 && f.p() <= 1)) {
                     throw new UserError(where + ": horizontal_flip p must be in [0, 1], got " + f.p());
                 }
-                kind[k] = FLIP;
+                kind[k] = f.alternate() ? FLIP_ALTERNATE : FLIP;
                 prob[k] = f.p();
                 stageH[k + 1] = ch;
                 stageW[k + 1] = cw;
@@ -118,14 +128,25 @@ final class Augmenter {
         lut = lookupTables(normalize, channels);
     }
 
-    /** Training transforms followed by normalize. */
+    /** Training transforms followed by normalize (for epoch 0 of seed 0: no alternating flip inverted). */
     static Augmenter training(List<TransformSpec> augment, TransformSpec.Normalize normalize, int c, int h, int w) {
-        return new Augmenter(augment == null ? List.of() : augment, normalize, c, h, w);
+        return training(augment, normalize, c, h, w, 0, 0);
+    }
+
+    /** Training transforms followed by normalize, for epoch {@code epoch} (0-based) of a run seeded {@code seed}. */
+    static Augmenter training(List<TransformSpec> augment, TransformSpec.Normalize normalize, int c, int h, int w,
+                              long seed, int epoch) {
+        return new Augmenter(augment == null ? List.of() : augment, normalize, c, h, w, seed, epoch);
     }
 
     /** Normalize only (evaluation). */
     static Augmenter evaluation(TransformSpec.Normalize normalize, int c, int h, int w) {
-        return new Augmenter(List.of(), normalize, c, h, w);
+        return new Augmenter(List.of(), normalize, c, h, w, 0, 0);
+    }
+
+    /** Whether image {@code image}'s alternating flip with probability {@code p} mirrors it in this epoch. */
+    boolean alternateFlip(int image, double p) {
+        return (new SplittableRandom(Batches.mix(flipSeed, image)).nextDouble() < p) != oddEpoch;
     }
 
     /** True when no transform draws random numbers or moves pixels. */
@@ -183,10 +204,12 @@ final class Augmenter {
     /**
      * Transforms one image from {@code src[srcOff ..]} (CHW bytes, inH x inW) into {@code dst} as floats.
      *
+     * @param image the image's index in its set (an alternating flip's draw)
      * @param rng  the image's random source (unused for an identity plan)
      * @param nhwc false: write CHW at {@code dst[dstOff ..]}; true: HWC
      */
-    void apply(byte[] src, int srcOff, SplittableRandom rng, float[] dst, int dstOff, boolean nhwc, Scratch s) {
+    void apply(byte[] src, int srcOff, int image, SplittableRandom rng, float[] dst, int dstOff, boolean nhwc,
+               Scratch s) {
         int n = kind.length;
         int[] params = s.params;
         // forward: draw the random parameters in the order the transforms are written
@@ -197,6 +220,7 @@ final class Augmenter {
                     params[2 * k + 1] = rng.nextInt(stageW[k] - arg[k] + 1);
                 }
                 case FLIP -> params[2 * k] = rng.nextDouble() < prob[k] ? 1 : 0;
+                case FLIP_ALTERNATE -> params[2 * k] = alternateFlip(image, prob[k]) ? 1 : 0;
                 case CUTOUT -> {
                     params[2 * k] = rng.nextInt(stageH[k]);
                     params[2 * k + 1] = rng.nextInt(stageW[k]);
@@ -230,7 +254,7 @@ final class Augmenter {
                     shift(sy, params[2 * k]);
                     shift(sx, params[2 * k + 1]);
                 }
-                case FLIP -> {
+                case FLIP, FLIP_ALTERNATE -> {
                     if (params[2 * k] == 1) {
                         for (int x = 0; x < sx.length; x++) {
                             if (sx[x] >= 0) {

@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param augment   random training transforms, applied in the order written, before {@code normalize}
  * @param normalize applied to train and test images last; null means images scaled to 0..1 only
+ * @param dropLast  leave out the last partial training batch
  */
 public record DataSpec(
         DatasetSpec dataset,
@@ -15,7 +16,18 @@ public record DataSpec(
         int testBatchSize,
         boolean shuffle,
         List<TransformSpec> augment,
-        TransformSpec.Normalize normalize) {
+        TransformSpec.Normalize normalize,
+        boolean dropLast) {
+
+    public DataSpec(DatasetSpec dataset, int batchSize, int testBatchSize, boolean shuffle, List<TransformSpec> augment,
+                    TransformSpec.Normalize normalize) {
+        this(dataset, batchSize, testBatchSize, shuffle, augment, normalize, false);
+    }
+
+    /** Training batches per epoch over {@code images} images (0 when drop_last leaves none). */
+    public int batchesPerEpoch(int images) {
+        return dropLast ? images / batchSize : (images + batchSize - 1) / batchSize;
+    }
 
     /** Where images come from. */
     public sealed interface DatasetSpec permits Cifar10, ImageFolder {}

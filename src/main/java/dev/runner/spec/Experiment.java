@@ -13,6 +13,8 @@ import java.util.Map;
  * @param lrRangeTest null unless the experiment is an LR range test
  * @param engine      {@code auto}, {@code onednn} or {@code dl4j}: the engine asked for (the model stage decides)
  * @param precision   {@code fp32}, {@code bf16} or {@code auto}: the precision asked for (the model stage decides)
+ * @param epochs      passes over the training set, possibly fractional: the run makes {@link #steps} steps in
+ *                    {@link #epochCount} epochs, the last one cut short
  */
 public record Experiment(
         String name,
@@ -22,7 +24,7 @@ public record Experiment(
         ModelSpec model,
         OptimizerSpec optimizer,
         ScheduleSpec schedule,
-        int epochs,
+        double epochs,
         LrRangeTestSpec lrRangeTest,
         EvaluateSpec evaluate,
         VisualizeSpec visualize,
@@ -31,4 +33,14 @@ public record Experiment(
         Map<String, Object> resolved,
         String engine,
         String precision) {
+
+    /** The epochs the run has: {@code ceil(epochs)}. */
+    public int epochCount() {
+        return (int) Math.ceil(epochs - 1e-9);
+    }
+
+    /** Optimizer steps in all with {@code batchesPerEpoch} batches per epoch: {@code ceil(epochs x batchesPerEpoch)}. */
+    public long steps(int batchesPerEpoch) {
+        return (long) Math.ceil(epochs * batchesPerEpoch - 1e-9);
+    }
 }

@@ -140,7 +140,8 @@ public final class ExperimentLoader {
         String name = root.getString("name", stem);
         String description = root.getString("description");
         long seed = root.getInt("seed");
-        int epochs = root.getInt("epochs");
+        double epochs = root.getDouble("epochs");
+        if (epochs == Math.rint(epochs)) root.put("epochs", (int) epochs);   // written back as 2, not 2.0
         String engine = root.getEnum("engine");
         String precision = root.getEnum("precision");
 
@@ -226,6 +227,7 @@ public final class ExperimentLoader {
         int batch = f.getInt("batch_size");
         int testBatch = f.getInt("test_batch_size");
         boolean shuffle = f.getBool("shuffle");
+        boolean dropLast = f.getBool("drop_last");
 
         List<TransformSpec> augment = new ArrayList<>();
         List<Object> augOut = new ArrayList<>();
@@ -250,7 +252,8 @@ public final class ExperimentLoader {
                         ts = new TransformSpec.RandomCrop(s);
                         size = new int[] {s, s};
                     }
-                    case "horizontal_flip" -> ts = new TransformSpec.HorizontalFlip(ta.getDouble("p"));
+                    case "horizontal_flip" -> ts = new TransformSpec.HorizontalFlip(ta.getDouble("p"),
+                            ta.getBool("alternate"));
                     default -> ts = new TransformSpec.Cutout(ta.getInt("size"));
                 }
                 augment.add(ts);
@@ -282,7 +285,7 @@ public final class ExperimentLoader {
         } else {
             f.put("normalize", null);
         }
-        return new DataSpec(dataset, batch, testBatch, shuffle, List.copyOf(augment), normalize);
+        return new DataSpec(dataset, batch, testBatch, shuffle, List.copyOf(augment), normalize, dropLast);
     }
 
     /** The range of a list-of-numbers key's items. */

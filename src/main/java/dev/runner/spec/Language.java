@@ -322,7 +322,9 @@ public final class Language {
             kind("random_crop", "size", "a random `size`x`size` crop",
                     required("size", integer(1, 1 << 14), "pixels")),
             kind("horizontal_flip", "p", "mirrors left-right with probability `p`",
-                    key("p", num(Range.UNIT), 0.5, "probability")),
+                    key("p", num(Range.UNIT), 0.5, "probability"),
+                    key("alternate", BOOL, false, "`true`: each image's flip is drawn once (with `p`) and inverted"
+                            + " in every second epoch (epochs 2, 4, ...), so over two epochs every image is seen both ways")),
             kind("cutout", "size", "zeroes a random `size`x`size` square",
                     required("size", integer(1, 1 << 14), "pixels"))));
 
@@ -336,6 +338,7 @@ public final class Language {
             key("batch_size", integer(1, 1 << 20), 64, "training batch size"),
             key("test_batch_size", integer(1, 1 << 20), 256, "evaluation batch size (does not change results)"),
             key("shuffle", BOOL, true, "reshuffle the training set every epoch"),
+            key("drop_last", BOOL, false, "leave out the last partial training batch (torch's DataLoader `drop_last`)"),
             key("augment", new ListOf(AUGMENT, 0, -1), List.of(), "random transforms of training images, in order"),
             optional("normalize", NORMALIZE, "none (pixels scaled to 0..1 only)",
                     "`(x/255 - mean[c]) / std[c]`, applied last, to train and test"));
@@ -431,7 +434,8 @@ public final class Language {
             optional("extends", TEXT, "none", "a parent file (path relative to this file) whose keys this file overrides"),
             key("description", TEXT, "", "free text, copied into the results"),
             key("seed", integer(0, Integer.MAX_VALUE), 42, "seeds weights, shuffling, augmentation and dropout"),
-            key("epochs", integer(1, 100_000), 1, "passes over the training set"),
+            key("epochs", num(new Range(0, true, 100_000, false)), 1, "passes over the training set; a fraction"
+                    + " (`9.9`) ends the last epoch early, after ceil(epochs x batches per epoch) steps in all"),
             optional("data", DATA, "see `data`", "dataset, batch sizes, augmentation, normalisation"),
             required("model", MODEL, "the network"),
             required("optimizer", OPTIMIZER, "`sgd`, `adam` or `adamw`"),

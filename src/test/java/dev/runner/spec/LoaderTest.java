@@ -43,7 +43,7 @@ class LoaderTest {
         Experiment e = y.load(Yamls.BASE.replace("lr: 0.1", "lr: 5e-3, weight_decay: 3.2e-2") + "epochs: 1e1\n");
         assertThat(e.optimizer().lr()).isEqualTo(0.005);
         assertThat(e.optimizer().weightDecay()).isEqualTo(0.032);
-        assertThat(e.epochs()).isEqualTo(10);
+        assertThat(e.epochCount()).isEqualTo(10);
     }
 
     @Test
@@ -58,7 +58,7 @@ class LoaderTest {
         Experiment e = y.load(Yamls.BASE);
         assertThat(e.name()).isEqualTo("t");
         assertThat(e.seed()).isEqualTo(42);
-        assertThat(e.epochs()).isEqualTo(1);
+        assertThat(e.epochCount()).isEqualTo(1);
         assertThat(e.data().dataset()).isEqualTo(new DataSpec.Cifar10(DataSpec.Cifar10.DEFAULT_URL,
                 DataSpec.Cifar10.DEFAULT_MD5));
         assertThat(e.data().batchSize()).isEqualTo(64);
@@ -158,7 +158,7 @@ class LoaderTest {
                 optimizer: {sgd: {lr: 0.05}}
                 """);
         assertThat(e.name()).isEqualTo("t");
-        assertThat(e.epochs()).isEqualTo(7);
+        assertThat(e.epochCount()).isEqualTo(7);
         assertThat(e.data().batchSize()).isEqualTo(32);
         assertThat(e.data().augment()).containsExactly(new TransformSpec.HorizontalFlip(0.5));
         assertThat(e.optimizer()).isEqualTo(new OptimizerSpec("sgd", 0.05, null, 0.9, 0, false, 5e-4, 0, 0, 0));
@@ -166,7 +166,7 @@ class LoaderTest {
 
         y.write("bad.yaml", "epochs: 0\n");
         assertThatThrownBy(() -> y.load("extends: bad.yaml\n" + Yamls.BASE))
-                .hasMessage(dir.resolve("bad.yaml") + ":1:9: epochs: must be between 1 and 100000, got 0");
+                .hasMessage(dir.resolve("bad.yaml") + ":1:9: epochs: must be in (0, 100000], got 0");
     }
 
     @Test
@@ -181,9 +181,11 @@ class LoaderTest {
 
     @Test
     void overridesApplyAndAreValidated() {
+        assertThat(y.load(Yamls.BASE + "epochs: 9.9\n").epochs()).isEqualTo(9.9);
+        assertThat(SpecWriter.toYaml(y.load(Yamls.BASE + "epochs: 9.9\n").resolved())).contains("\nepochs: 9.9\n");
         Experiment e = y.load(Yamls.BASE, "epochs=3", "optimizer.sgd.lr=1e-2", "model.layers[1].dense=5",
                 "data.augment=[{pad: 2}, {random_crop: 32}]", "name=other", "data.normalize={mean: [0, 0, 0], std: [1, 1, 1]}");
-        assertThat(e.epochs()).isEqualTo(3);
+        assertThat(e.epochCount()).isEqualTo(3);
         assertThat(e.optimizer().lr()).isEqualTo(0.01);
         assertThat(Shapes.infer(e.model()).get("fc1")).containsExactly(5);
         assertThat(e.data().augment()).containsExactly(new TransformSpec.Pad(2, "zero"), new TransformSpec.RandomCrop(32));
