@@ -3,7 +3,7 @@ package dev.runner.cli;
 import dev.runner.JvmError;
 import dev.runner.UserError;
 import dev.runner.results.Provenance;
-import dev.runner.spec.SpecException;
+import dev.runner.spec.lang.SpecException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;

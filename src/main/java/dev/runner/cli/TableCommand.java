@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code runner table PATH...}: one row per run, the keys that differ, final metrics, status and time. */
+/** {@code runner table PATH...}: one row per run, the short keys that differ, final metrics, status and time. */
 @Command(name = "table", mixinStandardHelpOptions = true,
         description = "Tabulate runs: sweep folders, an experiment's results, or run folders.")
 final class TableCommand implements Callable<Integer> {
@@ -23,9 +23,14 @@ final class TableCommand implements Callable<Integer> {
             + " test_loss or train_loss (default: the sweep's metric, else test_accuracy).")
     String metric;
 
+    @Option(names = "--columns", split = ",", paramLabel = "KEY[,KEY...]", description = "The parameter columns,"
+            + " as flattened keys (optimizer.sgd.lr, data.batch_size) or layers (default: the short keys that"
+            + " differ, and layers when the network does).")
+    List<String> columns;
+
     @Override
     public Integer call() {
-        System.out.print(RunTable.render(RunTable.of(paths, metric), format));
+        System.out.print(RunTable.render(RunTable.of(paths, metric, columns), format));
         System.out.flush();
         return 0;
     }

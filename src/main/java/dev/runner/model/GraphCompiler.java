@@ -1,10 +1,13 @@
 package dev.runner.model;
 
+import dev.runner.spec.layers.ShapeException;
+import dev.runner.spec.layers.LayerKinds;
+import dev.runner.spec.layers.BatchNorm;
 import dev.runner.spec.LayerNode;
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.LayerSpec;
 import dev.runner.spec.ModelSpec;
 import dev.runner.spec.Shapes;
-import dev.runner.spec.SpecException;
+import dev.runner.spec.lang.SpecException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -102,14 +105,13 @@ final class GraphCompiler implements ModelCompiler {
                 }
                 inShapes.add(s);
             }
-            if (!(node.layer() instanceof LayerSpec.Add) && !(node.layer() instanceof LayerSpec.Concat)
-                    && inputs.size() != 1) {
+            if (!LayerKinds.byName(node.layer().kind()).merges() && inputs.size() != 1) {
                 throw err(node, node.layer().kind() + " takes one input, got " + inputs.size());
             }
             int[] out; // PyTorch's shape arithmetic, the same the spec stage validated the file with
             try {
-                out = Shapes.output(node.layer(), inShapes, inputs);
-            } catch (Shapes.ShapeException e) {
+                out = node.layer().output(inShapes, inputs);
+            } catch (ShapeException e) {
                 throw err(node, e.getMessage());
             }
             LayerCompilers.of(node).add(build, node, inShapes.get(0), out, inputs.toArray(new String[0]));
@@ -139,7 +141,7 @@ final class GraphCompiler implements ModelCompiler {
         }
         build.inits.forEach((name, t) -> Initialisation.apply(graph.getLayer(name), name, t, options.seed()));
         for (LayerNode n : spec.nodes())
-            if (n.layer() instanceof LayerSpec.BatchNorm bn)
+            if (n.layer() instanceof BatchNorm bn)
                 Initialisation.batchNorm(graph.getLayer(n.name()), bn.weight(), bn.bias());
         return GraphNetwork.create(graph, spec, options, rows, build.macs);
     }

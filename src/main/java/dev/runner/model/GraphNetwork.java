@@ -69,7 +69,7 @@ final class GraphNetwork implements Network {
     /**
      * The network around a freshly built graph, placed on its engine.
      *
-     * @throws dev.runner.spec.SpecException naming the layer when the engine asked for cannot run it
+     * @throws dev.runner.spec.lang.SpecException naming the layer when the engine asked for cannot run it
      */
     static GraphNetwork create(EngineGraph graph, ModelSpec spec, CompileOptions options,
                                List<GraphCompiler.Row> rows, Map<String, Double> layerMacs) {

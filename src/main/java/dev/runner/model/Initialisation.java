@@ -1,6 +1,6 @@
 package dev.runner.model;
 
-import dev.runner.spec.InitSpec;
+import dev.runner.spec.layers.InitSpec;
 import java.util.SplittableRandom;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;

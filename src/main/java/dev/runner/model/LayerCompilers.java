@@ -1,8 +1,14 @@
 package dev.runner.model;
 
+import dev.runner.spec.layers.BatchNorm;
+import dev.runner.spec.layers.Conv;
+import dev.runner.spec.layers.Dense;
+import dev.runner.spec.layers.Dropout;
+import dev.runner.spec.layers.GlobalPool;
+import dev.runner.spec.layers.Pool;
 import dev.runner.spec.LayerNode;
-import dev.runner.spec.LayerSpec;
-import dev.runner.spec.SpecException;
+import dev.runner.spec.layers.LayerSpec;
+import dev.runner.spec.lang.SpecException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -24,10 +30,10 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationLReLU;
 
 /**
- * The DL4J compile entry of every layer kind ({@link LayerSpec#KINDS}), keyed by {@link LayerSpec#kind()}: each
+ * The DL4J compile entry of every layer kind ({@link dev.runner.spec.layers.LayerKinds#NAMES}), keyed by {@link LayerSpec#kind()}: each
  * adds its node to the graph as DL4J's stock layers with PyTorch's semantics (output sizes with Truncate and
- * explicit padding, batch-norm momentum, flatten order, inverted dropout, the exact GELU). Adding a layer kind to
- * the language means one entry here (and one oneDNN emitter, {@link dev.runner.model.onednn.Emitters}).
+ * explicit padding, batch-norm momentum, flatten order, inverted dropout, the exact GELU). A new layer kind (its file
+ * in {@code dev.runner.spec.layers}) needs one entry here and one oneDNN emitter ({@link dev.runner.model.onednn.Emitters}).
  */
 final class LayerCompilers {
     private LayerCompilers() {}
@@ -62,9 +68,9 @@ final class LayerCompilers {
         Map<String, LayerCompiler> m = new LinkedHashMap<>();
         m.put("conv", LayerCompilers::conv);
         m.put("batchnorm", LayerCompilers::batchNorm);
-        for (String a : new String[] {"relu", "leaky_relu", "tanh", "sigmoid", "gelu"}) {
+        for (String a : dev.runner.spec.layers.Activation.NAMES) {
             m.put(a, (b, node, x, out, ins) -> {
-                LayerSpec.Activation s = (LayerSpec.Activation) node.layer();
+                var s = (dev.runner.spec.layers.Activation) node.layer();
                 b.graph.addLayer(node.name(), new ActivationLayer.Builder()
                         .activation(activation(node, s.kind(), s.alpha())).build(), ins);
             });
@@ -94,7 +100,7 @@ final class LayerCompilers {
     }
 
     private static void conv(Build b, LayerNode node, int[] x, int[] out, String[] ins) {
-        LayerSpec.Conv c = (LayerSpec.Conv) node.layer();
+        Conv c = (Conv) node.layer();
         ConvolutionLayer.Builder cb = new ConvolutionLayer.Builder(c.kernel(), c.stride())
                 .nIn(x[0]).nOut(c.filters())
                 .dilation(c.dilation())
@@ -114,7 +120,7 @@ final class LayerCompilers {
     }
 
     private static void batchNorm(Build b, LayerNode node, int[] x, int[] out, String[] ins) {
-        LayerSpec.BatchNorm bn = (LayerSpec.BatchNorm) node.layer();
+        BatchNorm bn = (BatchNorm) node.layer();
         if (x.length != 3 && x.length != 1) throw err(node, "batchnorm needs a feature map or a vector");
         if (!(bn.momentum() >= 0 && bn.momentum() <= 1)) throw err(node, "momentum must be in [0, 1]");
         TorchBatchNorm t = new TorchBatchNorm();
@@ -129,7 +135,7 @@ final class LayerCompilers {
     }
 
     private static void pool(Build b, LayerNode node, int[] x, int[] out, String[] ins) {
-        LayerSpec.Pool p = (LayerSpec.Pool) node.layer();
+        Pool p = (Pool) node.layer();
         // avgpool counts the padding in the divisor: PyTorch's default count_include_pad=True
         SubsamplingLayer.Builder sb = new SubsamplingLayer.Builder(
                 p.op().equals("max") ? SubsamplingLayer.PoolingType.MAX : SubsamplingLayer.PoolingType.AVG,
@@ -145,7 +151,7 @@ final class LayerCompilers {
     }
 
     private static void globalPool(Build b, LayerNode node, int[] x, int[] out, String[] ins) {
-        LayerSpec.GlobalPool g = (LayerSpec.GlobalPool) node.layer();
+        GlobalPool g = (GlobalPool) node.layer();
         b.graph.addLayer(node.name(), new GlobalPoolingLayer.Builder(
                 g.op().equals("max") ? PoolingType.MAX : PoolingType.AVG).build(), ins);
     }
@@ -161,7 +167,7 @@ final class LayerCompilers {
     }
 
     private static void dense(Build b, LayerNode node, int[] x, int[] out, String[] ins) {
-        LayerSpec.Dense d = (LayerSpec.Dense) node.layer();
+        Dense d = (Dense) node.layer();
         DenseLayer.Builder db = new DenseLayer.Builder().nIn(x[0]).nOut(d.units()).hasBias(d.bias())
                 .activation(activation(node, d.activation()));
         TorchWeightDecay.apply(db, b.weightDecay);
@@ -171,7 +177,7 @@ final class LayerCompilers {
     }
 
     private static void dropout(Build b, LayerNode node, int[] x, int[] out, String[] ins) {
-        LayerSpec.Dropout d = (LayerSpec.Dropout) node.layer();
+        Dropout d = (Dropout) node.layer();
         if (!(d.p() >= 0 && d.p() < 1)) throw err(node, "dropout p must be in [0, 1), got " + d.p());
         b.graph.addLayer(node.name(), d.p() == 0
                 ? new ActivationLayer.Builder().activation(Activation.IDENTITY).build()

@@ -8,7 +8,7 @@ import dev.runner.spec.ModelSpec;
  */
 public interface ModelCompiler {
     /**
-     * @throws dev.runner.spec.SpecException when the spec cannot be built (a kernel larger than its input, a dense
+     * @throws dev.runner.spec.lang.SpecException when the spec cannot be built (a kernel larger than its input, a dense
      *                                       layer on a feature map, ...), naming the declaring layer's position
      */
     Network compile(ModelSpec spec, CompileOptions options);

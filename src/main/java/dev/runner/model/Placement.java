@@ -3,7 +3,7 @@ package dev.runner.model;
 import dev.runner.UserError;
 import dev.runner.model.onednn.OneDnnStep;
 import dev.runner.spec.Language;
-import dev.runner.spec.SpecException;
+import dev.runner.spec.lang.SpecException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

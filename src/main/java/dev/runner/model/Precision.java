@@ -1,7 +1,7 @@
 package dev.runner.model;
 
 import dev.runner.model.onednn.CpuIsa;
-import dev.runner.spec.SpecException;
+import dev.runner.spec.lang.SpecException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

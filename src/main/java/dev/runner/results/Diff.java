@@ -19,6 +19,7 @@ import java.util.function.Function;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runner.UserError;
+import dev.runner.spec.LayerNames;
 
 /**
  * {@code runner diff A B}: what differs between two results folders, in the experiment (every resolved key of
@@ -126,9 +127,10 @@ public final class Diff {
 
     /**
      * Every leaf whose value differs, as dotted paths ({@code data.augment[0].pad.size}, list indices in
-     * brackets), in document order: A's keys first at each level, then the keys only B has. Where one side has a
-     * scalar (or an empty map/list) and the other a structure, both sides' leaves are listed, each absent on the
-     * other side. Numbers compare by value (1 equals 1.0).
+     * brackets; the items of a {@code layers:} list by their names, {@code model.layers.conv1.conv.filters}, and a
+     * layer only one side has as one key holding the whole layer), in document order: A's keys first at each
+     * level, then the keys only B has. Where one side has a scalar (or an empty map/list) and the other a
+     * structure, both sides' leaves are listed, each absent on the other side. Numbers compare by value (1 equals 1.0).
      */
     static List<KeyChange> experimentChanges(Map<String, Object> a, Map<String, Object> b) {
         List<KeyChange> out = new ArrayList<>();
@@ -144,6 +146,25 @@ public final class Diff {
             for (Object k : keys) {
                 String key = prefix.isEmpty() ? String.valueOf(k) : prefix + "." + k;
                 diff(key, ma.get(k), ma.containsKey(k), mb.get(k), mb.containsKey(k), out);
+            }
+            return;
+        }
+        if (inA && inB && a instanceof List<?> la && b instanceof List<?> lb && isLayerList(prefix)) {
+            // layers by name (conv1 with conv1), not by position: an added or removed layer is one row
+            List<String> na = LayerNames.of(la);
+            List<String> nb = LayerNames.of(lb);
+            Set<String> names = new LinkedHashSet<>(na);
+            names.addAll(nb);
+            for (String n : names) {
+                int ia = na.indexOf(n);
+                int ib = nb.indexOf(n);
+                String key = prefix + "." + n;
+                if (ia >= 0 && ib >= 0) {
+                    diff(key, la.get(ia), true, lb.get(ib), true, out);
+                } else {
+                    out.add(new KeyChange(key, ia >= 0 ? la.get(ia) : null, ia >= 0, ib >= 0 ? lb.get(ib) : null,
+                            ib >= 0));
+                }
             }
             return;
         }
@@ -171,6 +192,11 @@ public final class Diff {
                 out.add(new KeyChange(k, fa.get(k), ka, fb.get(k), kb));
             }
         }
+    }
+
+    /** A {@code layers:} list (the model's, a block's, a residual's), whose items are compared by name. */
+    static boolean isLayerList(String key) {
+        return key.equals("layers") || key.endsWith(".layers");
     }
 
     static void flatten(String prefix, Object v, Map<String, Object> out) {
@@ -343,7 +369,7 @@ public final class Diff {
         if (v instanceof List<?> l && l.isEmpty()) {
             return "[]";
         }
-        return v.toString();
+        return HumanText.value(v);
     }
 
     /** A metric value for people: accuracies in percent, time in seconds, losses with 4 decimals. */

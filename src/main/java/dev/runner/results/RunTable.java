@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runner.Json;
 import dev.runner.UserError;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +20,9 @@ import java.util.stream.Stream;
 
 /**
  * {@code runner table}: one row per run, with the experiment keys that differ between the runs, the final metrics,
- * status and time, sorted by a metric (best first). Runs come from run folders, sweep folders (their trials, in
+ * status and time, sorted by a metric (best first). By default the parameter columns are the short scalar keys
+ * that differ, and a changed network is one column, {@code layers}, naming the layers that differ from the most
+ * common network; {@code --columns} chooses them. Runs come from run folders, sweep folders (their trials, in
  * the index's order, pending ones included) and folders holding either (an experiment's results, the results
  * root). Rendered as text, markdown, csv or json (docs/cli.md).
  */
@@ -42,9 +43,20 @@ public final class RunTable {
     public record Row(String run, Path folder, Map<String, Object> params, Map<String, Double> metrics,
                       String status, Double seconds) {}
 
-    /** The table: its rows sorted, the parameter columns that differ, the metric columns present. */
+    /** The column naming the layers that differ from the most common network ({@link #layersCell}). */
+    public static final String LAYERS = "layers";
+
+    /** Longest value (in characters) of a key shown by default. */
+    static final int SHORT = 24;
+
+    /**
+     * The table: its rows sorted, the parameter columns shown, the metric columns present.
+     *
+     * @param hidden    keys that differ but are not shown (long or structured values), for a footer line
+     * @param reference the run whose network the {@code layers} column compares with, or null
+     */
     public record Table(List<Row> rows, List<String> params, List<String> metrics, String sortMetric,
-                        boolean maximize) {}
+                        boolean maximize, List<String> hidden, String reference) {}
 
     private RunTable() {
     }
@@ -55,6 +67,18 @@ public final class RunTable {
      * @param metric the sort metric, or null for the sweep's own (when every path is one sweep) else test_accuracy
      */
     public static Table of(List<Path> paths, String metric) {
+        return of(paths, metric, null);
+    }
+
+    /**
+     * Reads the runs under {@code paths}.
+     *
+     * @param metric  the sort metric, or null for the sweep's own (when every path is one sweep) else
+     *                test_accuracy
+     * @param columns the parameter columns to show (flattened keys such as {@code optimizer.sgd.lr}, or
+     *                {@code layers}), or null for the default: the short scalar keys that differ
+     */
+    public static Table of(List<Path> paths, String metric, List<String> columns) {
         List<Row> rows = new ArrayList<>();
         String sweepMetric = null;
         Boolean sweepMax = null;
@@ -105,8 +129,46 @@ public final class RunTable {
             throw new UserError("--metric " + sort + ": expected one of " + String.join(", ", METRICS), 2, null);
         }
         boolean max = metric == null && sweepMax != null ? sweepMax : !sort.endsWith("_loss");
-        List<String> params = differing(rows);
-        if (!sweepKeys.isEmpty()) {
+        List<String> differ = differing(rows);
+        String reference = null;
+        List<Row> withLayers = rows;
+        if (differ.contains(MODEL_LAYERS) || columns != null && columns.contains(LAYERS)) {
+            Object ref = commonNetwork(rows);
+            reference = rows.stream().filter(r -> Objects.equals(r.params().get(MODEL_LAYERS), ref)).findFirst()
+                    .map(Row::run).orElse(null);
+            withLayers = new ArrayList<>();
+            for (Row r : rows) {
+                Map<String, Object> ps = new LinkedHashMap<>(r.params());
+                if (r.params().get(MODEL_LAYERS) instanceof List<?> l && ref instanceof List<?> rl) {
+                    ps.put(LAYERS, layersCell(rl, l));
+                }
+                withLayers.add(new Row(r.run(), r.folder(), ps, r.metrics(), r.status(), r.seconds()));
+            }
+        }
+        List<String> params = new ArrayList<>();
+        List<String> hidden = new ArrayList<>();
+        if (columns != null) {
+            Set<String> known = new LinkedHashSet<>();
+            withLayers.forEach(r -> known.addAll(r.params().keySet()));
+            for (String c : columns) {
+                if (!known.contains(c) && !c.equals(LAYERS)) {
+                    throw new UserError("--columns " + c + ": no run has that key (keys look like "
+                            + "optimizer.sgd.lr, data.batch_size, or layers)", 2, null);
+                }
+                params.add(c);
+            }
+        } else {
+            for (String k : differ) {
+                if (k.equals(MODEL_LAYERS)) {
+                    params.add(LAYERS);
+                } else if (sweepKeys.contains(k) || isShortScalar(rows, k)) {
+                    params.add(k);
+                } else {
+                    hidden.add(k);
+                }
+            }
+        }
+        if (columns == null && !sweepKeys.isEmpty()) {
             // a sweep's keys first, in the order the sweep gives them
             List<String> ordered = new ArrayList<>(sweepKeys.stream().filter(params::contains).toList());
             params.stream().filter(k -> !ordered.contains(k)).forEach(ordered::add);
@@ -114,11 +176,48 @@ public final class RunTable {
         }
         List<String> metricCols = METRICS.stream().filter(m -> rows.stream().anyMatch(r -> r.metrics().containsKey(m)))
                 .toList();
-        List<Row> sorted = new ArrayList<>(rows);
+        List<Row> sorted = new ArrayList<>(withLayers);
         Comparator<Row> byMetric = Comparator.comparing((Row r) -> r.metrics().get(sort),
                 Comparator.nullsLast(max ? Comparator.<Double>reverseOrder() : Comparator.<Double>naturalOrder()));
         sorted.sort(byMetric);
-        return new Table(List.copyOf(sorted), params, metricCols, sort, max);
+        return new Table(List.copyOf(sorted), List.copyOf(params), metricCols, sort, max, List.copyOf(hidden),
+                reference);
+    }
+
+    private static final String MODEL_LAYERS = "model.layers";
+
+    /** True when every row's value of {@code key} is a scalar of at most {@link #SHORT} characters. */
+    private static boolean isShortScalar(List<Row> rows, String key) {
+        for (Row r : rows) {
+            Object v = r.params().get(key);
+            if (v instanceof Map || v instanceof List || cell(v).length() > SHORT) return false;
+        }
+        return true;
+    }
+
+    /** The network most rows have (the first row's among equals). */
+    private static Object commonNetwork(List<Row> rows) {
+        Map<Object, Integer> count = new LinkedHashMap<>();
+        for (Row r : rows) {
+            if (r.params().get(MODEL_LAYERS) instanceof List<?> l) count.merge(l, 1, Integer::sum);
+        }
+        return count.entrySet().stream().max(Comparator.comparingInt(Map.Entry::getValue)).map(Map.Entry::getKey)
+                .orElse(null);
+    }
+
+    /**
+     * The {@code layers} cell: the layers of {@code layers} that differ from {@code reference}, compared by name,
+     * {@code +name} for one only this row has, {@code -name} for one only the reference has; empty when equal.
+     */
+    static String layersCell(List<?> reference, List<?> layers) {
+        Set<String> names = new LinkedHashSet<>();
+        for (Diff.KeyChange k : Diff.experimentChanges(Map.of(LAYERS, reference), Map.of(LAYERS, layers))) {
+            String rest = k.key().substring(LAYERS.length() + 1);
+            int dot = rest.indexOf('.');
+            String name = dot < 0 ? rest : rest.substring(0, dot);
+            names.add(dot < 0 && !k.inA() ? "+" + name : dot < 0 && !k.inB() ? "-" + name : name);
+        }
+        return String.join(" ", names);
     }
 
     /** Run folders and sweep folders in or under {@code p} (the folder itself when it is one). */
@@ -244,6 +343,13 @@ public final class RunTable {
         }
         sb.append(String.format(Locale.ROOT, "sorted by %s (%s first)%n", t.sortMetric(),
                 t.maximize() ? "highest" : "lowest"));
+        if (t.params().contains(LAYERS) && t.reference() != null) {
+            sb.append("layers: the layers that differ from ").append(t.reference())
+                    .append("'s network (+ only in that run, - only in ").append(t.reference()).append(")\n");
+        }
+        if (!t.hidden().isEmpty()) {
+            sb.append("also differ: ").append(String.join(", ", t.hidden())).append(" (show with --columns)\n");
+        }
         return sb.toString();
     }
 
@@ -309,22 +415,12 @@ public final class RunTable {
         }
     }
 
-    /** A parameter value for people: numbers in their shortest form, lists and maps as compact JSON. */
+    /** A parameter value for people ({@link HumanText#value}); empty for null. */
     static String cell(Object v) {
-        if (v == null) return "";
-        if (v instanceof Double d) return plain(d);
-        if (v instanceof Float fl) return plain(fl.doubleValue());
-        if (v instanceof Number || v instanceof String || v instanceof Boolean) return v.toString();
-        try {
-            return Json.ONE_LINE.writeValueAsString(v);
-        } catch (IOException e) {
-            return v.toString();
-        }
+        return v == null ? "" : HumanText.value(v);
     }
 
     static String plain(double d) {
-        if (!Double.isFinite(d)) return String.valueOf(d);
-        if (d != 0 && (Math.abs(d) < 1e-4 || Math.abs(d) >= 1e7)) return Double.toString(d);
-        return new BigDecimal(Double.toString(d)).stripTrailingZeros().toPlainString();
+        return HumanText.number(d);
     }
 }

@@ -1,5 +1,10 @@
 package dev.runner.spec;
 
+import dev.runner.spec.lang.SpecException;
+import dev.runner.spec.lang.SourcePos;
+import dev.runner.spec.lang.YNode;
+import dev.runner.spec.lang.Fields;
+import dev.runner.spec.lang.Vocabulary;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,11 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import dev.runner.spec.Fields.Choice;
-import dev.runner.spec.YNode.Entry;
-import dev.runner.spec.YNode.YList;
-import dev.runner.spec.YNode.YMap;
-import dev.runner.spec.YNode.YScalar;
+import dev.runner.spec.lang.Fields.Choice;
+import dev.runner.spec.lang.YNode.Entry;
+import dev.runner.spec.lang.YNode.YList;
+import dev.runner.spec.lang.YNode.YMap;
+import dev.runner.spec.lang.YNode.YScalar;
 
 /**
  * Loads an experiment file: safe YAML, {@code extends}, {@code --set} overrides, every key read through the
@@ -217,7 +222,7 @@ public final class ExperimentLoader {
                     : Path.of(base).toAbsolutePath().resolveSibling(Fields.toStr(pn, a.at("path")));
             dir = dir.toAbsolutePath().normalize();
             a.put("path", dir.toString());
-            Language.Pair pair = (Language.Pair) a.key("resize").type();
+            Vocabulary.Pair pair = (Vocabulary.Pair) a.key("resize").type();
             int[] resize = a.has("resize") ? Fields.toPair(a.node("resize"), a.at("resize"), pair.min()) : null;
             a.put("resize", resize == null ? null : List.of(resize[0], resize[1]));
             dataset = new DataSpec.ImageFolder(dir, resize);
@@ -289,10 +294,10 @@ public final class ExperimentLoader {
     }
 
     /** The range of a list-of-numbers key's items. */
-    static Language.Range itemRange(Language.Key key) {
-        Language.Type item = ((Language.ListOf) key.type()).item();
-        while (item instanceof Language.ListOf l) item = l.item();
-        return ((Language.Num) item).range();
+    static Vocabulary.Range itemRange(Vocabulary.Key key) {
+        Vocabulary.Type item = ((Vocabulary.ListOf) key.type()).item();
+        while (item instanceof Vocabulary.ListOf l) item = l.item();
+        return ((Vocabulary.Num) item).range();
     }
 
     private static OptimizerSpec optimizer(Fields root) {
@@ -303,14 +308,14 @@ public final class ExperimentLoader {
         String from = null;
         YNode lrNode = f.node("lr");
         if (lrNode instanceof YMap) {
-            Language.Section fromSection = (Language.Section) ((Language.AnyOf) f.key("lr").type()).options().get(1);
+            Vocabulary.Section fromSection = (Vocabulary.Section) ((Vocabulary.AnyOf) f.key("lr").type()).options().get(1);
             Fields l = Fields.of(lrNode, f.at("lr"), lrNode.pos(), fromSection);
             from = l.getString("from_range_test");
             lr = Double.NaN;
             f.put("lr", l.out);
         } else {
             double dflt = ((Number) f.key("lr").dflt()).doubleValue();
-            Language.Range r = ((Language.Num) ((Language.AnyOf) f.key("lr").type()).options().get(0)).range();
+            Vocabulary.Range r = ((Vocabulary.Num) ((Vocabulary.AnyOf) f.key("lr").type()).options().get(0)).range();
             lr = f.put("lr", lrNode == null ? dflt : Fields.toDouble(lrNode, f.at("lr"), r));
         }
         OptimizerSpec spec;
@@ -407,13 +412,13 @@ public final class ExperimentLoader {
         List<YNode> idx = fm.has("indices") ? Fields.toList(fm.node("indices"), fm.at("indices")) : List.of();
         if (!idx.isEmpty() && fm.has("images"))
             throw Fields.err(fm.node("indices"), fm.at("indices"), "give either images or indices, not both");
-        Language.ListOf indicesType = (Language.ListOf) fm.key("indices").type();
+        Vocabulary.ListOf indicesType = (Vocabulary.ListOf) fm.key("indices").type();
         if (idx.size() > indicesType.maxItems())
             throw Fields.err(fm.node("indices"), fm.at("indices"), "at most " + indicesType.maxItems() + " images");
         int images = idx.isEmpty() ? fm.getInt("images") : fm.put("images", idx.size());
         List<Integer> indices = new ArrayList<>();
         for (int i = 0; i < idx.size(); i++)
-            indices.add(Fields.toInt(idx.get(i), fm.at("indices") + "[" + i + "]", (Language.Int) indicesType.item()));
+            indices.add(Fields.toInt(idx.get(i), fm.at("indices") + "[" + i + "]", (Vocabulary.Int) indicesType.item()));
         if (!indices.isEmpty()) fm.put("images", null); // the indices decide; keeps experiment.yaml loadable
         fm.put("indices", indices);
         v.put("feature_maps", fm.out);

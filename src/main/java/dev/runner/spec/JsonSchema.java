@@ -1,5 +1,9 @@
 package dev.runner.spec;
 
+import dev.runner.spec.lang.Vocabulary;
+import dev.runner.spec.layers.BatchNorm;
+import dev.runner.spec.layers.InitSpec;
+import dev.runner.spec.layers.LayerKinds;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,24 +11,24 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.runner.spec.Language.AnyOf;
-import dev.runner.spec.Language.Anything;
-import dev.runner.spec.Language.Bool;
-import dev.runner.spec.Language.Int;
-import dev.runner.spec.Language.Key;
-import dev.runner.spec.Language.Kind;
-import dev.runner.spec.Language.Layers;
-import dev.runner.spec.Language.ListOf;
-import dev.runner.spec.Language.MapOf;
-import dev.runner.spec.Language.Num;
-import dev.runner.spec.Language.OneOf;
-import dev.runner.spec.Language.Padding;
-import dev.runner.spec.Language.Pair;
-import dev.runner.spec.Language.Range;
-import dev.runner.spec.Language.Ref;
-import dev.runner.spec.Language.Section;
-import dev.runner.spec.Language.Text;
-import dev.runner.spec.Language.Type;
+import dev.runner.spec.lang.Vocabulary.AnyOf;
+import dev.runner.spec.lang.Vocabulary.Anything;
+import dev.runner.spec.lang.Vocabulary.Bool;
+import dev.runner.spec.lang.Vocabulary.Int;
+import dev.runner.spec.lang.Vocabulary.Key;
+import dev.runner.spec.lang.Vocabulary.Kind;
+import dev.runner.spec.lang.Vocabulary.Layers;
+import dev.runner.spec.lang.Vocabulary.ListOf;
+import dev.runner.spec.lang.Vocabulary.MapOf;
+import dev.runner.spec.lang.Vocabulary.Num;
+import dev.runner.spec.lang.Vocabulary.OneOf;
+import dev.runner.spec.lang.Vocabulary.Padding;
+import dev.runner.spec.lang.Vocabulary.Pair;
+import dev.runner.spec.lang.Vocabulary.Range;
+import dev.runner.spec.lang.Vocabulary.Ref;
+import dev.runner.spec.lang.Vocabulary.Section;
+import dev.runner.spec.lang.Vocabulary.Text;
+import dev.runner.spec.lang.Vocabulary.Type;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -104,7 +108,7 @@ public final class JsonSchema {
         defs.set("builtin_layers", array(ref("builtin_layer")));
         defs.set("layer", layer(false));
         defs.set("builtin_layer", layer(true));
-        for (Kind k : Language.LAYERS.kinds()) defs.set("layer_" + k.name(), layerObject(k.name(), k.doc(), kindArgs(k, true)));
+        for (Kind k : LayerKinds.SCHEMA.kinds()) defs.set("layer_" + k.name(), layerObject(k.name(), k.doc(), kindArgs(k, true)));
         defs.set("layer_repeat", layerObject("repeat", Language.REPEAT.doc(), repeat("layers")));
         defs.set("builtin_layer_repeat", layerObject("repeat", Language.REPEAT.doc(), repeat("builtin_layers")));
         ObjectNode block = type(Language.BLOCK, true);
@@ -120,16 +124,16 @@ public final class JsonSchema {
     /** A layer list item: a bare kind, {kind: args} with name/inputs, repeat, and (unless strict) a block use. */
     private static ObjectNode layer(boolean strict) {
         ObjectNode n = F.objectNode();
-        n.put("description", Language.LAYERS.doc());
+        n.put("description", LayerKinds.SCHEMA.doc());
         ArrayNode any = n.putArray("anyOf");
         ObjectNode bare = any.addObject();
         bare.put("description", "a layer without arguments");
         ArrayNode names = bare.putArray("enum");
-        for (Kind k : Language.LAYERS.kinds()) if (k.args().keys().stream().noneMatch(Key::required)) names.add(k.name());
-        for (Kind k : Language.LAYERS.kinds()) any.add(ref("layer_" + k.name()));
+        for (Kind k : LayerKinds.SCHEMA.kinds()) if (k.args().keys().stream().noneMatch(Key::required)) names.add(k.name());
+        for (Kind k : LayerKinds.SCHEMA.kinds()) any.add(ref("layer_" + k.name()));
         any.add(ref(strict ? "builtin_layer_repeat" : "layer_repeat"));
         if (!strict) {
-            List<String> reserved = new ArrayList<>(Language.LAYERS.names());
+            List<String> reserved = new ArrayList<>(LayerKinds.SCHEMA.names());
             reserved.add("repeat");
             ObjectNode use = any.addObject();
             use.put("description", "a block use: {BLOCK: {param: value, ...}}, {BLOCK: value} (the first param) or BLOCK");
@@ -141,7 +145,7 @@ public final class JsonSchema {
             ObjectNode bareUse = any.addObject();
             bareUse.put("description", "a block used without arguments");
             bareUse.put("type", "string");
-            bareUse.put("pattern", Language.NAME.pattern());
+            bareUse.put("pattern", Vocabulary.NAME.pattern());
             bareUse.putObject("not").set("enum", strings(reserved));
             any.add(ref("param"));
         }
@@ -212,7 +216,7 @@ public final class JsonSchema {
         } else if (t instanceof Text x) {
             n.put("type", "string");
             if (x.pattern() != null) n.put("pattern", x.pattern());
-        } else if (t instanceof Language.Enum e) {
+        } else if (t instanceof Vocabulary.Enum e) {
             n.put("type", "string");
             n.set("enum", strings(e.values()));
         } else if (t instanceof Pair p) {
@@ -256,16 +260,16 @@ public final class JsonSchema {
             n = ref("layers");
         } else if (t instanceof MapOf m && m.value() instanceof Anything) { // a parameter with its default
             n.put("type", "object");
-            n.putObject("propertyNames").put("pattern", Language.NAME.pattern());
+            n.putObject("propertyNames").put("pattern", Vocabulary.NAME.pattern());
             n.put("minProperties", 1);
             n.put("maxProperties", 1);
         } else if (t instanceof MapOf m) {
             n.put("type", "object");
-            List<String> reserved = new ArrayList<>(Language.LAYERS.names());
+            List<String> reserved = new ArrayList<>(LayerKinds.SCHEMA.names());
             reserved.add("repeat");
             reserved.add("input");
             ObjectNode names = n.putObject("propertyNames");
-            names.put("pattern", Language.NAME.pattern());
+            names.put("pattern", Vocabulary.NAME.pattern());
             names.putObject("not").set("enum", strings(reserved));
             n.set("additionalProperties", ref("block"));
         } else if (!(t instanceof Anything)) {

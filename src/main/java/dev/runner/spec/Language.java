@@ -1,13 +1,18 @@
 package dev.runner.spec;
 
-import java.util.ArrayList;
+import static dev.runner.spec.lang.Vocabulary.*;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import dev.runner.spec.layers.BatchNorm;
+import dev.runner.spec.layers.InitSpec;
 
 /**
  * The experiment-file language as data: every section's keys and every kind's arguments, with type, default,
- * allowed range or values and a one-line description. The loader reads each key through it ({@link Fields}),
+ * allowed range or values and a one-line description, in the words of {@link dev.runner.spec.lang.Vocabulary}.
+ * The layer kinds are described beside their records ({@link dev.runner.spec.layers.LayerKinds}). The loader
+ * reads each key through it ({@link dev.runner.spec.lang.Fields}),
  * so unknown keys, did-you-mean, types, ranges and defaults come from here; {@link JsonSchema} turns it into the
  * editor schema and {@link KeyTables} into the key tables of docs/experiment-files.md. Rules that tie several
  * keys together (shapes, {@code nesterov} needs momentum, ...) stay with the loader.
@@ -15,268 +20,12 @@ import java.util.Map;
 public final class Language {
     private Language() {}
 
-    // ---------------------------------------------------------------- the vocabulary
-
-    /** A numeric range with open or closed ends. */
-    public record Range(double lo, boolean loOpen, double hi, boolean hiOpen) {
-        public static final Range ANY = new Range(Double.NEGATIVE_INFINITY, true, Double.POSITIVE_INFINITY, true);
-        public static final Range POSITIVE = new Range(0, true, Double.POSITIVE_INFINITY, true);
-        public static final Range NON_NEGATIVE = new Range(0, false, Double.POSITIVE_INFINITY, true);
-        public static final Range UNIT = new Range(0, false, 1, false);
-        public static final Range UNIT_OPEN_TOP = new Range(0, false, 1, true);
-
-        /** null when {@code x} is in range, else what is wrong ("must be > 0"). */
-        String check(double x) {
-            if (!Double.isFinite(x)) return "must be a finite number";
-            boolean ok = (loOpen ? x > lo : x >= lo) && (hiOpen ? x < hi : x <= hi);
-            return ok ? null : "must be " + text();
-        }
-
-        /** "> 0", "in [0, 1)", "" for any number. */
-        String text() {
-            boolean noLo = Double.isInfinite(lo), noHi = Double.isInfinite(hi);
-            if (noLo && noHi) return "";
-            if (noHi) return (loOpen ? "> " : ">= ") + fmt(lo);
-            if (noLo) return (hiOpen ? "< " : "<= ") + fmt(hi);
-            return "in " + (loOpen ? "(" : "[") + fmt(lo) + ", " + fmt(hi) + (hiOpen ? ")" : "]");
-        }
-    }
-
-    /** What a value may be. */
-    public sealed interface Type {}
-
-    /** An integer in [min, max] (a number with an integral value such as {@code 1e3} counts). */
-    public record Int(long min, long max) implements Type {}
-
-    /** A number in a range. */
-    public record Num(Range range) implements Type {}
-
-    public record Bool() implements Type {}
-
-    /** Text, optionally matching {@code pattern} (a Java and ECMA regular expression; null = any). */
-    public record Text(String pattern, String what) implements Type {}
-
-    /** One of fixed words. */
-    public record Enum(List<String> values) implements Type {}
-
-    /** A number for both sides or {@code [height, width]}, each >= min. */
-    public record Pair(int min) implements Type {}
-
-    /** A padding: a {@link Pair} (>= 0), {@code same} or {@code valid}. */
-    public record Padding() implements Type {}
-
-    /** A list of {@code item}, with at least {@code minItems} and at most {@code maxItems} (-1 = any) items. */
-    public record ListOf(Type item, int minItems, int maxItems) implements Type {}
-
-    /** Any of the alternatives (tried in order). */
-    public record AnyOf(List<Type> options) implements Type {}
-
-    /** A map of fixed keys. */
-    public record Section(String name, String doc, List<Key> keys) implements Type {
-        public Key key(String k) {
-            for (Key key : keys) if (key.name().equals(k)) return key;
-            throw new IllegalArgumentException("no key `" + k + "` in " + name);
-        }
-
-        public List<String> names() {
-            return keys.stream().map(Key::name).toList();
-        }
-    }
-
-    /** One of several kinds, written {@code kind} or {@code kind: args} (or {@code kind: value} with a shorthand). */
-    public record OneOf(String name, String doc, List<Kind> kinds) implements Type {
-        public Kind kind(String k) {
-            for (Kind kind : kinds) if (kind.name().equals(k)) return kind;
-            throw new IllegalArgumentException("no kind `" + k + "` in " + name);
-        }
-
-        public List<String> names() {
-            return kinds.stream().map(Kind::name).toList();
-        }
-    }
-
-    /** A named type defined elsewhere in this class (for recursion: a schedule's {@code then} is a schedule). */
-    public record Ref(String name) implements Type {}
-
-    /** A list of layers: built-in kinds, {@code repeat}, block uses, each with optional {@code name} and {@code inputs}. */
-    public record Layers() implements Type {}
-
-    /** A map from names to {@code value}: the blocks ({@link #BLOCK}), a parameter's {@code {name: default}}. */
-    public record MapOf(Type value) implements Type {}
-
-    /** Any value (a block parameter's default). */
-    public record Anything() implements Type {}
-
-    /**
-     * One key. {@code dflt} is the value used when the key is absent (null: none, or see {@code dfltText}),
-     * {@code dfltText} how the docs say the default when it is not a plain value.
-     */
-    public record Key(String name, Type type, Object dflt, boolean required, String dfltText, String doc,
-                      String example) {
-        Key example(String e) {
-            return new Key(name, type, dflt, required, dfltText, doc, e);
-        }
-    }
-
-    /** A kind of a {@link OneOf}: its arguments, the argument a bare value sets ({@code pad: 4}), and what it does. */
-    public record Kind(String name, Section args, String shorthand, String doc) {}
-
-    // ---------------------------------------------------------------- building helpers
-
-    static Key key(String name, Type t, Object dflt, String doc) {
-        return new Key(name, t, dflt, false, null, doc, null);
-    }
-
-    static Key required(String name, Type t, String doc) {
-        return new Key(name, t, null, true, null, doc, null);
-    }
-
-    /** An optional key without a default value; {@code dfltText} says what its absence means. */
-    static Key optional(String name, Type t, String dfltText, String doc) {
-        return new Key(name, t, null, false, dfltText, doc, null);
-    }
-
-    static Section section(String name, String doc, Key... keys) {
-        return new Section(name, doc, List.of(keys));
-    }
-
-    static Kind kind(String name, String shorthand, String doc, Key... args) {
-        return new Kind(name, section(name, doc, args), shorthand, doc);
-    }
-
-    static Int integer(long min, long max) {
-        return new Int(min, max);
-    }
-
-    static Num num(Range r) {
-        return new Num(r);
-    }
-
-    static Enum oneOfWords(List<String> values) {
-        return new Enum(values);
-    }
-
-    static Enum oneOfWords(String... values) {
-        return new Enum(List.of(values));
-    }
-
-    static String fmt(double d) {
-        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
-    }
-
     // ---------------------------------------------------------------- the language
-
-    static final Bool BOOL = new Bool();
-    static final Text TEXT = new Text(null, null);
-    /** An experiment name: used as a folder name. */
-    static final Text EXPERIMENT_NAME = new Text("^[A-Za-z0-9][A-Za-z0-9_.-]*$",
-            "a name of letters, digits, `_ . -` (used as a folder name)");
-    /** A layer, block or parameter name. */
-    static final Text NAME = new Text("^[A-Za-z_][A-Za-z0-9_]*$", "a name of letters, digits and `_`");
-    static final Range OPEN_UNIT = new Range(0, true, 1, true);
 
     /** The values of {@code engine:} and {@code --engine} (the model stage's {@code Placement} picks among them). */
     public static final List<String> ENGINES = List.of("auto", "onednn", "dl4j");
     /** The values of {@code precision:} (the model stage's {@code Precision} decides). */
     public static final List<String> PRECISIONS = List.of("fp32", "bf16", "auto");
-    public static final List<String> ACTIVATIONS = List.of("relu", "leaky_relu", "tanh", "sigmoid", "gelu");
-    /** {@code nonlinearity} values, as {@code torch.nn.init.calculate_gain}. */
-    public static final List<String> NONLINEARITIES = List.of("linear", "sigmoid", "tanh", "relu", "leaky_relu",
-            "selu");
-
-    private static Kind kaiming(String name, String dist) {
-        return kind(name, null, "`torch.nn.init." + name + "_`: " + dist + " with std = gain / sqrt(fan)",
-                key("mode", oneOfWords("fan_in", "fan_out"), "fan_in",
-                        "`fan_in` (in_channels x kh x kw) keeps the forward pass's variance, `fan_out` the backward's"),
-                key("nonlinearity", oneOfWords(NONLINEARITIES), "leaky_relu",
-                        "the gain: linear, sigmoid 1; tanh 5/3; relu sqrt 2; leaky_relu sqrt(2 / (1 + a^2)); selu 3/4"),
-                key("a", num(Range.NON_NEGATIVE), 0.0, "the negative slope, for `leaky_relu`"));
-    }
-
-    private static Kind xavier(String name, String dist) {
-        return kind(name, null, "`torch.nn.init." + name + "_`: " + dist + " with std = gain * sqrt(2 / (fan_in + fan_out))",
-                key("gain", num(Range.POSITIVE), 1.0, "scale factor"));
-    }
-
-    /** How a conv or dense layer's weights are drawn (biases keep PyTorch's default). */
-    public static final OneOf INIT = new OneOf("init",
-            "how conv and dense weights are drawn, with torch.nn.init's names; biases keep PyTorch's default U(+-1/sqrt(fan_in))",
-            List.of(
-                    kind("pytorch", null, "each layer's PyTorch default: kaiming_uniform(a = sqrt 5), i.e. U(+-1/sqrt(fan_in))"),
-                    kaiming("kaiming_normal", "normal(0, std)"),
-                    kaiming("kaiming_uniform", "uniform(+-sqrt(3) std)"),
-                    xavier("xavier_normal", "normal(0, std)"),
-                    xavier("xavier_uniform", "uniform(+-sqrt(3) std)"),
-                    kind("normal", null, "`torch.nn.init.normal_`",
-                            key("mean", num(Range.ANY), 0.0, "mean"),
-                            required("std", num(Range.NON_NEGATIVE), "standard deviation")),
-                    kind("uniform", null, "`torch.nn.init.uniform_`: uniform in [low, high)",
-                            required("low", num(Range.ANY), "lower bound"),
-                            required("high", num(Range.ANY), "upper bound, > low")),
-                    kind("zeros", null, "all weights 0"),
-                    kind("ones", null, "all weights 1")));
-
-    private static Key activation() {
-        return optional("activation", oneOfWords(ACTIVATIONS), "none",
-                "applied to the output; the same as the activation layer after it (leaky_relu with alpha 0.01)");
-    }
-
-    private static Key layerInit() {
-        return optional("init", new Ref("init"), "the model's `init`", "how the weights are drawn (see `init`)");
-    }
-
-    private static Kind pool(String name, String what) {
-        return kind(name, "kernel", what + " pooling",
-                required("kernel", new Pair(1), "window size"),
-                optional("stride", new Pair(1), "= kernel", "step"),
-                key("padding", new Padding(), 0, "at most half the kernel; `same` or `valid` as for conv"));
-    }
-
-    private static Kind noArgs(String name, String doc) {
-        return kind(name, null, doc);
-    }
-
-    /** The layer kinds, in the order the docs list them; {@link LayerSpec#KINDS} is their names. */
-    public static final OneOf LAYERS = new OneOf("layer", "a layer of the network", List.of(
-            kind("conv", null, "2-D convolution (nn.Conv2d): output `[filters, h', w']`",
-                    required("filters", integer(1, 1 << 16), "output channels"),
-                    required("kernel", new Pair(1), "kernel size").example("3"),
-                    key("stride", new Pair(1), 1, "step"),
-                    key("padding", new Padding(), 0, "zeros added on each side; `same`: output size = ceil(input / stride); `valid` = 0"),
-                    key("dilation", new Pair(1), 1, "spacing of the kernel's taps"),
-                    key("bias", BOOL, true, "learn a bias per filter"),
-                    activation(),
-                    layerInit()),
-            kind("batchnorm", null, "batch normalisation (nn.BatchNorm1d/2d): same shape",
-                    key("eps", num(Range.POSITIVE), 1e-5, "added to the variance"),
-                    key("momentum", num(Range.UNIT), 0.1, "PyTorch's meaning: running = (1 - momentum) * running + momentum * batch"),
-                    optional("init", new Ref("batchnorm_init"), "`{weight: 1, bias: 0}`", "initial scale and shift")),
-            noArgs("relu", "max(0, x): same shape"),
-            kind("leaky_relu", "alpha", "x or alpha * x below 0: same shape",
-                    key("alpha", num(Range.NON_NEGATIVE), 0.01, "slope below 0")),
-            noArgs("tanh", "tanh: same shape"),
-            noArgs("sigmoid", "logistic sigmoid: same shape"),
-            noArgs("gelu", "GELU, PyTorch's exact x * (1 + erf(x / sqrt 2)) / 2: same shape"),
-            pool("maxpool", "max"),
-            pool("avgpool", "average (padding zeros counted, PyTorch's count_include_pad)"),
-            noArgs("global_avgpool", "average over height and width: `[c]`"),
-            noArgs("global_maxpool", "maximum over height and width: `[c]`"),
-            noArgs("flatten", "`[c*h*w]`, PyTorch's order"),
-            kind("dense", "units", "fully connected (nn.Linear), needs a flat input: `[units]`",
-                    required("units", integer(1, 1 << 24), "outputs"),
-                    key("bias", BOOL, true, "learn a bias per unit"),
-                    activation(),
-                    layerInit()),
-            kind("dropout", "p", "zeroes each value with probability p while training (nn.Dropout): same shape",
-                    key("p", num(Range.UNIT_OPEN_TOP), 0.5, "probability of dropping")),
-            noArgs("add", "element-wise sum of its `inputs` (two or more, same shape)"),
-            noArgs("concat", "concatenation along channels of its `inputs` (two or more, same height and width, or all flat)")));
-
-    /** Batch norm's {@code init:}. */
-    public static final Section BATCHNORM_INIT = section("batchnorm_init", "initial scale and shift of a batch norm",
-            key("weight", num(Range.ANY), 1.0, "initial scale (gamma)"),
-            key("bias", num(Range.ANY), 0.0, "initial shift (beta)"));
-
     /** The keys next to a layer's type. */
     public static final Section LAYER_EXTRAS = section("layer_extras", "next to a layer's type",
             optional("name", NAME, "type's short name + counter", "the layer's name, for `inputs` and feature maps"),
@@ -458,14 +207,9 @@ public final class Language {
 
     private static Map<String, Type> named() {
         Map<String, Type> m = new LinkedHashMap<>();
-        m.put("init", INIT);
-        m.put("batchnorm_init", BATCHNORM_INIT);
+        m.put("init", InitSpec.SCHEMA);
+        m.put("batchnorm_init", BatchNorm.INIT);
         m.put("schedule", SCHEDULE);
         return m;
-    }
-
-    /** The names of {@link #LAYERS}. */
-    static List<String> layerKinds() {
-        return new ArrayList<>(LAYERS.names());
     }
 }

@@ -1,5 +1,7 @@
 package dev.runner.spec;
 
+import dev.runner.spec.lang.SourcePos;
+import dev.runner.spec.layers.LayerSpec;
 import java.util.List;
 
 /**

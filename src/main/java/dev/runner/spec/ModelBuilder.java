@@ -13,10 +13,23 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
-import dev.runner.spec.YNode.Entry;
-import dev.runner.spec.YNode.YList;
-import dev.runner.spec.YNode.YMap;
-import dev.runner.spec.YNode.YScalar;
+import dev.runner.spec.lang.Fields;
+import dev.runner.spec.lang.SourcePos;
+import dev.runner.spec.lang.SpecException;
+import dev.runner.spec.lang.Vocabulary;
+import dev.runner.spec.lang.YNode;
+import dev.runner.spec.lang.YNode.Entry;
+import dev.runner.spec.lang.YNode.YList;
+import dev.runner.spec.lang.YNode.YMap;
+import dev.runner.spec.lang.YNode.YScalar;
+import dev.runner.spec.layers.Add;
+import dev.runner.spec.layers.BatchNorm;
+import dev.runner.spec.layers.Conv;
+import dev.runner.spec.layers.InitSpec;
+import dev.runner.spec.layers.LayerKind;
+import dev.runner.spec.layers.LayerKinds;
+import dev.runner.spec.layers.LayerSpec;
+import dev.runner.spec.layers.ShapeException;
 
 /**
  * Expands the {@code model:} section (blocks, residuals, repeats, named graphs) into a {@link ModelSpec}: nodes
@@ -27,10 +40,9 @@ import dev.runner.spec.YNode.YScalar;
  * names inside a scope are prefixed with the scope ({@code basic1.conv1}, {@code layer1.0.add}).
  */
 final class ModelBuilder {
-    static final List<String> LAYERS = LayerSpec.KINDS;
-    private static final Map<String, String> SHORT = Map.of("conv", "conv", "batchnorm", "bn", "dense", "fc");
-    private static final Language.Enum SHORTCUTS =
-            (Language.Enum) ((Language.AnyOf) Language.RESIDUAL.key("shortcut").type()).options().get(0);
+    static final List<String> LAYERS = LayerKinds.NAMES;
+    private static final Vocabulary.Enum SHORTCUTS =
+            (Vocabulary.Enum) ((Vocabulary.AnyOf) Language.RESIDUAL.key("shortcut").type()).options().get(0);
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     /** The name that refers to a scope's input (the network input at the top level). */
     private static final String INPUT = "input";
@@ -107,13 +119,13 @@ final class ModelBuilder {
         List<YNode> in = Fields.toList(inNode, f.at("input"));
         if (in.size() != 3) throw Fields.err(inNode, f.at("input"), "expected [channels, height, width]");
         int[] input = new int[3];
-        Language.Int dim = (Language.Int) ((Language.ListOf) f.key("input").type()).item();
+        Vocabulary.Int dim = (Vocabulary.Int) ((Vocabulary.ListOf) f.key("input").type()).item();
         for (int i = 0; i < 3; i++) input[i] = Fields.toInt(in.get(i), f.at("input") + "[" + i + "]", dim);
         f.put("input", List.of(input[0], input[1], input[2]));
         ModelBuilder b = new ModelBuilder(input);
         Map<String, Object> initOut = new LinkedHashMap<>();
         String dflt = (String) f.key("init").dflt();
-        b.init = init(f.has("init") ? f.node("init") : new YScalar(dflt, dflt, false, f.map.pos()), f.at("init"), initOut);
+        b.init = InitSpec.read(f.has("init") ? f.node("init") : new YScalar(dflt, dflt, false, f.map.pos()), f.at("init"), initOut);
         f.put("init", initOut);
         String loss = f.getEnum("loss");
         if (f.has("blocks")) {
@@ -266,14 +278,15 @@ final class ModelBuilder {
             SourcePos at = item instanceof YMap m ? m.entries().get(kind).keyPos() : item.pos();
             throw new SpecException(at, path, Fields.unknown("layer type", kind, all));
         }
-        LayerSpec layer = parseLayer(kind, args, kp, item.pos());
-        boolean merge = kind.equals("add") || kind.equals("concat");
+        LayerKind lk = LayerKinds.byName(kind);
+        LayerSpec layer = lk.parse(args, kp, item.pos(), init);
+        boolean merge = lk.merges();
         if (merge && (inputs == null || inputs.size() < 2))
             throw Fields.err(item, path, kind + " needs `inputs:` naming at least two layers");
         if (!merge && inputs != null && inputs.size() != 1)
             throw Fields.err(((YMap) item).get("inputs"), path + ".inputs",
                     kind + " takes one input; merge several with add or concat");
-        String local = name != null ? name : sc.next(SHORT.getOrDefault(kind, kind));
+        String local = name != null ? name : sc.next(LayerNames.base(kind));
         N n = add(sc.qualify(local), layer, inputs != null ? inputs : List.of(sc.last), pos, path);
         sc.local.put(local, n.name);
         sc.last = Ref.of(n.name);
@@ -353,7 +366,7 @@ final class ModelBuilder {
         } else {
             shortOut = s.input;
         }
-        N sum = add(s.qualify("add"), new LayerSpec.Add(), List.of(mainOut, shortOut), s.usePos, path);
+        N sum = add(s.qualify("add"), new Add(), List.of(mainOut, shortOut), s.usePos, path);
         s.local.put("add", sum.name);
         s.last = Ref.of(sum.name);
         if (f.has("after")) expandList(Fields.toList(f.node("after"), f.at("after")), f.at("after"), s);
@@ -378,123 +391,6 @@ final class ModelBuilder {
             throw new SpecException(r.pos(), r.path(), Fields.unknown("input", r.name(), known));
         }
         return g;
-    }
-
-    // ---------------------------------------------------------------- layers
-
-    private LayerSpec parseLayer(String kind, YNode args, String path, SourcePos at) {
-        Language.Kind k = Language.LAYERS.kind(kind);
-        if (args instanceof YMap m) {
-            for (String x : List.of("name", "inputs"))
-                if (m.entries().containsKey(x))
-                    throw new SpecException(m.entries().get(x).keyPos(), path + "." + x, "`" + x
-                            + "` goes next to the layer type, not inside its arguments: - {" + kind + ": {...}, " + x + ": ...}");
-        } else if (args != null && !(args instanceof YScalar s && s.isNull())) {
-            if (k.shorthand() == null)
-                throw Fields.err(args, path, "expected a map of arguments, got " + YNode.describe(args));
-            Map<String, Entry> e = new LinkedHashMap<>();
-            e.put(k.shorthand(), new Entry(args.pos(), args));
-            args = new YMap(e, args.pos());
-        }
-        if (k.args().keys().isEmpty()) noArgs(kind, args, path, at);
-        Fields f = Fields.of(args, path, at, k.args());
-        switch (kind) {
-            case "conv": {
-                int filters = f.getInt("filters");
-                int[] kernel = pair(f, "kernel");
-                int[] stride = pair(f, "stride");
-                int[] padding = padding(f);
-                int[] dilation = pair(f, "dilation");
-                boolean bias = f.getBool("bias");
-                return new LayerSpec.Conv(filters, kernel, stride, padding, dilation, bias, activation(f), layerInit(f));
-            }
-            case "batchnorm": {
-                double eps = f.getDouble("eps"), momentum = f.getDouble("momentum");
-                Fields i = Fields.of(f.node("init"), f.at("init"), f.map.pos(), Language.BATCHNORM_INIT);
-                return new LayerSpec.BatchNorm(eps, momentum, i.getDouble("weight"), i.getDouble("bias"));
-            }
-            case "leaky_relu":
-                return new LayerSpec.Activation(kind, f.getDouble("alpha"));
-            case "relu", "tanh", "sigmoid", "gelu":
-                return new LayerSpec.Activation(kind, 0);
-            case "maxpool", "avgpool": {
-                int[] kernel = pair(f, "kernel");
-                int[] stride = f.has("stride") ? pair(f, "stride") : kernel;
-                return new LayerSpec.Pool(kind.substring(0, 3), kernel, stride, padding(f));
-            }
-            case "global_avgpool", "global_maxpool":
-                return new LayerSpec.GlobalPool(kind.substring(7, 10));
-            case "flatten":
-                return new LayerSpec.Flatten();
-            case "dense":
-                return new LayerSpec.Dense(f.getInt("units"), f.getBool("bias"), activation(f), layerInit(f));
-            case "dropout":
-                return new LayerSpec.Dropout(f.getDouble("p"));
-            case "add":
-                return new LayerSpec.Add();
-            case "concat":
-                return new LayerSpec.Concat();
-            default:
-                throw new IllegalStateException("no parser for layer kind " + kind);
-        }
-    }
-
-    private static String activation(Fields f) {
-        return f.has("activation") ? f.getEnum("activation") : null;
-    }
-
-    /** A conv or dense layer's {@code init:}, else the model's. */
-    private InitSpec layerInit(Fields f) {
-        return f.has("init") ? init(f.node("init"), f.at("init"), new LinkedHashMap<>()) : init;
-    }
-
-    /** Reads an {@code init:} value; its resolved form goes into {@code out}. */
-    static InitSpec init(YNode n, String path, Map<String, Object> out) {
-        Fields.Choice c = Fields.choice(n, path, Language.INIT);
-        Fields f = Fields.args(c, Language.INIT);
-        InitSpec spec = switch (c.kind()) {
-            case "kaiming_normal", "kaiming_uniform" -> new InitSpec.Kaiming(c.kind().endsWith("normal"),
-                    f.getEnum("mode"), f.getEnum("nonlinearity"), f.getDouble("a"));
-            case "xavier_normal", "xavier_uniform" -> new InitSpec.Xavier(c.kind().endsWith("normal"), f.getDouble("gain"));
-            case "normal" -> new InitSpec.Normal(f.getDouble("mean"), f.getDouble("std"));
-            case "uniform" -> {
-                double low = f.getDouble("low"), high = f.getDouble("high");
-                if (high <= low) throw Fields.err(f.node("high"), f.at("high"), "must be greater than low (" + low + ")");
-                yield new InitSpec.Uniform(low, high);
-            }
-            case "zeros" -> new InitSpec.Constant(0);
-            case "ones" -> new InitSpec.Constant(1);
-            case "pytorch" -> InitSpec.PYTORCH;
-            default -> throw new IllegalStateException("no init kind " + c.kind());
-        };
-        out.put(c.kind(), f.out);
-        return spec;
-    }
-
-    /** A number or [height, width] key: its value, else its default (both sides), else it is required. */
-    private static int[] pair(Fields f, String key) {
-        Language.Key k = f.key(key);
-        int min = ((Language.Pair) k.type()).min();
-        if (k.required()) return Fields.toPair(f.required(key), f.at(key), min);
-        if (f.has(key)) return Fields.toPair(f.node(key), f.at(key), min);
-        int d = ((Number) k.dflt()).intValue();
-        return new int[] {d, d};
-    }
-
-    /** padding: a number, [height, width] or {@code same} (null). */
-    private static int[] padding(Fields f) {
-        YNode p = f.node("padding");
-        if (p == null) return new int[] {0, 0};
-        if (p instanceof YScalar s && "same".equals(s.value())) return null;
-        if (p instanceof YScalar s && "valid".equals(s.value())) return new int[] {0, 0};
-        if (p instanceof YScalar s && s.value() instanceof String)
-            throw Fields.err(p, f.at("padding"), "expected a number, [height, width], same or valid, got " + YNode.describe(p));
-        return Fields.toPair(p, f.at("padding"), 0);
-    }
-
-    private static void noArgs(String kind, YNode args, String path, SourcePos at) {
-        if (args instanceof YMap m && !m.entries().isEmpty())
-            throw new SpecException(m.entries().values().iterator().next().keyPos(), path, "`" + kind + "` takes no arguments");
     }
 
     // ---------------------------------------------------------------- graph: resolve, sort, shapes
@@ -532,10 +428,10 @@ final class ModelBuilder {
                 if (stride[0] < 0 || stride[1] < 0)
                     throw new SpecException(n.pos, n.path, "no 1x1 strided conv turns " + Shapes.str(in) + " into "
                             + Shapes.str(main) + "; write the shortcut layers");
-                LayerSpec conv = new LayerSpec.Conv(main[0], new int[] {1, 1}, stride, new int[] {0, 0},
+                LayerSpec conv = new Conv(main[0], new int[] {1, 1}, stride, new int[] {0, 0},
                         new int[] {1, 1}, false, null, init);
                 out.add(node(n.name + ".conv", conv, ins.subList(0, 1), n, shapes));
-                out.add(node(n.name + ".bn", autoBatchNorm(), List.of(n.name + ".conv"), n, shapes));
+                out.add(node(n.name + ".bn", BatchNorm.defaults(), List.of(n.name + ".conv"), n, shapes));
                 alias.put(n.name, n.name + ".bn");
                 continue;
             }
@@ -550,19 +446,12 @@ final class ModelBuilder {
     private LayerNode node(String name, LayerSpec layer, List<String> ins, N at, Map<String, int[]> shapes) {
         List<int[]> in = ins.stream().map(shapes::get).toList();
         try {
-            shapes.put(name, Shapes.output(layer, in, ins.stream().map(i -> i.isEmpty() ? INPUT : i).toList()));
-        } catch (Shapes.ShapeException e) {
+            shapes.put(name, layer.output(in, ins.stream().map(i -> i.isEmpty() ? INPUT : i).toList()));
+        } catch (ShapeException e) {
             throw new SpecException(at.pos, at.path, name + ": " + e.getMessage());
         }
         return new LayerNode(name, layer, ins.size() == 1 && ins.get(0).isEmpty() ? List.of() : List.copyOf(ins),
                 at.pos, at.path);
-    }
-
-    /** An automatic shortcut's batch norm: the defaults of {@code batchnorm}. */
-    private static LayerSpec.BatchNorm autoBatchNorm() {
-        Language.Section a = Language.LAYERS.kind("batchnorm").args();
-        return new LayerSpec.BatchNorm((Double) a.key("eps").dflt(), (Double) a.key("momentum").dflt(),
-                (Double) Language.BATCHNORM_INIT.key("weight").dflt(), (Double) Language.BATCHNORM_INIT.key("bias").dflt());
     }
 
     /** The stride s with ceil(in / s) == out, or -1. */

@@ -1,9 +1,14 @@
 package dev.runner.spec;
 
-import dev.runner.spec.YNode.Entry;
-import dev.runner.spec.YNode.YList;
-import dev.runner.spec.YNode.YMap;
-import dev.runner.spec.YNode.YScalar;
+import dev.runner.spec.lang.SpecException;
+import dev.runner.spec.lang.SourcePos;
+import dev.runner.spec.lang.YNode;
+import dev.runner.spec.lang.Fields;
+import dev.runner.spec.lang.Vocabulary;
+import dev.runner.spec.lang.YNode.Entry;
+import dev.runner.spec.lang.YNode.YList;
+import dev.runner.spec.lang.YNode.YMap;
+import dev.runner.spec.lang.YNode.YScalar;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -196,7 +201,7 @@ public final class SweepLoader {
         if (c.kind().equals("choice")) {
             return new Distribution("choice", 0, 0, values(c.args(), c.path()));
         }
-        Language.Range range = c.kind().equals("log_uniform") ? Language.Range.POSITIVE : Language.Range.ANY;
+        Vocabulary.Range range = c.kind().equals("log_uniform") ? Vocabulary.Range.POSITIVE : Vocabulary.Range.ANY;
         List<Double> lh = Fields.toDoubles(c.args(), c.path(), range);
         if (lh.size() != 2 || lh.get(1) <= lh.get(0))
             throw Fields.err(c.args(), c.path(), "expected [low, high] with low < high");

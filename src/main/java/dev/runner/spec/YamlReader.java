@@ -1,5 +1,8 @@
 package dev.runner.spec;
 
+import dev.runner.spec.lang.SpecException;
+import dev.runner.spec.lang.SourcePos;
+import dev.runner.spec.lang.YNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -18,10 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import dev.runner.spec.YNode.Entry;
-import dev.runner.spec.YNode.YList;
-import dev.runner.spec.YNode.YMap;
-import dev.runner.spec.YNode.YScalar;
+import dev.runner.spec.lang.YNode.Entry;
+import dev.runner.spec.lang.YNode.YList;
+import dev.runner.spec.lang.YNode.YMap;
+import dev.runner.spec.lang.YNode.YScalar;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;

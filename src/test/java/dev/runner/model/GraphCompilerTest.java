@@ -1,5 +1,11 @@
 package dev.runner.model;
 
+import dev.runner.spec.layers.Activation;
+import dev.runner.spec.layers.BatchNorm;
+import dev.runner.spec.layers.Concat;
+import dev.runner.spec.layers.Conv;
+import dev.runner.spec.layers.Dense;
+import dev.runner.spec.layers.Dropout;
 import static dev.runner.model.TestSpecs.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,9 +13,9 @@ import static org.assertj.core.api.Assertions.within;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.LayerSpec;
 import dev.runner.spec.ModelSpec;
-import dev.runner.spec.SpecException;
+import dev.runner.spec.lang.SpecException;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
@@ -162,7 +168,7 @@ class GraphCompilerTest {
 
     @Test
     void batchNormMomentumAndEpsFollowPytorch() {
-        ModelSpec spec = create().add("conv", conv(4, 3, 1, 1, false)).add("bn", new LayerSpec.BatchNorm(1e-3, 0.25))
+        ModelSpec spec = create().add("conv", conv(4, 3, 1, 1, false)).add("bn", new BatchNorm(1e-3, 0.25))
                 .add("gap", gap()).add("fc", dense(3)).build(2, 6, 6);
         Network net = compile(spec, "NCHW");
         BatchNormalization conf = (BatchNormalization) net.graph().getLayer("bn").conf().getLayer();
@@ -179,10 +185,10 @@ class GraphCompilerTest {
 
     @Test
     void dropoutPIsTheDropProbability() {
-        ModelSpec spec = create().add("fc1", dense(4000)).add("drop", new LayerSpec.Dropout(0.25))
+        ModelSpec spec = create().add("fc1", dense(4000)).add("drop", new Dropout(0.25))
                 .add("fc2", dense(2)).build(1, 1, 1);
-        ModelSpec flat = create().add("flatten", flatten()).add("fc1", new LayerSpec.Dense(4000, true, "relu"))
-                .add("drop", new LayerSpec.Dropout(0.25)).add("fc2", dense(2)).build(1, 1, 1);
+        ModelSpec flat = create().add("flatten", flatten()).add("fc1", new Dense(4000, true, "relu"))
+                .add("drop", new Dropout(0.25)).add("fc2", dense(2)).build(1, 1, 1);
         assertThatThrownBy(() -> compile(spec, "NCHW")).isInstanceOf(SpecException.class);
         Network net = compile(flat, "NCHW");
         INDArray x = Nd4j.ones(DataType.FLOAT, 1, 1, 1, 1);
@@ -396,10 +402,10 @@ class GraphCompilerTest {
 
     @Test
     void concatStacksChannelsAndSamePaddingKeepsTheSize() {
-        LayerSpec same = new LayerSpec.Conv(5, new int[] {3, 3}, new int[] {1, 1}, null, new int[] {1, 1}, true, "relu");
-        LayerSpec dil = new LayerSpec.Conv(3, new int[] {3, 3}, new int[] {1, 1}, new int[] {2, 2}, new int[] {2, 2},
+        LayerSpec same = new Conv(5, new int[] {3, 3}, new int[] {1, 1}, null, new int[] {1, 1}, true, "relu");
+        LayerSpec dil = new Conv(3, new int[] {3, 3}, new int[] {1, 1}, new int[] {2, 2}, new int[] {2, 2},
                 false, null);
-        ModelSpec spec = create().add("a", same).addFrom("b", dil).addFrom("cat", new LayerSpec.Concat(), "a", "b")
+        ModelSpec spec = create().add("a", same).addFrom("b", dil).addFrom("cat", new Concat(), "a", "b")
                 .add("gap", gap()).add("fc", dense(2)).build(3, 7, 7);
         for (String layout : List.of("NCHW", "NHWC")) {
             Network net = compile(spec, layout);
@@ -429,11 +435,11 @@ class GraphCompilerTest {
     @Test
     void denseHeadWithBatchNormAndLayerActivations() {
         ModelSpec spec = create()
-                .add("conv", new LayerSpec.Conv(4, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1},
+                .add("conv", new Conv(4, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1},
                         new int[] {1, 1}, true, "relu"))
                 .add("flatten", flatten())
-                .add("fc1", new LayerSpec.Dense(8, false, null)).add("bn", bn())
-                .add("act", new LayerSpec.Activation("leaky_relu", 0.2))
+                .add("fc1", new Dense(8, false, null)).add("bn", bn())
+                .add("act", new Activation("leaky_relu", 0.2))
                 .add("fc2", dense(3)).build(2, 6, 6);
         for (String layout : List.of("NCHW", "NHWC")) {
             Network net = compile(spec, layout);

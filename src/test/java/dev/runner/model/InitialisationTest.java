@@ -1,11 +1,14 @@
 package dev.runner.model;
 
+import dev.runner.spec.layers.BatchNorm;
+import dev.runner.spec.layers.Conv;
+import dev.runner.spec.layers.Dense;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runner.spec.Experiment;
 import dev.runner.spec.ExperimentLoader;
 import dev.runner.spec.LayerNode;
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.LayerSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -54,16 +57,16 @@ class InitialisationTest {
                 CompileOptions.defaults(e.seed(), new Sgd(0.01))).graph();
         int convs = 0;
         for (LayerNode n : e.model().nodes()) {
-            if (n.layer() instanceof LayerSpec.Conv c) { // kaiming_normal_(mode="fan_out", nonlinearity="relu")
+            if (n.layer() instanceof Conv c) { // kaiming_normal_(mode="fan_out", nonlinearity="relu")
                 long fanOut = (long) c.filters() * c.kernel()[0] * c.kernel()[1];
                 follows(g.getLayer(n.name()).getParam("W"), 0, Math.sqrt(2.0 / fanOut));
                 assertThat(g.getLayer(n.name()).getParam("b")).isNull(); // torchvision's convs have no bias
                 convs++;
-            } else if (n.layer() instanceof LayerSpec.BatchNorm) {
+            } else if (n.layer() instanceof BatchNorm) {
                 assertThat(g.getLayer(n.name()).getParam("gamma").minNumber().doubleValue()).isEqualTo(1.0);
                 assertThat(g.getLayer(n.name()).getParam("gamma").maxNumber().doubleValue()).isEqualTo(1.0);
                 assertThat(g.getLayer(n.name()).getParam("beta").amaxNumber().doubleValue()).isEqualTo(0.0);
-            } else if (n.layer() instanceof LayerSpec.Dense) { // nn.Linear's default: U(+-1/sqrt(fan_in))
+            } else if (n.layer() instanceof Dense) { // nn.Linear's default: U(+-1/sqrt(fan_in))
                 double bound = 1 / Math.sqrt(512);
                 uniform(g.getLayer(n.name()).getParam("W"), -bound, bound);
                 assertThat(g.getLayer(n.name()).getParam("b").amaxNumber().doubleValue()).isLessThanOrEqualTo(bound)

@@ -1,5 +1,12 @@
 package dev.runner.model;
 
+import dev.runner.spec.layers.Activation;
+import dev.runner.spec.layers.Concat;
+import dev.runner.spec.layers.Conv;
+import dev.runner.spec.layers.Dense;
+import dev.runner.spec.layers.Dropout;
+import dev.runner.spec.layers.GlobalPool;
+import dev.runner.spec.layers.Pool;
 import static dev.runner.model.GraphChecks.gradients;
 import static dev.runner.model.TestSpecs.bn;
 import static dev.runner.model.TestSpecs.conv;
@@ -13,9 +20,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.runner.model.onednn.CpuIsa;
 import dev.runner.model.onednn.OneDnnStep;
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.LayerSpec;
 import dev.runner.spec.ModelSpec;
-import dev.runner.spec.SpecException;
+import dev.runner.spec.lang.SpecException;
 import dev.runner.train.TorchAdam;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -67,21 +74,21 @@ class MixedPrecisionTest {
 
     /** Small networks, together every layer kind, each shallow enough for its gradients to be compared. */
     static List<ModelSpec> smallNetworks() {
-        ModelSpec convs = create().add("conv", new LayerSpec.Conv(8, new int[] {3, 3}, new int[] {1, 1}, null,
+        ModelSpec convs = create().add("conv", new Conv(8, new int[] {3, 3}, new int[] {1, 1}, null,
                         new int[] {1, 1}, true, "relu"))
                 .add("pool", TestSpecs.maxpool(3, 2, 1)).add("flat", flatten()).add("fc", dense(5)).build(3, 9, 9);
         ModelSpec norms = create().add("conv", conv(8, 3, 1, 1, false)).add("bn", bn()).add("relu", relu())
-                .add("ap", new LayerSpec.Pool("avg", new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}))
+                .add("ap", new Pool("avg", new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}))
                 .add("gap", TestSpecs.gap()).add("fc", dense(5)).build(3, 9, 9);
         TestSpecs b = create().add("c1", conv(8, 3, 1, 1, true));
         String c1 = b.last();
-        b.add("c2", new LayerSpec.Conv(8, new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1},
+        b.add("c2", new Conv(8, new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1},
                         true, "gelu"))
                 .addFrom("sum", TestSpecs.add(), "c2", c1)
-                .addFrom("cat", new LayerSpec.Concat(), "sum", c1)
-                .add("t", new LayerSpec.Activation("tanh", 0)).add("gmp", new LayerSpec.GlobalPool("max"))
-                .add("fc1", new LayerSpec.Dense(16, true, "sigmoid"))
-                .add("lr", new LayerSpec.Activation("leaky_relu", 0.1)).add("drop", new LayerSpec.Dropout(0.3))
+                .addFrom("cat", new Concat(), "sum", c1)
+                .add("t", new Activation("tanh", 0)).add("gmp", new GlobalPool("max"))
+                .add("fc1", new Dense(16, true, "sigmoid"))
+                .add("lr", new Activation("leaky_relu", 0.1)).add("drop", new Dropout(0.3))
                 .add("fc", dense(5));
         return List.of(convs, norms, b.build(3, 7, 7));
     }
@@ -158,8 +165,8 @@ class MixedPrecisionTest {
 
     static ModelSpec small() {
         return create().add("conv", conv(16, 3, 1, 1, true)).add("bn", bn()).add("relu", relu())
-                .add("pool", TestSpecs.maxpool(2, 2, 0)).add("drop", new LayerSpec.Dropout(0.25))
-                .add("flat", flatten()).add("fc1", new LayerSpec.Dense(32, true, "relu")).add("fc", dense(4))
+                .add("pool", TestSpecs.maxpool(2, 2, 0)).add("drop", new Dropout(0.25))
+                .add("flat", flatten()).add("fc1", new Dense(32, true, "relu")).add("fc", dense(4))
                 .build(3, 8, 8);
     }
 

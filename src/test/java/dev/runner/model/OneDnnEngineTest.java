@@ -1,5 +1,13 @@
 package dev.runner.model;
 
+import dev.runner.spec.layers.LayerKinds;
+import dev.runner.spec.layers.Activation;
+import dev.runner.spec.layers.Concat;
+import dev.runner.spec.layers.Conv;
+import dev.runner.spec.layers.Dense;
+import dev.runner.spec.layers.Dropout;
+import dev.runner.spec.layers.GlobalPool;
+import dev.runner.spec.layers.Pool;
 import static dev.runner.model.GraphChecks.assertClose;
 import static dev.runner.model.GraphChecks.gradients;
 import static dev.runner.model.TestSpecs.add;
@@ -17,9 +25,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.runner.model.onednn.OneDnnStep;
 import dev.runner.spec.Experiment;
 import dev.runner.spec.ExperimentLoader;
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.LayerSpec;
 import dev.runner.spec.ModelSpec;
-import dev.runner.spec.SpecException;
+import dev.runner.spec.lang.SpecException;
 import dev.runner.train.TorchAdam;
 import dev.runner.train.TorchSgd;
 import java.io.ByteArrayInputStream;
@@ -55,37 +63,37 @@ class OneDnnEngineTest {
      */
     static ModelSpec everything() {
         TestSpecs t = create()
-                .add("conv1", new LayerSpec.Conv(8, new int[] {3, 3}, new int[] {1, 1}, null, new int[] {1, 1}, true,
+                .add("conv1", new Conv(8, new int[] {3, 3}, new int[] {1, 1}, null, new int[] {1, 1}, true,
                         "relu"))
                 .add("bn1", bn())
                 .add("pool1", TestSpecs.maxpool(3, 2, 1));
         String in = t.last();
         t.add("conv2", conv(8, 3, 1, 1, false)).add("bn2", bn()).add("relu2", relu())
-                .addFrom("conv3", new LayerSpec.Conv(8, new int[] {3, 3}, new int[] {1, 1}, new int[] {2, 2},
+                .addFrom("conv3", new Conv(8, new int[] {3, 3}, new int[] {1, 1}, new int[] {2, 2},
                         new int[] {2, 2}, true, null), in)
                 .addFrom("sum", add(), "relu2", "conv3", in)
-                .add("lrelu", new LayerSpec.Activation("leaky_relu", 0.1))
-                .add("drop1", new LayerSpec.Dropout(0.3));
+                .add("lrelu", new Activation("leaky_relu", 0.1))
+                .add("drop1", new Dropout(0.3));
         String d = t.last();
-        t.addFrom("b1", new LayerSpec.Conv(4, new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0},
+        t.addFrom("b1", new Conv(4, new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0},
                         new int[] {1, 1}, true, "gelu"), d)
-                .addFrom("b2", new LayerSpec.Conv(6, new int[] {3, 3}, new int[] {2, 2}, null, new int[] {1, 1},
+                .addFrom("b2", new Conv(6, new int[] {3, 3}, new int[] {2, 2}, null, new int[] {1, 1},
                         false, null), d)
-                .add("b2up", new LayerSpec.Activation("tanh", 0))
-                .addFrom("b3", new LayerSpec.Pool("avg", new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}), d)
-                .addFrom("cat", new LayerSpec.Concat(), "b1", "b3", "b1")
-                .add("pool2", new LayerSpec.Pool("avg", new int[] {2, 2}, new int[] {2, 2}, null));
+                .add("b2up", new Activation("tanh", 0))
+                .addFrom("b3", new Pool("avg", new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}), d)
+                .addFrom("cat", new Concat(), "b1", "b3", "b1")
+                .add("pool2", new Pool("avg", new int[] {2, 2}, new int[] {2, 2}, null));
         String maps = t.last();
-        t.add("gmp", new LayerSpec.GlobalPool("max"))
-                .addFrom("gap2", new LayerSpec.GlobalPool("avg"), "b2up")
+        t.add("gmp", new GlobalPool("max"))
+                .addFrom("gap2", new GlobalPool("avg"), "b2up")
                 .addFrom("flat", flatten(), maps)
-                .add("fc1", new LayerSpec.Dense(16, true, "sigmoid"))
+                .add("fc1", new Dense(16, true, "sigmoid"))
                 .addFrom("both", add(), "gmp", "fc1")
-                .addFrom("vcat", new LayerSpec.Concat(), "both", "gap2")
+                .addFrom("vcat", new Concat(), "both", "gap2")
                 .add("bn3", bn()).add("relu3", relu())
-                .add("fc2", new LayerSpec.Dense(12, false, "gelu"))
-                .add("g", new LayerSpec.Activation("gelu", 0))
-                .add("drop2", new LayerSpec.Dropout(0.5))
+                .add("fc2", new Dense(12, false, "gelu"))
+                .add("g", new Activation("gelu", 0))
+                .add("drop2", new Dropout(0.5))
                 .add("fc", dense(5));
         return t.build(3, 13, 13);
     }
@@ -148,15 +156,15 @@ class OneDnnEngineTest {
     /** Convolutions of every padding mode at other strides and kernel shapes, and pools with padding, on odd sizes. */
     static ModelSpec convolutionsAndPools() {
         TestSpecs t = create()
-                .add("c1", new LayerSpec.Conv(8, new int[] {3, 5}, new int[] {2, 1}, null, new int[] {1, 1}, false,
+                .add("c1", new Conv(8, new int[] {3, 5}, new int[] {2, 1}, null, new int[] {1, 1}, false,
                         "leaky_relu"))
-                .add("c2", new LayerSpec.Conv(8, new int[] {5, 5}, new int[] {1, 1}, new int[] {2, 2},
+                .add("c2", new Conv(8, new int[] {5, 5}, new int[] {1, 1}, new int[] {2, 2},
                         new int[] {1, 1}, true, "tanh"))
-                .add("c3", new LayerSpec.Conv(8, new int[] {3, 3}, new int[] {2, 2}, new int[] {0, 1},
+                .add("c3", new Conv(8, new int[] {3, 3}, new int[] {2, 2}, new int[] {0, 1},
                         new int[] {2, 1}, true, "sigmoid"))
                 .add("mp", TestSpecs.maxpool(2, 2, 1))
-                .add("ap", new LayerSpec.Pool("avg", new int[] {3, 2}, new int[] {2, 1}, new int[] {1, 0}))
-                .add("c4", new LayerSpec.Conv(16, new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0},
+                .add("ap", new Pool("avg", new int[] {3, 2}, new int[] {2, 1}, new int[] {1, 0}))
+                .add("c4", new Conv(16, new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0},
                         new int[] {1, 1}, true, null))
                 .add("gap", TestSpecs.gap()).add("fc", dense(5));
         return t.build(3, 21, 19);
@@ -191,8 +199,8 @@ class OneDnnEngineTest {
         IUpdater[] updaters = {new TorchSgd(0.05, null, 0.9, 0, false), new TorchSgd(0.05, null, 0.9, 0, true),
                 new TorchAdam(1e-2, null, 0.9, 0.999, 1e-8)};
         ModelSpec spec = create().add("conv", conv(4, 3, 1, 1, true)).add("bn", bn()).add("relu", relu())
-                .add("drop", new LayerSpec.Dropout(0.2)).add("flat", flatten())
-                .add("fc1", new LayerSpec.Dense(16, true, "gelu")).add("fc", dense(3)).build(2, 6, 6);
+                .add("drop", new Dropout(0.2)).add("flat", flatten())
+                .add("fc1", new Dense(16, true, "gelu")).add("fc", dense(3)).build(2, 6, 6);
         for (IUpdater u : updaters) {
             Network fast = compile(spec, "NHWC", "onednn", u);
             Network plain = compile(spec, "NHWC", "dl4j", u.clone());
@@ -227,8 +235,8 @@ class OneDnnEngineTest {
     void aResumedRunDropsTheSameElementsAndLandsOnTheSameBits() throws Exception {
         assumeTrue(available(), "oneDNN step available");
         ModelSpec spec = create().add("conv", conv(6, 3, 1, 1, true)).add("relu", relu())
-                .add("drop", new LayerSpec.Dropout(0.5)).add("flat", flatten())
-                .add("fc1", new LayerSpec.Dense(32, true, "gelu")).add("drop2", new LayerSpec.Dropout(0.25))
+                .add("drop", new Dropout(0.5)).add("flat", flatten())
+                .add("fc1", new Dense(32, true, "gelu")).add("drop2", new Dropout(0.25))
                 .add("fc", dense(4)).build(3, 8, 8);
         IUpdater adam = new TorchAdam(1e-2, null, 0.9, 0.999, 1e-8);
         for (String engine : List.of("onednn", "dl4j")) {
@@ -270,8 +278,8 @@ class OneDnnEngineTest {
         assertThat(next).as("the next iteration's mask").isNotEqualTo(masked);
 
         // through a network: both engines drop the same units, each step others; evaluation is the identity
-        ModelSpec spec = create().add("flat", flatten()).add("fc1", new LayerSpec.Dense(2000, true, null))
-                .add("drop", new LayerSpec.Dropout(0.3)).add("fc", dense(2)).build(1, 1, 1);
+        ModelSpec spec = create().add("flat", flatten()).add("fc1", new Dense(2000, true, null))
+                .add("drop", new Dropout(0.3)).add("fc", dense(2)).build(1, 1, 1);
         Network net = compile(spec, "NHWC", "onednn");
         Network ref = compile(spec, "NHWC", "dl4j");
         INDArray x = org.nd4j.linalg.factory.Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT, 8, 1, 1, 1);
@@ -282,7 +290,7 @@ class OneDnnEngineTest {
         net.fit(new DataSet(x, y));   // next iteration: another mask
         INDArray g1 = gradients(net.graph(), x, y).get("fc_W");
         assertThat(g1).isNotEqualTo(g0);
-        ModelSpec without = create().add("flat", flatten()).add("fc1", new LayerSpec.Dense(2000, true, null))
+        ModelSpec without = create().add("flat", flatten()).add("fc1", new Dense(2000, true, null))
                 .add("fc", dense(2)).build(1, 1, 1);
         Network plainNet = compile(without, "NHWC", "onednn");
         plainNet.graph().setParams(net.graph().params());
@@ -332,8 +340,8 @@ class OneDnnEngineTest {
 
     @Test
     void everyLayerKindHasADl4jCompilerAndAOneDnnEmitter() {
-        assertThat(LayerCompilers.BY_KIND.keySet()).containsExactlyInAnyOrderElementsOf(LayerSpec.KINDS);
-        assertThat(dev.runner.model.onednn.Emitters.kinds()).containsExactlyInAnyOrderElementsOf(LayerSpec.KINDS);
+        assertThat(LayerCompilers.BY_KIND.keySet()).containsExactlyInAnyOrderElementsOf(LayerKinds.NAMES);
+        assertThat(dev.runner.model.onednn.Emitters.kinds()).containsExactlyInAnyOrderElementsOf(LayerKinds.NAMES);
     }
 
     @Test
@@ -364,9 +372,9 @@ class OneDnnEngineTest {
         TestSpecs t = create().add("stem", conv(16, 3, 1, 1, false)).add("bn1", bn()).add("relu1", relu());
         t.addFrom("a", conv(16, 1, 1, 0, true), "relu1").addFrom("b", conv(32, 3, 1, 1, true), "relu1")
                 .addFrom("p", TestSpecs.maxpool(3, 1, 1), "relu1").add("c", conv(16, 1, 1, 0, true))
-                .addFrom("cat", new LayerSpec.Concat(), "a", "b", "c")
+                .addFrom("cat", new Concat(), "a", "b", "c")
                 .add("pool", TestSpecs.maxpool(2, 2, 0)).add("bn2", bn()).add("relu2", relu())
-                .add("d", conv(16, 3, 1, 1, false)).add("gap", new LayerSpec.GlobalPool("avg")).add("fc", dense(5));
+                .add("d", conv(16, 3, 1, 1, false)).add("gap", new GlobalPool("avg")).add("fc", dense(5));
         ModelSpec spec = t.build(3, 12, 12);
         for (String layout : List.of("NCHW", "NHWC")) {
             Network net = compile(spec, layout, "onednn");

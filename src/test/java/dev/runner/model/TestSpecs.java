@@ -1,9 +1,17 @@
 package dev.runner.model;
 
+import dev.runner.spec.layers.Activation;
+import dev.runner.spec.layers.Add;
+import dev.runner.spec.layers.BatchNorm;
+import dev.runner.spec.layers.Conv;
+import dev.runner.spec.layers.Dense;
+import dev.runner.spec.layers.Flatten;
+import dev.runner.spec.layers.GlobalPool;
+import dev.runner.spec.layers.Pool;
 import dev.runner.spec.LayerNode;
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.LayerSpec;
 import dev.runner.spec.ModelSpec;
-import dev.runner.spec.SourcePos;
+import dev.runner.spec.lang.SourcePos;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,40 +45,40 @@ final class TestSpecs {
     }
 
     static LayerSpec conv(int filters, int k, int s, int p, boolean bias) {
-        return new LayerSpec.Conv(filters, new int[] {k, k}, new int[] {s, s}, new int[] {p, p}, new int[] {1, 1},
+        return new Conv(filters, new int[] {k, k}, new int[] {s, s}, new int[] {p, p}, new int[] {1, 1},
                 bias, null);
     }
 
     static LayerSpec bn() {
-        return new LayerSpec.BatchNorm(1e-5, 0.1);
+        return new BatchNorm(1e-5, 0.1);
     }
 
     static LayerSpec relu() {
-        return new LayerSpec.Activation("relu", 0);
+        return new Activation("relu", 0);
     }
 
     static LayerSpec maxpool(int k, int s, int p) {
-        return new LayerSpec.Pool("max", new int[] {k, k}, new int[] {s, s}, new int[] {p, p});
+        return new Pool("max", new int[] {k, k}, new int[] {s, s}, new int[] {p, p});
     }
 
     static LayerSpec avgpool(int k, int s, int p) {
-        return new LayerSpec.Pool("avg", new int[] {k, k}, new int[] {s, s}, new int[] {p, p});
+        return new Pool("avg", new int[] {k, k}, new int[] {s, s}, new int[] {p, p});
     }
 
     static LayerSpec gap() {
-        return new LayerSpec.GlobalPool("avg");
+        return new GlobalPool("avg");
     }
 
     static LayerSpec flatten() {
-        return new LayerSpec.Flatten();
+        return new Flatten();
     }
 
     static LayerSpec dense(int units) {
-        return new LayerSpec.Dense(units, true, null);
+        return new Dense(units, true, null);
     }
 
     static LayerSpec add() {
-        return new LayerSpec.Add();
+        return new Add();
     }
 
     /** The report's ResNet9: 4,903,242 trainable parameters. */

@@ -35,7 +35,7 @@ class DiffTest {
             List.of("data.augment[0].pad.size", "(absent)", "4"),
             List.of("data.augment[0].pad.mode", "(absent)", "zero"),
             List.of("data.augment[1].random_crop.size", "(absent)", "32"),
-            List.of("optimizer.sgd.lr", "0.001", "0.002"),
+            List.of("optimizer.sgd.lr", "1e-3", "2e-3"),
             List.of("schedule", "constant", "(absent)"),
             List.of("schedule.cosine.eta_min", "(absent)", "0"),
             List.of("evaluate.train", "false", "true"));
@@ -232,5 +232,26 @@ class DiffTest {
     private static List<String> mdCells(String line) {
         String inner = line.substring(1, line.length() - 1);
         return Arrays.stream(inner.split(" \\| ")).map(String::strip).toList();
+    }
+
+    @Test
+    void layersAreComparedByNameNotPosition() throws Exception {
+        String wider = CraftedRuns.ORIGIN_YAML.replace("- {conv1: {conv: {out: 6, kernel: 5}}}",
+                "- {conv: {filters: 16, kernel: 5}}\n    - relu\n    - {conv: {filters: 8, kernel: 3}}");
+        String base = CraftedRuns.ORIGIN_YAML.replace("- {conv1: {conv: {out: 6, kernel: 5}}}",
+                "- {conv: {filters: 6, kernel: 5}}\n    - relu").replace("- {fc3: {dense: {out: 3}}}",
+                "- dense: 3\n    - {dense: 10, name: head}");
+        Path x = CraftedRuns.write(root, "x", "20261127-100000", base, CraftedRuns.ORIGIN_METRICS);
+        Path y = CraftedRuns.write(root, "y", "20261127-100000", wider.replace("- {fc3: {dense: {out: 3}}}",
+                "- {dense: 12, name: head}\n    - dense: 3"), CraftedRuns.ORIGIN_METRICS);
+        List<Diff.KeyChange> keys = Diff.compare(x, y).experiment().stream()
+                .filter(k -> k.key().startsWith("model.")).toList();
+        assertThat(keys).extracting(Diff.KeyChange::key).containsExactly("model.layers.conv1.conv.filters",
+                "model.layers.head.dense", "model.layers.conv2");
+        assertThat(keys.get(0).a()).isEqualTo(6);
+        assertThat(keys.get(0).b()).isEqualTo(16);
+        assertThat(keys.get(2).inA()).isFalse();
+        String text = Diff.render(Diff.compare(x, y), Diff.Format.TEXT);
+        assertThat(text).contains("{conv: {filters: 8, kernel: 3}}").doesNotContain("layers[");
     }
 }

@@ -110,7 +110,7 @@ class ReportTest {
         assertThat(between).contains(
                 "| `epochs` | 2 | 4 |",
                 "| `data.augment[0].pad.size` | (absent) | 4 |",
-                "| `optimizer.sgd.lr` | 0.001 | 0.002 |",
+                "| `optimizer.sgd.lr` | 1e-3 | 2e-3 |",
                 "| `schedule.cosine.eta_min` | (absent) | 0 |",
                 "| final test accuracy | 53.00 % | 60.00 % | +7.00 pp |",
                 "| final train loss | 1.4000 | 1.0000 | -0.4000 |",

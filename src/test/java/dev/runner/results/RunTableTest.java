@@ -57,9 +57,9 @@ class RunTableTest {
         assertThat(lines.get(0)).matches("run\\s+data\\.batch_size\\s+optimizer\\.sgd\\.lr\\s+test_accuracy\\s+"
                 + "train_accuracy\\s+test_loss\\s+train_loss\\s+status\\s+time_s");
         assertThat(lines.get(1)).matches("-+");
-        assertThat(lines.get(2)).matches("origin/20261101-110000\\s+8\\s+0\\.005\\s+60\\.00 %\\s+62\\.00 %\\s+1\\.1500"
+        assertThat(lines.get(2)).matches("origin/20261101-110000\\s+8\\s+5e-3\\s+60\\.00 %\\s+62\\.00 %\\s+1\\.1500"
                 + "\\s+1\\.0000\\s+completed\\s+400\\.0");
-        assertThat(lines.get(3)).matches("origin/20261101-100000\\s+4\\s+0\\.001\\s+53\\.00 %\\s+1\\.3500\\s+1\\.4000"
+        assertThat(lines.get(3)).matches("origin/20261101-100000\\s+4\\s+1e-3\\s+53\\.00 %\\s+1\\.3500\\s+1\\.4000"
                 + "\\s+completed\\s+192\\.0");
         assertThat(lines.get(4)).isEqualTo("sorted by test_accuracy (highest first)");
         // columns line up
@@ -73,8 +73,8 @@ class RunTableTest {
                 "| run | data.batch_size | optimizer.sgd.lr | test_accuracy | train_accuracy | test_loss | train_loss"
                         + " | status | time_s |",
                 "|---|---|---|---|---|---|---|---|---|",
-                "| origin/20261101-110000 | 8 | 0.005 | 60.00 % | 62.00 % | 1.1500 | 1.0000 | completed | 400.0 |",
-                "| origin/20261101-100000 | 4 | 0.001 | 53.00 % |  | 1.3500 | 1.4000 | completed | 192.0 |");
+                "| origin/20261101-110000 | 8 | 5e-3 | 60.00 % | 62.00 % | 1.1500 | 1.0000 | completed | 400.0 |",
+                "| origin/20261101-100000 | 4 | 1e-3 | 53.00 % |  | 1.3500 | 1.4000 | completed | 192.0 |");
     }
 
     @Test
@@ -82,8 +82,8 @@ class RunTableTest {
         String s = RunTable.render(RunTable.of(List.of(a, b), null), RunTable.Format.CSV);
         assertThat(s.lines().toList()).containsExactly(
                 "run,data.batch_size,optimizer.sgd.lr,test_accuracy,train_accuracy,test_loss,train_loss,status,time_s",
-                "origin/20261101-110000,8,0.005,0.6,0.62,1.15,1,completed,400",
-                "origin/20261101-100000,4,0.001,0.53,,1.35,1.4,completed,192");
+                "origin/20261101-110000,8,5e-3,0.6,0.62,1.15,1,completed,400",
+                "origin/20261101-100000,4,1e-3,0.53,,1.35,1.4,completed,192");
     }
 
     @Test
@@ -132,5 +132,29 @@ class RunTableTest {
                 .hasMessageStartingWith("no runs under " + empty);
         assertThatThrownBy(() -> RunTable.of(List.of(a), "accuracy")).isInstanceOf(UserError.class)
                 .hasMessageStartingWith("--metric accuracy: expected one of");
+    }
+
+    @Test
+    void byDefaultOnlyShortScalarKeysAndOneLayersColumn() throws Exception {
+        Path other = CraftedRuns.write(root, "origin", "20261101-130000", CraftedRuns.ORIGIN_YAML
+                        .replace("- {fc3: {dense: {out: 3}}}", "- {fc3: {dense: {out: 3}}}\n    - {dense: 5, name: extra}")
+                        .replace("normalize: {mean: [0.5, 0.5, 0.5]", "normalize: {mean: [0.4, 0.5, 0.5]")
+                        .replace("lr: 0.001", "lr: 0.0002"),
+                CraftedRuns.ORIGIN_METRICS);
+        RunTable.Table t = RunTable.of(List.of(a, b, other), null);
+        assertThat(t.params()).containsExactly("data.batch_size", "layers", "optimizer.sgd.lr");
+        assertThat(t.hidden()).containsExactly("data.normalize.mean");
+        RunTable.Row row = t.rows().stream().filter(r -> r.folder().equals(other)).findFirst().orElseThrow();
+        assertThat(row.params().get("layers")).isEqualTo("+extra");
+        String text = RunTable.render(t, RunTable.Format.TEXT);
+        assertThat(text).contains("2e-4").doesNotContain("2.0E-4").doesNotContain("{conv1")
+                .contains("also differ: data.normalize.mean (show with --columns)");
+        assertThat(text.lines().mapToInt(String::length).max().orElseThrow()).isLessThan(140);
+
+        RunTable.Table chosen = RunTable.of(List.of(a, b, other), null, List.of("data.normalize.mean", "seed"));
+        assertThat(chosen.params()).containsExactly("data.normalize.mean", "seed");
+        assertThat(RunTable.render(chosen, RunTable.Format.TEXT)).contains("[0.4, 0.5, 0.5]");
+        assertThatThrownBy(() -> RunTable.of(List.of(a), null, List.of("nope"))).isInstanceOf(UserError.class)
+                .hasMessageContaining("--columns nope");
     }
 }

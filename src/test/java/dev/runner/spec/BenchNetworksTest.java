@@ -1,5 +1,16 @@
 package dev.runner.spec;
 
+import dev.runner.spec.layers.LayerKinds;
+import dev.runner.spec.layers.Activation;
+import dev.runner.spec.layers.LayerSpec;
+import dev.runner.spec.layers.Add;
+import dev.runner.spec.layers.BatchNorm;
+import dev.runner.spec.layers.Concat;
+import dev.runner.spec.layers.Conv;
+import dev.runner.spec.layers.Dense;
+import dev.runner.spec.layers.Dropout;
+import dev.runner.spec.layers.GlobalPool;
+import dev.runner.spec.layers.Pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -55,7 +66,7 @@ class BenchNetworksTest {
                 String kind = kindOf(l);
                 seen.add(kind);
                 List<String> opts = new ArrayList<>();
-                if (l instanceof LayerSpec.Conv c) {
+                if (l instanceof Conv c) {
                     boolean strided = c.stride()[0] > 1 || c.stride()[1] > 1;
                     opts.add(c.padding() == null ? (strided ? "same strided" : "same")
                             : c.padding()[0] != c.padding()[1] ? "padding [h, w]"
@@ -65,27 +76,27 @@ class BenchNetworksTest {
                     if (c.kernel()[0] != c.kernel()[1]) opts.add("kernel [h, w]");
                     opts.add(c.bias() ? "bias" : "no bias");
                     if (c.activation() != null) opts.add("activation " + c.activation());
-                } else if (l instanceof LayerSpec.Dense d) {
+                } else if (l instanceof Dense d) {
                     opts.add(d.bias() ? "bias" : "no bias");
                     if (d.activation() != null) opts.add("activation " + d.activation());
-                } else if (l instanceof LayerSpec.Pool p) {
+                } else if (l instanceof Pool p) {
                     if (p.padding() != null && p.padding()[0] > 0) opts.add("padding");
-                } else if (l instanceof LayerSpec.BatchNorm || l instanceof LayerSpec.Dropout) {
+                } else if (l instanceof BatchNorm || l instanceof Dropout) {
                     opts.add(in.length == 3 ? "maps" : "vectors");
-                } else if (l instanceof LayerSpec.Add || l instanceof LayerSpec.Concat) {
+                } else if (l instanceof Add || l instanceof Concat) {
                     opts.add(n.inputs().size() == 2 ? "2 inputs" : "3+ inputs");
                     opts.add(in.length == 3 ? "maps" : "vectors");
                 }
                 for (String o : opts) seen.add(kind + " " + o);
             }
         }
-        assertThat(seen).containsAll(LayerSpec.KINDS);
+        assertThat(seen).containsAll(LayerKinds.NAMES);
         assertThat(seen).contains("conv padding", "conv padding [h, w]", "conv valid", "conv same",
                 "conv same strided", "conv stride", "conv dilation", "conv kernel [h, w]", "conv bias", "conv no bias",
                 "dense bias", "dense no bias", "maxpool padding", "avgpool padding", "batchnorm maps",
                 "batchnorm vectors", "dropout maps", "dropout vectors", "add 2 inputs", "add 3+ inputs",
                 "concat 2 inputs", "concat 3+ inputs", "concat vectors");
-        for (String a : Language.ACTIVATIONS) assertThat(seen).contains("conv activation " + a);
+        for (String a : Activation.NAMES) assertThat(seen).contains("conv activation " + a);
         assertThat(seen).contains("dense activation relu", "dense activation gelu");
         for (String o : List.of("sgd", "adam", "adamw")) assertThat(seen).contains("optimizer " + o);
         assertThat(sizes).hasSizeGreaterThanOrEqualTo(3);
@@ -94,8 +105,8 @@ class BenchNetworksTest {
     /** The kind as written in a file. (Pool's and GlobalPool's record accessor kind() shadows LayerSpec#kind().) */
     private static String kindOf(LayerSpec l) {
         String k = l.kind();
-        if (l instanceof LayerSpec.Pool && !k.endsWith("pool")) return k + "pool";
-        if (l instanceof LayerSpec.GlobalPool && !k.startsWith("global_")) return "global_" + k + "pool";
+        if (l instanceof Pool && !k.endsWith("pool")) return k + "pool";
+        if (l instanceof GlobalPool && !k.startsWith("global_")) return "global_" + k + "pool";
         return k;
     }
 }

@@ -1,5 +1,9 @@
 package dev.runner.spec;
 
+import dev.runner.spec.layers.InitSpec;
+import dev.runner.spec.layers.LayerSpec;
+import dev.runner.spec.layers.Conv;
+import dev.runner.spec.layers.Pool;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -17,11 +21,11 @@ final class Describe {
     }
 
     static String layer(LayerSpec l) {
-        if (l instanceof LayerSpec.Conv c)
+        if (l instanceof Conv c)
             return "conv " + c.filters() + " k" + Arrays.toString(c.kernel()) + " s" + Arrays.toString(c.stride())
                     + " p" + (c.padding() == null ? "same" : Arrays.toString(c.padding())) + " d"
                     + Arrays.toString(c.dilation()) + " bias " + c.bias() + " act " + c.activation() + (c.init() instanceof InitSpec.Pytorch ? "" : " init " + c.init());
-        if (l instanceof LayerSpec.Pool p)
+        if (l instanceof Pool p)
             return p.kind() + " k" + Arrays.toString(p.kernel()) + " s" + Arrays.toString(p.stride()) + " p"
                     + (p.padding() == null ? "same" : Arrays.toString(p.padding()));
         return l.toString();

@@ -1,5 +1,6 @@
 package dev.runner.spec;
 
+import dev.runner.spec.layers.Dense;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -78,7 +79,7 @@ class ExperimentsTest {
         ModelSpec m = e.model();
         assertThat(Shapes.totalParams(m)).isEqualTo(4_903_242);
         LayerNode last = m.nodes().get(m.nodes().size() - 1);
-        assertThat(last.layer()).isEqualTo(new LayerSpec.Dense(10, true, null));
+        assertThat(last.layer()).isEqualTo(new Dense(10, true, null));
         assertThat(Shapes.infer(m).get(last.inputs().get(0))).containsExactly(512);
         assertThat(m.output()).isEqualTo(last.name()).isEqualTo("fc1");
         assertThat(e.optimizer()).isEqualTo(new OptimizerSpec("sgd", 5e-3, null, 0.9, 0, false, 0.032, 0, 0, 0));

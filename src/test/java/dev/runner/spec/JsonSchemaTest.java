@@ -1,5 +1,7 @@
 package dev.runner.spec;
 
+import dev.runner.spec.lang.SpecException;
+import dev.runner.spec.lang.YNode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,13 @@
 package dev.runner.spec;
 
+import dev.runner.spec.lang.SourcePos;
+import dev.runner.spec.layers.InitSpec;
+import dev.runner.spec.layers.Activation;
+import dev.runner.spec.layers.BatchNorm;
+import dev.runner.spec.layers.Conv;
+import dev.runner.spec.layers.Dense;
+import dev.runner.spec.layers.Dropout;
+import dev.runner.spec.layers.GlobalPool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -66,7 +74,7 @@ class LoaderTest {
         assertThat(e.data().shuffle()).isTrue();
         assertThat(e.data().augment()).isEmpty();
         assertThat(e.data().normalize()).isNull();
-        assertThat(e.model().nodes()).allSatisfy(n -> assertThat(n.layer() instanceof LayerSpec.Dense d ? d.init()
+        assertThat(e.model().nodes()).allSatisfy(n -> assertThat(n.layer() instanceof Dense d ? d.init()
                 : InitSpec.PYTORCH).isEqualTo(InitSpec.PYTORCH));
         assertThat(e.model().loss()).isEqualTo("cross_entropy");
         assertThat(e.optimizer()).isEqualTo(new OptimizerSpec("sgd", 0.1, null, 0, 0, false, 0, 0, 0, 0));
@@ -217,13 +225,13 @@ class LoaderTest {
                 "global_maxpool1", "dropout1", "fc1", "sigmoid1", "fc2");
         List<LayerNode> n = e.model().nodes();
         assertThat(Describe.node(n.get(0))).isEqualTo("conv1 conv 8 k[3, 3] s[1, 1] psame d[1, 1] bias true act null <- []");
-        assertThat(n.get(1).layer()).isEqualTo(new LayerSpec.BatchNorm(1e-3, 0.01));
-        assertThat(n.get(2).layer()).isEqualTo(new LayerSpec.Activation("leaky_relu", 0.2));
+        assertThat(n.get(1).layer()).isEqualTo(new BatchNorm(1e-3, 0.01));
+        assertThat(n.get(2).layer()).isEqualTo(new Activation("leaky_relu", 0.2));
         assertThat(Describe.layer(n.get(3).layer())).isEqualTo("maxpool k[2, 2] s[2, 2] p[0, 0]");
         assertThat(Describe.layer(n.get(4).layer())).isEqualTo("conv 8 k[3, 1] s[2, 1] p[1, 0] d[1, 1] bias false act null");
-        assertThat(n.get(7).layer()).isEqualTo(new LayerSpec.GlobalPool("max"));
-        assertThat(n.get(8).layer()).isEqualTo(new LayerSpec.Dropout(0.25));
-        assertThat(n.get(9).layer()).isEqualTo(new LayerSpec.Dense(16, true, "tanh"));
+        assertThat(n.get(7).layer()).isEqualTo(new GlobalPool("max"));
+        assertThat(n.get(8).layer()).isEqualTo(new Dropout(0.25));
+        assertThat(n.get(9).layer()).isEqualTo(new Dense(16, true, "tanh"));
         assertThat(n.get(11).inputs()).containsExactly("sigmoid1");
         assertThat(n.get(4).path()).isEqualTo("model.layers[4]");
         assertThat(e.model().output()).isEqualTo("fc2");
@@ -262,8 +270,8 @@ class LoaderTest {
         assertThat(e.model().nodes().get(2).inputs()).isEmpty(); // the shortcut reads the network input
         assertThat(e.model().nodes().get(6).inputs()).containsExactly("unit1.add");
         assertThat(e.model().nodes().get(8).inputs()).containsExactly("layer1.add");
-        assertThat(((LayerSpec.Conv) e.model().nodes().get(8).layer()).kernel()).containsExactly(3, 3);
-        assertThat(((LayerSpec.Conv) e.model().nodes().get(10).layer()).kernel()).containsExactly(1, 1);
+        assertThat(((Conv) e.model().nodes().get(8).layer()).kernel()).containsExactly(3, 3);
+        assertThat(((Conv) e.model().nodes().get(10).layer()).kernel()).containsExactly(1, 1);
         assertThat(add.pos().line()).isEqualTo(13);
         assertThat(add.path()).isEqualTo("model.layers[0].unit.residual");
     }
@@ -288,7 +296,7 @@ class LoaderTest {
         assertThat(n.get(1).inputs()).containsExactly("res1.conv1", "conv1"); // identity
         assertThat(Describe.node(n.get(4))).isEqualTo(
                 "res2.shortcut.conv conv 6 k[1, 1] s[2, 2] p[0, 0] d[1, 1] bias false act null <- [res1.relu1]");
-        assertThat(n.get(5).layer()).isEqualTo(new LayerSpec.BatchNorm(1e-5, 0.1));
+        assertThat(n.get(5).layer()).isEqualTo(new BatchNorm(1e-5, 0.1));
         assertThat(n.get(6).inputs()).containsExactly("res2.conv1", "res2.shortcut.bn");
         assertThat(n.get(9).inputs()).containsExactly("res3.conv1", "res2.relu1");
     }

@@ -1,5 +1,6 @@
 package dev.runner.spec;
 
+import dev.runner.spec.lang.YNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.runner.spec;
 
+import dev.runner.spec.lang.SpecException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;

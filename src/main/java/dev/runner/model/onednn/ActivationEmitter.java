@@ -1,7 +1,8 @@
 package dev.runner.model.onednn;
 
+import dev.runner.spec.layers.Activation;
 import dev.runner.spec.LayerNode;
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.LayerSpec;
 import java.util.List;
 import org.bytedeco.dnnl.eltwise_backward;
 import org.bytedeco.dnnl.eltwise_forward;
@@ -15,7 +16,7 @@ final class ActivationEmitter implements Emitter {
     @Override
     public Runnable emit(Plan plan, LayerNode node, List<Tensor> inputs) {
         Tensor in = inputs.get(0);
-        LayerSpec.Activation a = (LayerSpec.Activation) node.layer();
+        Activation a = (Activation) node.layer();
         if (plan.fusedRelu(node.name())) {   // the batch norm before it already applied it
             plan.alias(node.name(), in);
             return null;

@@ -1,12 +1,13 @@
 package dev.runner.model.onednn;
 
+import dev.runner.spec.layers.Conv;
 import static dev.runner.model.onednn.Mem.any;
 import static dev.runner.model.onednn.Mem.flatDesc;
 import static dev.runner.model.onednn.Mem.same;
 import static dev.runner.model.onednn.Mem.viewDesc;
 
 import dev.runner.spec.LayerNode;
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.LayerSpec;
 import java.util.List;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
@@ -28,7 +29,7 @@ final class ConvEmitter implements Emitter {
     @Override
     public Runnable emit(Plan plan, LayerNode node, List<Tensor> inputs) {
         Tensor in = inputs.get(0);
-        LayerSpec.Conv c = (LayerSpec.Conv) node.layer();
+        Conv c = (Conv) node.layer();
         String name = node.name();
         long[] h = spatial(in.dims[2], c.kernel()[0], c.stride()[0], c.dilation()[0], pad(c.padding(), 0));
         long[] w = spatial(in.dims[3], c.kernel()[1], c.stride()[1], c.dilation()[1], pad(c.padding(), 1));

@@ -1,10 +1,11 @@
 package dev.runner.model.onednn;
 
+import dev.runner.spec.layers.Dense;
 import static dev.runner.model.onednn.Mem.flatDesc;
 import static dev.runner.model.onednn.Mem.viewDesc;
 
 import dev.runner.spec.LayerNode;
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.LayerSpec;
 import java.util.List;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.inner_product_backward_data;
@@ -22,7 +23,7 @@ final class DenseEmitter implements Emitter {
     @Override
     public Runnable emit(Plan plan, LayerNode node, List<Tensor> inputs) {
         Tensor in = inputs.get(0);
-        LayerSpec.Dense d = (LayerSpec.Dense) node.layer();
+        Dense d = (Dense) node.layer();
         String name = node.name();
         if (in.isMap()) throw new IllegalStateException("a dense layer on a feature map");
         INDArray wv = plan.step.param(name, "W");    // [nIn, nOut]

@@ -1,7 +1,8 @@
 package dev.runner.model.onednn;
 
+import dev.runner.spec.layers.Dropout;
 import dev.runner.spec.LayerNode;
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.LayerSpec;
 import java.nio.FloatBuffer;
 import java.util.List;
 import org.bytedeco.dnnl.binary;
@@ -17,7 +18,7 @@ final class DropoutEmitter implements Emitter {
     @Override
     public Runnable emit(Plan plan, LayerNode node, List<Tensor> inputs) {
         Tensor in = inputs.get(0);
-        double p = ((LayerSpec.Dropout) node.layer()).p();
+        double p = ((Dropout) node.layer()).p();
         String name = node.name();
         if (!plan.training || p == 0) {
             plan.alias(name, in);

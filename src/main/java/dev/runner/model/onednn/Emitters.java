@@ -1,12 +1,16 @@
 package dev.runner.model.onednn;
 
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.Activation;
+import dev.runner.spec.layers.LayerKinds;
+import dev.runner.spec.layers.LayerSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The oneDNN emitter of every layer kind ({@link LayerSpec#KINDS}), keyed by {@link LayerSpec#kind()}: adding a
- * layer kind to the language means one entry here (and one in the DL4J compiler's registry).
+ * The oneDNN emitter of every layer kind ({@link LayerKinds#NAMES}), keyed by {@link LayerSpec#kind()}. Adding a
+ * layer kind means its file in {@code dev.runner.spec.layers} (record, schema, parsing, shape, parameters), its
+ * DL4J compile entry ({@code dev.runner.model.LayerCompilers}), an emitter class here with its entry below, and a
+ * test; a test checks that every kind has both engine entries.
  */
 public final class Emitters {
     static final Map<String, Emitter> BY_KIND = byKind();
@@ -18,7 +22,7 @@ public final class Emitters {
         m.put("conv", new ConvEmitter());
         m.put("batchnorm", new BatchNormEmitter());
         ActivationEmitter activation = new ActivationEmitter();
-        for (String a : new String[] {"relu", "leaky_relu", "tanh", "sigmoid", "gelu"}) m.put(a, activation);
+        for (String a : Activation.NAMES) m.put(a, activation);
         PoolEmitter pool = new PoolEmitter();
         m.put("maxpool", pool);
         m.put("avgpool", pool);

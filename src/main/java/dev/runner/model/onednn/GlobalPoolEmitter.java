@@ -1,7 +1,8 @@
 package dev.runner.model.onednn;
 
+import dev.runner.spec.layers.GlobalPool;
 import dev.runner.spec.LayerNode;
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.LayerSpec;
 import java.util.List;
 import org.bytedeco.dnnl.global.dnnl;
 
@@ -10,7 +11,7 @@ final class GlobalPoolEmitter implements Emitter {
     @Override
     public Runnable emit(Plan plan, LayerNode node, List<Tensor> inputs) {
         Tensor in = inputs.get(0);
-        LayerSpec.GlobalPool g = (LayerSpec.GlobalPool) node.layer();
+        GlobalPool g = (GlobalPool) node.layer();
         dnnl.algorithm alg = g.op().equals("max") ? dnnl.algorithm.pooling_max
                 : dnnl.algorithm.pooling_avg_exclude_padding;
         Tensor[] out = new Tensor[1];

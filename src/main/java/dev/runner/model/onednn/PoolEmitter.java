@@ -1,7 +1,8 @@
 package dev.runner.model.onednn;
 
+import dev.runner.spec.layers.Pool;
 import dev.runner.spec.LayerNode;
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.LayerSpec;
 import java.util.List;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
@@ -17,7 +18,7 @@ final class PoolEmitter implements Emitter {
     @Override
     public Runnable emit(Plan plan, LayerNode node, List<Tensor> inputs) {
         Tensor in = inputs.get(0);
-        LayerSpec.Pool p = (LayerSpec.Pool) node.layer();
+        Pool p = (Pool) node.layer();
         long[] h = ConvEmitter.spatial(in.dims[2], p.kernel()[0], p.stride()[0], 1, ConvEmitter.pad(p.padding(), 0));
         long[] w = ConvEmitter.spatial(in.dims[3], p.kernel()[1], p.stride()[1], 1, ConvEmitter.pad(p.padding(), 1));
         dnnl.algorithm alg = p.op().equals("max") ? dnnl.algorithm.pooling_max

@@ -1,7 +1,11 @@
 package dev.runner.model.onednn;
 
+import dev.runner.spec.layers.Activation;
+import dev.runner.spec.layers.BatchNorm;
+import dev.runner.spec.layers.Conv;
+import dev.runner.spec.layers.Dense;
 import dev.runner.spec.LayerNode;
-import dev.runner.spec.LayerSpec;
+import dev.runner.spec.layers.LayerSpec;
 import dev.runner.spec.ModelSpec;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -56,9 +60,9 @@ final class StepGraph {
         consumers.merge(output, 1, Integer::sum);
         this.nodes = Collections.unmodifiableList(kept);
         for (LayerNode r : kept) {
-            if (!(r.layer() instanceof LayerSpec.Activation a) || !a.kind().equals("relu")) continue;
+            if (!(r.layer() instanceof Activation a) || !a.kind().equals("relu")) continue;
             LayerNode b = byName.get(inputs(r).get(0));
-            if (b == null || !(b.layer() instanceof LayerSpec.BatchNorm) || consumers.get(b.name()) != 1) continue;
+            if (b == null || !(b.layer() instanceof BatchNorm) || consumers.get(b.name()) != 1) continue;
             normsWithRelu.add(b.name());
             fusedRelus.add(r.name());
         }
@@ -72,7 +76,7 @@ final class StepGraph {
     Map<String, Boolean> bf16(Bf16Rule rule, long batch) {
         Map<String, Boolean> out = new LinkedHashMap<>();
         for (LayerNode n : nodes) {
-            boolean compute = n.layer() instanceof LayerSpec.Conv || n.layer() instanceof LayerSpec.Dense;
+            boolean compute = n.layer() instanceof Conv || n.layer() instanceof Dense;
             out.put(n.name(), compute ? rule.bf16(n.name(), batch) : out.getOrDefault(inputs(n).get(0), false));
         }
         return out;

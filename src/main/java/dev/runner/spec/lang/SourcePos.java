@@ -1,4 +1,4 @@
-package dev.runner.spec;
+package dev.runner.spec.lang;
 
 import java.nio.file.Path;
 

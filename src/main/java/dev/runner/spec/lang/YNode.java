@@ -1,4 +1,4 @@
-package dev.runner.spec;
+package dev.runner.spec.lang;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,12 +9,12 @@ import java.util.Map;
  * A YAML value with the position it was written at: what the loader works on after SnakeYAML composed the file.
  * Scalars are already typed (null, Boolean, Long, Double or String; quoted text is always a String).
  */
-sealed interface YNode {
+public sealed interface YNode {
     SourcePos pos();
 
     /** A mapping; keys are strings, kept in file order, each with the position of the key. */
     record YMap(Map<String, Entry> entries, SourcePos pos) implements YNode {
-        YNode get(String key) {
+        public YNode get(String key) {
             Entry e = entries.get(key);
             return e == null ? null : e.value();
         }
@@ -26,7 +26,7 @@ sealed interface YNode {
 
     /** @param text the scalar as written, @param value the typed value */
     record YScalar(Object value, String text, boolean quoted, SourcePos pos) implements YNode {
-        boolean isNull() { return value == null; }
+        public boolean isNull() { return value == null; }
     }
 
     /** Deep merge for {@code extends}: maps merge key by key, anything else in {@code over} replaces. */

@@ -1,4 +1,4 @@
-package dev.runner.spec;
+package dev.runner.spec.lang;
 
 /**
  * A problem with an experiment: one line naming where ({@code file:line:column}), the key path and what is
@@ -16,7 +16,7 @@ public class SpecException extends RuntimeException {
         this.problem = problem;
     }
 
-    static String format(SourcePos pos, String path, String problem) {
+    public static String format(SourcePos pos, String path, String problem) {
         StringBuilder sb = new StringBuilder();
         if (pos != null) sb.append(pos).append(": ");
         if (path != null && !path.isEmpty()) sb.append(path).append(": ");

@@ -1,4 +1,4 @@
-package dev.runner.spec;
+package dev.runner.spec.lang;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -6,29 +6,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import dev.runner.spec.Language.Int;
-import dev.runner.spec.Language.Key;
-import dev.runner.spec.Language.Kind;
-import dev.runner.spec.Language.Num;
-import dev.runner.spec.Language.OneOf;
-import dev.runner.spec.Language.Range;
-import dev.runner.spec.Language.Section;
-import dev.runner.spec.Language.Text;
-import dev.runner.spec.YNode.YList;
-import dev.runner.spec.YNode.YMap;
-import dev.runner.spec.YNode.YScalar;
+import dev.runner.spec.lang.Vocabulary.Int;
+import dev.runner.spec.lang.Vocabulary.Key;
+import dev.runner.spec.lang.Vocabulary.Kind;
+import dev.runner.spec.lang.Vocabulary.Num;
+import dev.runner.spec.lang.Vocabulary.OneOf;
+import dev.runner.spec.lang.Vocabulary.Range;
+import dev.runner.spec.lang.Vocabulary.Section;
+import dev.runner.spec.lang.Vocabulary.Text;
+import dev.runner.spec.lang.YNode.YList;
+import dev.runner.spec.lang.YNode.YMap;
+import dev.runner.spec.lang.YNode.YScalar;
 
 /**
- * Reads one YAML map against a {@link Language.Section}: keys outside it are errors (with did-you-mean), and the
+ * Reads one YAML map against a {@link Vocabulary.Section}: keys outside it are errors (with did-you-mean), and the
  * typed getters take each key's type, default and range from the section. Every value read (or default used) is
  * recorded in {@link #out}, in the order the getters are called, which is the canonical key order of
- * {@link Experiment#resolved()}. Explicit {@code null} counts as absent.
+ * the resolved experiment. Explicit {@code null} counts as absent.
  */
-final class Fields {
-    final YMap map;
-    final String path;
-    final Section section;
-    final Map<String, Object> out = new LinkedHashMap<>();
+public final class Fields {
+    public final YMap map;
+    public final String path;
+    public final Section section;
+    public final Map<String, Object> out = new LinkedHashMap<>();
 
     private Fields(YMap map, String path, Section section) {
         this.map = map;
@@ -37,7 +37,7 @@ final class Fields {
     }
 
     /** {@code node} must be a map (null = empty map at {@code at}); keys outside {@code section} are errors. */
-    static Fields of(YNode node, String path, SourcePos at, Section section) {
+    public static Fields of(YNode node, String path, SourcePos at, Section section) {
         if (node == null || node instanceof YScalar s && s.isNull()) node = new YMap(new LinkedHashMap<>(), at);
         if (!(node instanceof YMap m)) throw err(node, path, "expected a map, got " + YNode.describe(node));
         List<String> ok = section.names();
@@ -48,7 +48,7 @@ final class Fields {
     }
 
     /** The arguments of a chosen kind; {@code kind: value} with a shorthand becomes {@code kind: {shorthand: value}}. */
-    static Fields args(Choice c, OneOf of) {
+    public static Fields args(Choice c, OneOf of) {
         Kind kind = of.kind(c.kind());
         YNode a = c.args();
         if (kind.shorthand() != null && (a instanceof YScalar s && !s.isNull() || a instanceof YList)) {
@@ -62,20 +62,20 @@ final class Fields {
     // ---------------------------------------------------------------- getters (record into out)
 
     /** The raw value, or null when absent or null. */
-    YNode node(String key) {
+    public YNode node(String key) {
         YNode n = map.get(key);
         return n instanceof YScalar s && s.isNull() ? null : n;
     }
 
-    boolean has(String key) {
+    public boolean has(String key) {
         return node(key) != null;
     }
 
-    String at(String key) {
+    public String at(String key) {
         return join(path, key);
     }
 
-    Key key(String key) {
+    public Key key(String key) {
         return section.key(key);
     }
 
@@ -84,40 +84,40 @@ final class Fields {
         return key(key).required() ? required(key) : node(key);
     }
 
-    YNode required(String key) {
+    public YNode required(String key) {
         YNode n = node(key);
         if (n == null) throw new SpecException(map.pos(), path, "missing required key `" + key + "`");
         return n;
     }
 
-    int getInt(String key) {
+    public int getInt(String key) {
         YNode n = value(key);
         return put(key, n == null ? ((Number) key(key).dflt()).intValue() : toInt(n, at(key), (Int) key(key).type()));
     }
 
-    double getDouble(String key) {
+    public double getDouble(String key) {
         YNode n = value(key);
         return put(key, n == null ? ((Number) key(key).dflt()).doubleValue()
                 : toDouble(n, at(key), ((Num) key(key).type()).range()));
     }
 
     /** An optional number whose absence means null. */
-    Double getOptDouble(String key) {
+    public Double getOptDouble(String key) {
         YNode n = value(key);
         return put(key, n == null ? null : toDouble(n, at(key), ((Num) key(key).type()).range()));
     }
 
-    boolean getBool(String key) {
+    public boolean getBool(String key) {
         YNode n = value(key);
         return put(key, n == null ? (Boolean) key(key).dflt() : toBool(n, at(key)));
     }
 
-    String getString(String key) {
+    public String getString(String key) {
         return getString(key, (String) key(key).dflt());
     }
 
     /** A text whose default is computed ({@code name}: the file's stem); checked against the key's pattern. */
-    String getString(String key, String dflt) {
+    public String getString(String key, String dflt) {
         YNode n = value(key);
         String v = n == null ? dflt : toStr(n, at(key));
         Text t = (Text) key(key).type();
@@ -126,20 +126,20 @@ final class Fields {
         return put(key, v);
     }
 
-    String getEnum(String key) {
+    public String getEnum(String key) {
         YNode n = value(key);
-        List<String> options = ((Language.Enum) key(key).type()).values();
+        List<String> options = ((Vocabulary.Enum) key(key).type()).values();
         return put(key, n == null ? (String) key(key).dflt() : toEnum(n, at(key), options));
     }
 
-    <T> T put(String key, T v) {
+    public <T> T put(String key, T v) {
         out.put(key, v);
         return v;
     }
 
     // ---------------------------------------------------------------- conversions of single nodes
 
-    static int toInt(YNode n, String path, Int t) {
+    public static int toInt(YNode n, String path, Int t) {
         return toInt(n, path, (int) t.min(), (int) Math.min(Integer.MAX_VALUE, t.max()));
     }
 
@@ -155,7 +155,7 @@ final class Fields {
         return (int) x;
     }
 
-    static double toDouble(YNode n, String path, Range r) {
+    public static double toDouble(YNode n, String path, Range r) {
         Object v = n instanceof YScalar s ? s.value() : null;
         if (!(v instanceof Number num)) throw err(n, path, "expected a number, got " + YNode.describe(n));
         double x = num.doubleValue();
@@ -164,29 +164,29 @@ final class Fields {
         return x;
     }
 
-    static boolean toBool(YNode n, String path) {
+    public static boolean toBool(YNode n, String path) {
         if (n instanceof YScalar s && s.value() instanceof Boolean b) return b;
         throw err(n, path, "expected true or false, got " + YNode.describe(n));
     }
 
-    static String toStr(YNode n, String path) {
+    public static String toStr(YNode n, String path) {
         if (n instanceof YScalar s && s.value() != null && !(s.value() instanceof Boolean)) return s.text();
         throw err(n, path, "expected a string, got " + YNode.describe(n));
     }
 
-    static String toEnum(YNode n, String path, List<String> options) {
+    public static String toEnum(YNode n, String path, List<String> options) {
         String s = toStr(n, path);
         if (!options.contains(s)) throw err(n, path, unknown("value", s, options));
         return s;
     }
 
-    static List<YNode> toList(YNode n, String path) {
+    public static List<YNode> toList(YNode n, String path) {
         if (n instanceof YList l) return l.items();
         throw err(n, path, "expected a list, got " + YNode.describe(n));
     }
 
     /** A number for both sides or {@code [height, width]}. */
-    static int[] toPair(YNode n, String path, int min) {
+    public static int[] toPair(YNode n, String path, int min) {
         if (n instanceof YList l) {
             if (l.items().size() != 2)
                 throw err(n, path, "expected a number or [height, width], got a list of " + l.items().size());
@@ -199,7 +199,7 @@ final class Fields {
         return new int[] {v, v};
     }
 
-    static List<Double> toDoubles(YNode n, String path, Range r) {
+    public static List<Double> toDoubles(YNode n, String path, Range r) {
         List<Double> out = new ArrayList<>();
         List<YNode> items = toList(n, path);
         for (int i = 0; i < items.size(); i++) out.add(toDouble(items.get(i), path + "[" + i + "]", r));
@@ -207,9 +207,9 @@ final class Fields {
     }
 
     /** One of several kinds written as {@code kind} or {@code kind: args}; {@code args} null for the bare form. */
-    record Choice(String kind, YNode args, String path, SourcePos pos) {}
+    public record Choice(String kind, YNode args, String path, SourcePos pos) {}
 
-    static Choice choice(YNode n, String path, OneOf of) {
+    public static Choice choice(YNode n, String path, OneOf of) {
         List<String> ok = of.names();
         if (n instanceof YScalar s && s.value() instanceof String str) {
             if (!ok.contains(str)) throw err(n, path, unknown("kind", str, ok));
@@ -227,16 +227,16 @@ final class Fields {
 
     // ---------------------------------------------------------------- messages
 
-    static SpecException err(YNode n, String path, String problem) {
+    public static SpecException err(YNode n, String path, String problem) {
         return new SpecException(n.pos(), path, problem);
     }
 
-    static String join(String path, String key) {
+    public static String join(String path, String key) {
         return path == null || path.isEmpty() ? key : path + "." + key;
     }
 
     /** "unknown key; did you mean `momentum`?" or "unknown key; expected one of a, b, c". */
-    static String unknown(String what, String wrong, Collection<String> options) {
+    public static String unknown(String what, String wrong, Collection<String> options) {
         String s = suggest(wrong, options);
         if (s != null) return "unknown " + what + " `" + wrong + "`; did you mean `" + s + "`?";
         List<String> list = new ArrayList<>(options);
@@ -246,7 +246,7 @@ final class Fields {
     }
 
     /** The closest option by edit distance, if close enough to be a typo. */
-    static String suggest(String wrong, Collection<String> options) {
+    public static String suggest(String wrong, Collection<String> options) {
         String best = null;
         int bestD = Integer.MAX_VALUE;
         for (String o : options) {
@@ -260,7 +260,7 @@ final class Fields {
     }
 
     /** Edit distance where swapping two neighbours counts as one edit (optimal string alignment). */
-    static int distance(String a, String b) {
+    public static int distance(String a, String b) {
         int[][] d = new int[a.length() + 1][b.length() + 1];
         for (int i = 0; i <= a.length(); i++) d[i][0] = i;
         for (int j = 0; j <= b.length(); j++) d[0][j] = j;
