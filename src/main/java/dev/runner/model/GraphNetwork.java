@@ -114,8 +114,20 @@ final class GraphNetwork implements Network {
         // forward + backward is about three forward passes of work
         Backend.configureThread(Backend.threadsFor(3 * macsPerSample * batch.getFeatures().size(0)));
         double penalty = regularized ? graph.calcRegularizationScore(true) : 0.0;
-        graph.fit(batch);
+        graph.fit(spec.labelSmoothing() > 0 ? smoothed(batch, spec.labelSmoothing()) : batch);
+        // the recorded loss is the batch mean whatever the reduction (DL4J's score is the mean either way)
         score = graph.score() - penalty;
+    }
+
+    /**
+     * {@code batch} with its one-hot labels y replaced by {@code (1 - s) y + s / classes}: cross-entropy on these
+     * targets is {@code nn.CrossEntropyLoss(label_smoothing=s)}, in its value and its gradient (softmax - target),
+     * on either engine.
+     */
+    static DataSet smoothed(DataSet batch, double s) {
+        INDArray y = batch.getLabels();
+        INDArray t = y.mul(1 - s).addi(s / y.size(1));
+        return new org.nd4j.linalg.dataset.DataSet(batch.getFeatures(), t);
     }
 
     @Override

@@ -48,6 +48,7 @@ public final class KeyTables {
         m.put("dataset", kindKeys(Language.DATASET));
         m.put("augment", kinds(Language.AUGMENT, "transform"));
         m.put("model", keys(Language.MODEL, ""));
+        m.put("loss", kindKeys(Language.LOSS));
         m.put("init", kinds(InitSpec.SCHEMA, "init"));
         m.put("batchnorm_init", keys(BatchNorm.INIT, "batchnorm.init."));
         m.put("layers", kinds(LayerKinds.SCHEMA, "type"));

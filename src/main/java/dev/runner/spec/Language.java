@@ -48,10 +48,18 @@ public final class Language {
             optional("layers", new Layers(), "none", "the block's layers (either this or `residual`)"),
             optional("residual", RESIDUAL, "none", "a residual block (either this or `layers`)"));
 
+    /** The loss after the network's last layer. */
+    public static final OneOf LOSS = new OneOf("loss", "the loss after the last layer", List.of(
+            kind("cross_entropy", null, "softmax + negative log likelihood (nn.CrossEntropyLoss)",
+                    key("label_smoothing", num(Range.UNIT_OPEN_TOP), 0.0, "the target is (1 - s) x the one-hot"
+                            + " label + s / classes, as nn.CrossEntropyLoss(label_smoothing=s)"),
+                    key("reduction", oneOfWords("mean", "sum"), "mean", "the batch's loss is the `mean` or the"
+                            + " `sum` of its examples' (gradients scale with it; the recorded loss is always the mean)"))));
+
     public static final Section MODEL = section("model", "the network",
             required("input", new ListOf(integer(1, 1 << 16), 3, 3), "`[channels, height, width]`").example("[3, 32, 32]"),
             key("init", new Ref("init"), "pytorch", "the default `init` of every conv and dense layer"),
-            key("loss", oneOfWords("cross_entropy"), "cross_entropy", "softmax + negative log likelihood after the last layer"),
+            key("loss", LOSS, "cross_entropy", "softmax + negative log likelihood after the last layer"),
             optional("blocks", new MapOf(BLOCK), "none", "named sub-networks: `{NAME: {params, layers | residual}}`"),
             required("layers", new Layers(), "the network, at least one layer"));
 

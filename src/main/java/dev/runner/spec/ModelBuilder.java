@@ -127,7 +127,16 @@ final class ModelBuilder {
         String dflt = (String) f.key("init").dflt();
         b.init = InitSpec.read(f.has("init") ? f.node("init") : new YScalar(dflt, dflt, false, f.map.pos()), f.at("init"), initOut);
         f.put("init", initOut);
-        String loss = f.getEnum("loss");
+        String lossDefault = (String) f.key("loss").dflt();
+        Fields.Choice lc = Fields.choice(f.has("loss") ? f.node("loss")
+                : new YScalar(lossDefault, lossDefault, false, f.map.pos()), f.at("loss"), Language.LOSS);
+        Fields la = Fields.args(lc, Language.LOSS);
+        String loss = lc.kind();
+        double smoothing = la.getDouble("label_smoothing");
+        boolean sum = la.getEnum("reduction").equals("sum");
+        Map<String, Object> lossOut = new LinkedHashMap<>();
+        lossOut.put(loss, la.out);
+        f.put("loss", lossOut);
         if (f.has("blocks")) {
             b.readBlocks(f.node("blocks"), f.at("blocks"));
             f.put("blocks", YNode.plain(f.node("blocks")));
@@ -140,7 +149,8 @@ final class ModelBuilder {
         Scope scope = new Scope("", Ref.of(""), null);
         b.expandList(top.items(), f.at("layers"), scope);
         String output = b.resolve(scope.last);
-        return b.finish(loss, output);
+        ModelSpec m = b.finish(loss, output);
+        return new ModelSpec(m.input(), m.nodes(), m.loss(), m.output(), smoothing, sum);
     }
 
     // ---------------------------------------------------------------- blocks and $params

@@ -48,7 +48,7 @@ class CommandsCliTest {
     void aBadSetValueNamesTheFlag() {
         Cli.Out r = Cli.run("run", good.toString(), "--set", "epochs=x", "--results", tmp.resolve("r").toString());
         assertThat(r.code()).as("%s", r).isEqualTo(2);
-        assertThat(oneLine(r)).contains("--set epochs=x").contains("epochs").contains("integer");
+        assertThat(oneLine(r)).contains("--set epochs=x").contains("epochs").contains("number");
         Cli.Out unknown = Cli.run("check", good.toString(), "--set", "epoch=3");
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(oneLine(unknown)).contains("--set epoch=3").contains("did you mean");
