@@ -5,7 +5,7 @@ import dev.runner.data.LoadedData;
 import dev.runner.model.CompileOptions;
 import dev.runner.model.Network;
 import dev.runner.model.Networks;
-import dev.runner.results.Charts;
+import dev.runner.results.charts.RunCharts;
 import dev.runner.results.FolderRecorder;
 import dev.runner.results.Provenance;
 import dev.runner.results.RunFolder;
@@ -168,7 +168,7 @@ final class RunCommand implements Callable<Integer> {
                              PrintStream out) {
         List<Path> drawn = new ArrayList<>();
         try {
-            drawn.addAll(Charts.drawRun(folder));
+            drawn.addAll(RunCharts.draw(folder));
             if (completed) {
                 drawn.addAll(Pipeline.featureMaps(exp, net, data.test(), folder));
             }
@@ -231,12 +231,9 @@ final class RunCommand implements Callable<Integer> {
         LrRangeTest.Result r = LrRangeTest.run(exp, net, td,
                 options(net, exp.data().batchSize(), recorder(exp, net, data, o), out));
         try {
-            Path png = r.folder().resolve("lr_range_test.png");
-            Map<String, Double> marks = new LinkedHashMap<>();
-            r.suggestions().forEach((k, s) -> marks.put(k, s.lr()));
-            Charts.lrRangeTest(png, exp.name(), doubles(r.curve().lr), doubles(r.curve().loss),
-                    doubles(r.curve().smoothed), marks);
-            out.println("Chart: " + png);
+            for (Path png : RunCharts.draw(r.folder())) {
+                out.println("Chart: " + png);
+            }
         } catch (RuntimeException e) {
             out.println("runner: could not draw the chart: " + e.getMessage());
         }
@@ -278,9 +275,5 @@ final class RunCommand implements Callable<Integer> {
         return new Experiment(e.name(), e.description(), e.seed(), e.data(), e.model(), e.optimizer().withLr(lr),
                 e.schedule(), e.epochs(), e.lrRangeTest(), e.evaluate(), e.visualize(), e.checkpoint(), e.file(),
                 e.resolved(), e.engine(), e.precision());
-    }
-
-    private static double[] doubles(List<Double> v) {
-        return v.stream().mapToDouble(Double::doubleValue).toArray();
     }
 }

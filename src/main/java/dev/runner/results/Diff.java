@@ -1,5 +1,6 @@
 package dev.runner.results;
 
+import dev.runner.results.charts.OverlayChart;
 import dev.runner.Json;
 
 import java.math.BigDecimal;
@@ -352,7 +353,7 @@ public final class Diff {
             testAcc.add(run.epochColumn(RunReader.Epoch::testAccuracy));
             trainAcc.add(run.hasTrainAccuracy() ? run.epochColumn(RunReader.Epoch::trainAccuracy) : null);
         }
-        Charts.overlay(png, names.get(0) + " vs " + names.get(1) + " \u2014 loss and accuracy per epoch", names,
+        OverlayChart.draw(png, names.get(0) + " vs " + names.get(1) + " \u2014 loss and accuracy per epoch", names,
                 trainLoss, testLoss, testAcc, trainAcc);
     }
 

@@ -1,5 +1,6 @@
 package dev.runner.results;
 
+import dev.runner.results.charts.ChartStyle;
 import dev.runner.AtomicFiles;
 
 import java.awt.Color;

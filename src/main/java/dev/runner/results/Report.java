@@ -1,5 +1,7 @@
 package dev.runner.results;
 
+import dev.runner.results.charts.ChartStyle;
+import dev.runner.results.charts.RunCharts;
 import dev.runner.Json;
 
 import dev.runner.train.Trainer;
@@ -33,10 +35,6 @@ import dev.runner.UserError;
 public final class Report {
     private Report() {
     }
-
-    /** The order charts appear in; other PNGs follow alphabetically. */
-    static final List<String> CHART_ORDER = List.of("loss.png", "accuracy.png", "lr.png", "per_class_accuracy.png",
-            "confusion_matrix.png", "lr_range_test.png");
 
     /** Writes the report to {@code out} (parent folders created) and returns its text. */
     public static String write(List<Path> runs, Path out) {
@@ -329,7 +327,7 @@ public final class Report {
             if (train) {
                 sb.append(' ').append(pct(e.trainAccuracy())).append(" |");
             }
-            sb.append(' ').append(e.lr() == null ? "\u2014" : Charts.sci(e.lr())).append(" | ")
+            sb.append(' ').append(e.lr() == null ? "\u2014" : ChartStyle.sci(e.lr())).append(" | ")
                     .append(num(e.seconds(), "%.1f")).append(" |\n");
         }
         sb.append('\n');
@@ -363,7 +361,7 @@ public final class Report {
             // either a number or an object with the number under "lr"
             JsonNode lr = v.isNumber() ? v : v.get("lr");
             sb.append("| ").append(Diff.md(e.getKey())).append(" | ")
-                    .append(lr != null && lr.isNumber() ? Charts.sci(lr.asDouble()) : Diff.md(v.toString()))
+                    .append(lr != null && lr.isNumber() ? ChartStyle.sci(lr.asDouble()) : Diff.md(v.toString()))
                     .append(" |\n");
         }
         sb.append('\n');
@@ -407,11 +405,13 @@ public final class Report {
     }
 
     private static int rank(String file) {
-        int i = CHART_ORDER.indexOf(file);
+        // a run's charts in their order (RunCharts), then feature maps, then other PNGs
+        List<String> charts = RunCharts.files();
+        int i = charts.indexOf(file);
         if (i >= 0) {
             return i;
         }
-        return file.startsWith("feature_maps_") ? CHART_ORDER.size() : CHART_ORDER.size() + 1;
+        return file.startsWith("feature_maps_") ? charts.size() : charts.size() + 1;
     }
 
     /** A relative link from the report's folder, each path segment percent-encoded. */

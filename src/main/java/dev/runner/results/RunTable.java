@@ -416,7 +416,7 @@ public final class RunTable {
     }
 
     /** A parameter value for people ({@link HumanText#value}); empty for null. */
-    static String cell(Object v) {
+    public static String cell(Object v) {
         return v == null ? "" : HumanText.value(v);
     }
 

@@ -2,7 +2,7 @@ package dev.runner.sweep;
 
 import dev.runner.AtomicFiles;
 import dev.runner.UserError;
-import dev.runner.results.Charts;
+import dev.runner.results.charts.SweepChart;
 import dev.runner.results.RunFolder;
 import dev.runner.results.RunReader;
 import dev.runner.results.RunTable;
@@ -338,7 +338,7 @@ public final class Sweep {
         if (metric.stream().noneMatch(m -> m != null && Double.isFinite(m))) {
             return;
         }
-        Charts.sweep(folder.resolve(SweepFolder.PLOT), index.name(), index.metric(), index.keys(), values, metric,
+        SweepChart.draw(folder.resolve(SweepFolder.PLOT), index.name(), index.metric(), index.keys(), values, metric,
                 best);
     }
 

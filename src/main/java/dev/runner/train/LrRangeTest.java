@@ -222,7 +222,7 @@ public final class LrRangeTest {
     /**
      * Runs the range test of {@code exp} (its {@code lr_range_test} section) on {@code net}, compiled with
      * {@link #plan}'s updater and coupled weight decay, in a new results folder with {@code lr_range_test.json}.
-     * The chart is drawn by the caller (Charts.lrRangeTest) from the result.
+     * The chart is drawn by the results stage from that file (results.charts.LrRangeTestChart).
      */
     public static Result run(Experiment exp, Network net, TrainingData data, Trainer.Options o) {
         LrRangeTestSpec spec = exp.lrRangeTest();

@@ -1,5 +1,6 @@
 package dev.runner.results;
 
+import dev.runner.results.charts.OverlayChart;
 import dev.runner.train.Metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -208,7 +209,7 @@ class DiffTest {
     void plotOverlaysBothRuns() throws Exception {
         Path png = root.resolve("diff.png");
         Diff.plot(Diff.compare(a, b), png);
-        PngAssert.assertChart(png, Charts.OVERLAY_WIDTH, Charts.OVERLAY_HEIGHT);
+        PngAssert.assertChart(png, OverlayChart.WIDTH, OverlayChart.HEIGHT);
     }
 
     @Test

@@ -6,23 +6,23 @@ import java.util.Map;
 import java.util.Random;
 
 /** Realistic synthetic training curves: 10 CIFAR classes, 24 epochs of 750 iterations (18,000 in all). */
-final class Fixtures {
-    static final List<String> CLASSES = List.of("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse",
+public final class Fixtures {
+    public static final List<String> CLASSES = List.of("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse",
             "ship", "truck");
-    static final int EPOCHS = 24;
-    static final int ITERS_PER_EPOCH = 750;
+    public static final int EPOCHS = 24;
+    public static final int ITERS_PER_EPOCH = 750;
 
-    final double[] iterLoss = new double[EPOCHS * ITERS_PER_EPOCH];
-    final double[] iterLr = new double[EPOCHS * ITERS_PER_EPOCH];
-    final double[] trainLoss = new double[EPOCHS];
-    final double[] testLoss = new double[EPOCHS];
-    final double[] trainAcc = new double[EPOCHS];
-    final double[] testAcc = new double[EPOCHS];
-    final Map<String, Double> perClassTest = new LinkedHashMap<>();
-    final Map<String, Double> perClassTrain = new LinkedHashMap<>();
-    final int[][] confusion = new int[10][10];
+    public final double[] iterLoss = new double[EPOCHS * ITERS_PER_EPOCH];
+    public final double[] iterLr = new double[EPOCHS * ITERS_PER_EPOCH];
+    public final double[] trainLoss = new double[EPOCHS];
+    public final double[] testLoss = new double[EPOCHS];
+    public final double[] trainAcc = new double[EPOCHS];
+    public final double[] testAcc = new double[EPOCHS];
+    public final Map<String, Double> perClassTest = new LinkedHashMap<>();
+    public final Map<String, Double> perClassTrain = new LinkedHashMap<>();
+    public final int[][] confusion = new int[10][10];
 
-    Fixtures(long seed) {
+    public Fixtures(long seed) {
         Random r = new Random(seed);
         int n = iterLoss.length;
         for (int i = 0; i < n; i++) {
@@ -64,7 +64,7 @@ final class Fixtures {
         }
     }
 
-    double overallTest() {
+    public double overallTest() {
         int correct = 0;
         for (int c = 0; c < 10; c++) {
             correct += confusion[c][c];

@@ -16,7 +16,7 @@ public final class PngAssert {
     }
 
     /** Decodes {@code png}, checks its size, and that it is not blank: many colours, a real share of ink. */
-    static BufferedImage assertChart(Path png, int width, int height) throws IOException {
+    public static BufferedImage assertChart(Path png, int width, int height) throws IOException {
         BufferedImage img = assertPicture(png, 20, 1.0 / 50);
         assertThat(img.getWidth()).isEqualTo(width);
         assertThat(img.getHeight()).isEqualTo(height);
@@ -49,7 +49,7 @@ public final class PngAssert {
     }
 
     /** Number of pixels within {@code tol} (per channel) of {@code rgb}. */
-    static long count(BufferedImage img, int rgb, int tol) {
+    public static long count(BufferedImage img, int rgb, int tol) {
         long n = 0;
         for (int y = 0; y < img.getHeight(); y++) {
             for (int x = 0; x < img.getWidth(); x++) {
@@ -61,14 +61,14 @@ public final class PngAssert {
         return n;
     }
 
-    static boolean close(int a, int b, int tol) {
+    public static boolean close(int a, int b, int tol) {
         return Math.abs(((a >> 16) & 255) - ((b >> 16) & 255)) <= tol
                 && Math.abs(((a >> 8) & 255) - ((b >> 8) & 255)) <= tol
                 && Math.abs((a & 255) - (b & 255)) <= tol;
     }
 
     /** Where generated charts go: a kept directory with -Drunner.charts.out=DIR (to look at them), else tmp. */
-    static Path outDir(Path tmp) throws IOException {
+    public static Path outDir(Path tmp) throws IOException {
         String keep = System.getProperty("runner.charts.out");
         if (keep == null || keep.isBlank()) {
             return tmp;

@@ -1,5 +1,8 @@
 package dev.runner.results;
 
+import dev.runner.results.charts.ChartStyle;
+import dev.runner.results.charts.ConfusionMatrixChart;
+import dev.runner.results.charts.RunCharts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,8 +34,8 @@ class ReportTest {
         a = CraftedRuns.write(root, "origin", "20261127-100000", CraftedRuns.ORIGIN_YAML, CraftedRuns.ORIGIN_METRICS);
         b = CraftedRuns.write(root, "origin_4ep", "20261127-110000", CraftedRuns.ORIGIN_4EP_YAML,
                 CraftedRuns.ORIGIN_4EP_METRICS);
-        Charts.drawRun(a);
-        Charts.drawRun(b);
+        RunCharts.draw(a);
+        RunCharts.draw(b);
         float[] img = new float[3 * 8 * 8];
         Arrays.fill(img, 0.5f);
         float[][] maps = new float[4][16];
@@ -47,15 +50,15 @@ class ReportTest {
 
     @Test
     void drawRunWritesTheStandardChartsFromMetricsJson() throws Exception {
-        assertThat(Charts.drawRun(b)).extracting(p -> p.getFileName().toString()).containsExactly("loss.png",
+        assertThat(RunCharts.draw(b)).extracting(p -> p.getFileName().toString()).containsExactly("loss.png",
                 "accuracy.png", "lr.png", "per_class_accuracy.png", "confusion_matrix.png");
         for (String f : List.of("loss.png", "accuracy.png", "lr.png", "per_class_accuracy.png")) {
-            PngAssert.assertChart(b.resolve(f), Charts.WIDTH, Charts.HEIGHT);
+            PngAssert.assertChart(b.resolve(f), ChartStyle.WIDTH, ChartStyle.HEIGHT);
         }
-        PngAssert.assertChart(b.resolve("confusion_matrix.png"), Charts.MATRIX_WIDTH, Charts.MATRIX_HEIGHT);
+        PngAssert.assertChart(b.resolve("confusion_matrix.png"), ConfusionMatrixChart.WIDTH, ConfusionMatrixChart.HEIGHT);
         Path failed = CraftedRuns.write(root, "origin_4ep", "20261127-130001", CraftedRuns.ORIGIN_4EP_YAML,
                 CraftedRuns.FAILED_METRICS);
-        assertThat(Charts.drawRun(failed)).extracting(p -> p.getFileName().toString())
+        assertThat(RunCharts.draw(failed)).extracting(p -> p.getFileName().toString())
                 .containsExactly("loss.png", "accuracy.png", "lr.png");
     }
 

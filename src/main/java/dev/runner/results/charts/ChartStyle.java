@@ -1,10 +1,11 @@
-package dev.runner.results;
+package dev.runner.results.charts;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Paint;
 import java.awt.Stroke;
+import java.util.Locale;
 
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.Axis;
@@ -18,8 +19,15 @@ import org.jfree.chart.title.TextTitle;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
 
-/** The one look shared by every chart of a results folder: palette, fonts, strokes, white background. */
-final class ChartStyle {
+/**
+ * The one look shared by every chart of a results folder (and the feature-map grids): palette, fonts, strokes,
+ * white background, sizes, how a learning rate is written.
+ */
+public final class ChartStyle {
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
+
     private ChartStyle() {
     }
 
@@ -29,45 +37,45 @@ final class ChartStyle {
             new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
             new Color(0xbcbd22), new Color(0x17becf)};
 
-    static final Color TEST = PALETTE[0];
-    static final Color TRAIN = PALETTE[1];
-    static final Color MARKER = PALETTE[3];
-    static final Color GRID = new Color(0xd9d9d9);
-    static final Color TEXT = new Color(0x222222);
+    public static final Color TEST = PALETTE[0];
+    public static final Color TRAIN = PALETTE[1];
+    public static final Color MARKER = PALETTE[3];
+    public static final Color GRID = new Color(0xd9d9d9);
+    public static final Color TEXT = new Color(0x222222);
 
-    static final String FAMILY = Font.SANS_SERIF;
-    static final Font TITLE = new Font(FAMILY, Font.BOLD, 20);
-    static final Font SUBTITLE = new Font(FAMILY, Font.PLAIN, 14);
-    static final Font AXIS_LABEL = new Font(FAMILY, Font.PLAIN, 14);
-    static final Font TICK = new Font(FAMILY, Font.PLAIN, 13);
-    static final Font LEGEND = new Font(FAMILY, Font.PLAIN, 13);
-    static final Font ANNOTATION = new Font(FAMILY, Font.BOLD, 13);
+    public static final String FAMILY = Font.SANS_SERIF;
+    public static final Font TITLE = new Font(FAMILY, Font.BOLD, 20);
+    public static final Font SUBTITLE = new Font(FAMILY, Font.PLAIN, 14);
+    public static final Font AXIS_LABEL = new Font(FAMILY, Font.PLAIN, 14);
+    public static final Font TICK = new Font(FAMILY, Font.PLAIN, 13);
+    public static final Font LEGEND = new Font(FAMILY, Font.PLAIN, 13);
+    public static final Font ANNOTATION = new Font(FAMILY, Font.BOLD, 13);
 
-    static final int WIDTH = 1000;
-    static final int HEIGHT = 600;
+    public static final int WIDTH = 1000;
+    public static final int HEIGHT = 600;
 
-    static Color palette(int i) {
+    public static Color palette(int i) {
         return PALETTE[Math.floorMod(i, PALETTE.length)];
     }
 
-    static Color faint(Color c, int alpha) {
+    public static Color faint(Color c, int alpha) {
         return new Color(c.getRed(), c.getGreen(), c.getBlue(), alpha);
     }
 
-    static Stroke line(float width) {
+    public static Stroke line(float width) {
         return new BasicStroke(width, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
     }
 
-    static Stroke dashed(float width) {
+    public static Stroke dashed(float width) {
         return new BasicStroke(width, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[]{8f, 5f}, 0f);
     }
 
     /** Chart title: the experiment name and the chart's subject, e.g. {@code origin — loss}. */
-    static String title(String name, String subject) {
+    public static String title(String name, String subject) {
         return (name == null || name.isBlank()) ? subject : name + " \u2014 " + subject;
     }
 
-    static void apply(JFreeChart chart) {
+    public static void apply(JFreeChart chart) {
         chart.setAntiAlias(true);
         chart.setTextAntiAlias(true);
         chart.setBackgroundPaint(Color.WHITE);
@@ -89,7 +97,7 @@ final class ChartStyle {
         applyPlot(chart.getPlot());
     }
 
-    static void applyPlot(Plot plot) {
+    public static void applyPlot(Plot plot) {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setOutlinePaint(new Color(0x999999));
         if (plot instanceof CombinedDomainXYPlot c) {
@@ -123,7 +131,7 @@ final class ChartStyle {
         }
     }
 
-    static void axis(Axis a) {
+    public static void axis(Axis a) {
         if (a == null) {
             return;
         }
@@ -135,8 +143,15 @@ final class ChartStyle {
         a.setTickMarkPaint(new Color(0x999999));
     }
 
-    static Paint textOn(Color background) {
+    public static Paint textOn(Color background) {
         double lum = 0.2126 * background.getRed() + 0.7152 * background.getGreen() + 0.0722 * background.getBlue();
         return lum > 140 ? TEXT : Color.WHITE;
+    }
+
+    /** A learning rate as charts and the report write it: 5.00e-3. */
+    public static String sci(double v) {
+        String s = String.format(Locale.ROOT, "%.2e", v);
+        // 5.00e-03 -> 5.00e-3
+        return s.replaceAll("e([+-])0*(\\d)", "e$1$2").replace("e+", "e");
     }
 }

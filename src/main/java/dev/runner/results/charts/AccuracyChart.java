@@ -1,0 +1,112 @@
+package dev.runner.results.charts;
+
+import dev.runner.results.RunReader;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Rectangle2D;
+import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.util.Locale;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.annotations.XYTextAnnotation;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/** {@code accuracy.png}: test (and train, when measured) accuracy per epoch, in percent. */
+public final class AccuracyChart implements RunChart {
+    public static final String FILE = "accuracy.png";
+
+    @Override
+    public String file() {
+        return FILE;
+    }
+
+    @Override
+    public boolean applies(RunReader.Run run) {
+        return run.metrics();
+    }
+
+    @Override
+    public void draw(RunReader.Run run, Path png) {
+        draw(png, run.name(), run.hasTrainAccuracy() ? run.epochColumn(RunReader.Epoch::trainAccuracy) : null,
+                run.epochColumn(RunReader.Epoch::testAccuracy));
+    }
+
+    /**
+     * {@code accuracy.png}: test (and train, when measured) accuracy per epoch, in percent.
+     *
+     * @param train fractions per epoch, or null when not measured
+     * @param test  fractions per epoch
+     */
+    public static void draw(Path png, String name, double[] train, double[] test) {
+        XYSeriesCollection ds = new XYSeriesCollection();
+        ds.addSeries(ChartParts.perEpoch("test accuracy", test, 100));
+        if (train != null) {
+            ds.addSeries(ChartParts.perEpoch("train accuracy (evaluation mode)", train, 100));
+        }
+        int epochs = Math.max(ChartParts.len(test), ChartParts.len(train));
+        NumberAxis x = ChartParts.epochAxis(epochs);
+        x.setRange(0.5, epochs + 0.5 + Math.max(0.6, epochs * 0.07));
+        NumberAxis y = new NumberAxis("accuracy (%)");
+        y.setAutoRangeIncludesZero(false);
+        y.setNumberFormatOverride(new DecimalFormat("0"));
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
+        r.setSeriesPaint(0, ChartStyle.TEST);
+        r.setSeriesPaint(1, ChartStyle.TRAIN);
+        r.setSeriesStroke(0, ChartStyle.line(2.5f));
+        r.setSeriesStroke(1, ChartStyle.dashed(2.5f));
+        r.setSeriesShape(0, new Ellipse2D.Double(-5, -5, 10, 10));
+        r.setSeriesShape(1, new Rectangle2D.Double(-5, -5, 10, 10));
+        XYPlot plot = new XYPlot(ds, x, y, r);
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (double[] s : new double[][]{train, test}) {
+            if (s == null) {
+                continue;
+            }
+            for (double v : s) {
+                if (Double.isFinite(v)) {
+                    lo = Math.min(lo, v * 100);
+                    hi = Math.max(hi, v * 100);
+                }
+            }
+        }
+        if (lo <= hi) {
+            double pad = Math.max(2, (hi - lo) * 0.12);
+            y.setRange(Math.max(0, lo - pad), Math.min(100, hi + pad) + (hi + pad > 100 ? 2 : 0));
+        }
+        // the final value of each series, written just right of its last point (higher one above, lower below)
+        double[] last = new double[ds.getSeriesCount()];
+        for (int s = 0; s < last.length; s++) {
+            XYSeries series = ds.getSeries(s);
+            last[s] = series.getItemCount() == 0 ? Double.NaN
+                    : series.getY(series.getItemCount() - 1).doubleValue();
+        }
+        for (int s = 0; s < ds.getSeriesCount(); s++) {
+            XYSeries series = ds.getSeries(s);
+            if (series.getItemCount() == 0) {
+                continue;
+            }
+            double lx = series.getX(series.getItemCount() - 1).doubleValue();
+            double ly = last[s];
+            boolean highest = true;
+            for (int o = 0; o < last.length; o++) {
+                if (o != s && last[o] > ly) {
+                    highest = false;
+                }
+            }
+            XYTextAnnotation a = new XYTextAnnotation(String.format(Locale.ROOT, " %.1f %%", ly), lx + 0.12, ly);
+            a.setFont(ChartStyle.ANNOTATION);
+            a.setPaint(s == 0 ? ChartStyle.TEST : ChartStyle.TRAIN.darker());
+            a.setTextAnchor(last.length == 1 ? TextAnchor.CENTER_LEFT
+                    : highest ? TextAnchor.BOTTOM_LEFT : TextAnchor.TOP_LEFT);
+            plot.addAnnotation(a);
+        }
+        JFreeChart chart = new JFreeChart(ChartStyle.title(name, "accuracy per epoch"), ChartStyle.TITLE, plot, true);
+        ChartStyle.apply(chart);
+        ChartParts.save(chart, png, ChartStyle.WIDTH, ChartStyle.HEIGHT);
+    }
+}
