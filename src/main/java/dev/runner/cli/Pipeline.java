@@ -79,6 +79,21 @@ final class Pipeline {
         return ModelCompiler.computationGraph().compile(exp.model(), compileOptions(exp, plan));
     }
 
+    /**
+     * A fresh network for training on {@code data}: compiled, then its data-dependent initialisations done
+     * ({@code init: whitening} reads the first training images, normalised, unaugmented).
+     */
+    static Network compile(Experiment exp, Optimizers.Plan plan, LoadedData data) {
+        Network net = compile(exp, plan);
+        int n = dev.runner.model.Whitening.imagesNeeded(exp.model());
+        if (n > 0) {
+            try (var it = Batches.eval(data.train(), exp.data(), Math.min(n, data.train().size()), "NCHW")) {
+                dev.runner.model.Whitening.apply(net, exp.model(), it.next().getFeatures());
+            }
+        }
+        return net;
+    }
+
     /** How every network of a run is compiled (and a checkpoint restored): the plan's updater and weight decay. */
     static CompileOptions compileOptions(Experiment exp, Optimizers.Plan plan) {
         return new CompileOptions(exp.seed(), plan.updater(), plan.coupledWeightDecay(), CompileOptions.DEFAULT_LAYOUT,

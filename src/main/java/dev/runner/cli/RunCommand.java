@@ -99,7 +99,7 @@ final class RunCommand implements Callable<Integer> {
         }
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
-        Network net = Pipeline.compile(exp, plan);
+        Network net = Pipeline.compile(exp, plan, data);
         FolderRecorder recorder = recorder(exp, net, data, o);
         if (lrFrom != null) {
             // recorded when the folder is created: a resume needs it, also after the process was killed
@@ -213,7 +213,7 @@ final class RunCommand implements Callable<Integer> {
             // without a checkpoint (stopped during the first epoch) the run starts over from a fresh network
             Network net = Checkpoint.exists(folder)
                     ? Networks.load(exp.model(), Pipeline.compileOptions(exp, plan), Checkpoint.modelFile(folder), true)
-                    : Pipeline.compile(exp, plan);
+                    : Pipeline.compile(exp, plan, data);
             Trainer.Result r = Trainer.resume(folder, exp, net, td,
                     trainingOptions(exp, net, data, recorder(exp, net, data, o), out));
             finish(exp, net, data, r.folder(), r.status(), out);
@@ -227,7 +227,7 @@ final class RunCommand implements Callable<Integer> {
     static LrRangeTest.Result rangeTest(Experiment exp, LoadedData data, RunOptions o, PrintStream out) {
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = LrRangeTest.plan(exp);
-        Network net = Pipeline.compile(exp, plan);
+        Network net = Pipeline.compile(exp, plan, data);
         LrRangeTest.Result r = LrRangeTest.run(exp, net, td,
                 options(net, exp.data().batchSize(), recorder(exp, net, data, o), out));
         try {

@@ -134,7 +134,9 @@ final class GraphCompiler implements ModelCompiler {
         gb.setOutputs(lossName);
         EngineGraph graph;
         try {
-            graph = new EngineGraph(gb.build());
+            ComputationGraphConfiguration conf = gb.build();
+            ParamRules.apply(conf, spec, options.updater(), options.weightDecay());
+            graph = new EngineGraph(conf);
             graph.init();
         } catch (SpecException e) {
             throw e;

@@ -58,7 +58,7 @@ final class GraphNetwork implements Network {
         for (GraphCompiler.Row row : specRows) {
             long p = trainableParams(this.graph.getLayer(row.name()));
             total += p;
-            r.add(new LayerRow(row.name(), row.type(), row.shape().clone(), p));
+            r.add(new LayerRow(row.name(), row.type(), row.shape().clone(), p, frozen(spec, this.graph, row.name())));
         }
         this.rows = Collections.unmodifiableList(r);
         this.trainable = total;
@@ -91,6 +91,22 @@ final class GraphNetwork implements Network {
             }
         }
         return false;
+    }
+
+    /** The parameters of layer {@code name} that never train ({@code trainable: false}). */
+    static long frozen(ModelSpec spec, ComputationGraph graph, String name) {
+        Layer layer = graph.getLayer(name);
+        if (layer == null) return 0;
+        long n = 0;
+        for (dev.runner.spec.LayerNode node : spec.nodes()) {
+            if (!node.name().equals(name)) continue;
+            boolean bn = node.layer() instanceof dev.runner.spec.layers.BatchNorm;
+            for (String p : node.layer().paramNames()) {
+                INDArray a = layer.paramTable().get(p.equals("bias") ? (bn ? "beta" : "b") : (bn ? "gamma" : "W"));
+                if (node.frozen(p) && a != null) n += a.length();
+            }
+        }
+        return n;
     }
 
     static long trainableParams(Layer layer) {

@@ -30,7 +30,11 @@ public final class Language {
     public static final Section LAYER_EXTRAS = section("layer_extras", "next to a layer's type",
             optional("name", NAME, "type's short name + counter", "the layer's name, for `inputs` and feature maps"),
             optional("inputs", new AnyOf(List.of(NAME, new ListOf(NAME, 1, -1))), "the layer before",
-                    "the layers it reads (`input`: the network's or block's input)"));
+                    "the layers it reads (`input`: the network's or block's input)"),
+            optional("trainable", new AnyOf(List.of(BOOL, integer(0, 100_000), new MapOf(new AnyOf(List.of(BOOL,
+                    integer(0, 100_000)))))), "`true`", "`false`: its parameters never change (PyTorch's"
+                    + " requires_grad = False); N: they train for the first N epochs only; `{weight: ..., bias: ...}`:"
+                    + " per parameter"));
 
     public static final Section REPEAT = section("repeat", "repeats a list of layers in sequence",
             required("times", integer(1, 1000), "how many times"),

@@ -12,6 +12,18 @@ import java.util.List;
  * @param inputs names of the nodes it reads (empty = the network input)
  * @param pos    where it was declared (for a block's layers: the use of the block)
  * @param path   its key path in the file, e.g. {@code model.layers[4]}
+ * @param trainable for how many epochs each named parameter ({@code weight}, {@code bias}) trains: 0 = frozen,
+ *               absent = every epoch
  */
-public record LayerNode(String name, LayerSpec layer, List<String> inputs, SourcePos pos, String path) {
+public record LayerNode(String name, LayerSpec layer, List<String> inputs, SourcePos pos, String path,
+                        java.util.Map<String, Integer> trainable) {
+    /** Every parameter trained in every epoch. */
+    public LayerNode(String name, LayerSpec layer, List<String> inputs, SourcePos pos, String path) {
+        this(name, layer, inputs, pos, path, java.util.Map.of());
+    }
+
+    /** Whether parameter {@code param} never trains. */
+    public boolean frozen(String param) {
+        return trainable.getOrDefault(param, Integer.MAX_VALUE) == 0;
+    }
 }

@@ -90,6 +90,7 @@ final class ModelBuilder {
         final String path;
         final int index;
         List<String> inputs;
+        Map<String, Integer> trainable = Map.of();
 
         N(String name, LayerSpec layer, List<Ref> refs, SourcePos pos, String path, int index) {
             this.name = name;
@@ -237,10 +238,12 @@ final class ModelBuilder {
         String kind, name = null;
         YNode args = null;
         List<Ref> inputs = null;
+        YNode trainable = null;
         if (item instanceof YScalar s && s.value() instanceof String str) {
             kind = str;
         } else if (item instanceof YMap m) {
-            List<String> kinds = m.entries().keySet().stream().filter(k -> !k.equals("name") && !k.equals("inputs")).toList();
+            List<String> kinds = m.entries().keySet().stream().filter(k -> !k.equals("name") && !k.equals("inputs")
+                    && !k.equals("trainable")).toList();
             if (kinds.isEmpty()) throw Fields.err(item, path, "a layer needs a type such as conv or relu");
             if (kinds.size() > 1)
                 throw new SpecException(m.entries().get(kinds.get(1)).keyPos(), path, "one layer per list item, found `"
@@ -253,6 +256,7 @@ final class ModelBuilder {
                     throw Fields.err(m.get("name"), path + ".name",
                             "names are letters, digits and _ (and not `input`), got \"" + name + "\"");
             }
+            trainable = m.get("trainable");
             if (m.get("inputs") != null) {
                 YNode in = m.get("inputs");
                 List<YNode> refs = in instanceof YList l ? l.items() : List.of(in);
@@ -271,6 +275,9 @@ final class ModelBuilder {
         if (nodes.size() > MAX_NODES) throw Fields.err(item, path, "the model has more than " + MAX_NODES + " layers");
 
         if (kind.equals("repeat") || blocks.containsKey(kind)) {
+            if (trainable != null)
+                throw Fields.err(trainable, path + ".trainable", "`trainable` goes next to a layer with parameters"
+                        + " (conv, dense, batchnorm), not a " + (kind.equals("repeat") ? "repeat" : "block use"));
             if (name != null && sc.local.containsKey(name))
                 throw Fields.err(((YMap) item).get("name"), path + ".name", "the name `" + name + "` is already used here");
             if (inputs != null && inputs.size() != 1)
@@ -298,8 +305,39 @@ final class ModelBuilder {
                     kind + " takes one input; merge several with add or concat");
         String local = name != null ? name : sc.next(LayerNames.base(kind));
         N n = add(sc.qualify(local), layer, inputs != null ? inputs : List.of(sc.last), pos, path);
+        if (trainable != null) n.trainable = trainable(trainable, path + ".trainable", layer);
         sc.local.put(local, n.name);
         sc.last = Ref.of(n.name);
+    }
+
+    /**
+     * A layer's {@code trainable:} as epochs per parameter ({@code true} none listed, {@code false} 0 each, N each,
+     * or a map of parameter to true, false or N); the parameters are the layer's {@link LayerSpec#paramNames}.
+     */
+    private static Map<String, Integer> trainable(YNode n, String path, LayerSpec layer) {
+        List<String> params = layer.paramNames();
+        if (params.isEmpty())
+            throw Fields.err(n, path, "`" + layer.kind() + "` has no parameters to train or freeze");
+        Map<String, Integer> out = new LinkedHashMap<>();
+        if (n instanceof YMap m) {
+            for (Map.Entry<String, Entry> e : m.entries().entrySet()) {
+                if (!params.contains(e.getKey()))
+                    throw new SpecException(e.getValue().keyPos(), path + "." + e.getKey(),
+                            Fields.unknown("parameter", e.getKey(), params));
+                Integer v = epochs(e.getValue().value(), path + "." + e.getKey());
+                if (v != null) out.put(e.getKey(), v);
+            }
+        } else {
+            Integer v = epochs(n, path);
+            if (v != null) for (String p : params) out.put(p, v);
+        }
+        return Map.copyOf(out);
+    }
+
+    /** true: null (always), false: 0, N: N epochs. */
+    private static Integer epochs(YNode n, String path) {
+        if (n instanceof YScalar s && s.value() instanceof Boolean b) return b ? null : 0;
+        return Fields.toInt(n, path, new Vocabulary.Int(0, 100_000));
     }
 
     private void repeat(YNode args, String path, SourcePos at, Scope sc, String name, Ref in) {
@@ -461,7 +499,7 @@ final class ModelBuilder {
             throw new SpecException(at.pos, at.path, name + ": " + e.getMessage());
         }
         return new LayerNode(name, layer, ins.size() == 1 && ins.get(0).isEmpty() ? List.of() : List.copyOf(ins),
-                at.pos, at.path);
+                at.pos, at.path, at.trainable);
     }
 
     /** The stride s with ceil(in / s) == out, or -1. */

@@ -206,6 +206,34 @@ class LoaderTest {
     }
 
     @Test
+    void trainableFreezesLayersOrParametersOrTrainsThemForTheFirstEpochs() {
+        Experiment e = y.load(Yamls.model("""
+                    - {conv: {filters: 8, kernel: 2}, trainable: {weight: false, bias: 3}}
+                    - {batchnorm, trainable: {weight: false}}
+                    - relu
+                    - flatten
+                    - {dense: 10, trainable: false}
+                """));
+        List<LayerNode> n = e.model().nodes();
+        assertThat(n.get(0).trainable()).isEqualTo(Map.of("weight", 0, "bias", 3));
+        assertThat(n.get(0).frozen("weight")).isTrue();
+        assertThat(n.get(0).frozen("bias")).isFalse();
+        assertThat(n.get(1).trainable()).isEqualTo(Map.of("weight", 0));
+        assertThat(n.get(2).trainable()).isEmpty();
+        assertThat(n.get(4).trainable()).isEqualTo(Map.of("weight", 0, "bias", 0));
+        assertThat(y.load(Yamls.model("    - flatten\n    - {dense: 10, trainable: 2}\n")).model().nodes().get(1).trainable())
+                .isEqualTo(Map.of("weight", 2, "bias", 2));
+        assertThat(y.load(Yamls.model("    - flatten\n    - {dense: 10, trainable: true}\n")).model().nodes().get(1).trainable())
+                .isEmpty();
+        y.fails(Yamls.model("    - {relu, trainable: false}\n    - dense: 10\n"), "4:25",
+                "model.layers[0].trainable: `relu` has no parameters to train or freeze");
+        y.fails(Yamls.model("    - flatten\n    - {dense: {units: 10, bias: false}, trainable: {bias: false}}\n"), "5:53",
+                "model.layers[1].trainable.bias: unknown parameter `bias`; expected one of weight");
+        y.fails(Yamls.model("    - flatten\n    - {dense: 10, trainable: -1}\n"), "5:30",
+                "model.layers[1].trainable: must be between 0 and 100000, got -1");
+    }
+
+    @Test
     void flatListNamesCountPerType() {
         Experiment e = y.load(Yamls.model("""
                     - conv: {filters: 8, kernel: 3, padding: same}
