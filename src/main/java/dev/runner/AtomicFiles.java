@@ -21,18 +21,21 @@ import java.nio.file.attribute.PosixFilePermissions;
  */
 public final class AtomicFiles {
     /**
-     * Whether {@link #sync} and {@link #syncDirectory} reach the disk; true. False only to measure what the syncs
-     * cost (docs/results.md); nothing else sets it.
+     * What a write asks of the disk, for the writes that take one (a run's metrics, checkpoints and model, through
+     * {@code Trainer.Options.writeHook}): tests throw from {@link #beforeWrite} to fake a full disk, and the fsync
+     * benchmark (docs/results.md) turns the flushes off. {@link #NONE}: nothing watches, every write is flushed.
      */
-    public static volatile boolean fsync = true;
-
-    /** Sees every write of a results file or checkpoint before it happens; tests throw from it to fake a full disk. */
     public interface WriteHook {
-        void beforeWrite(Path target) throws IOException;
-    }
+        WriteHook NONE = target -> { };
 
-    /** For tests only (see {@link WriteHook}). */
-    public static volatile WriteHook writeHook = target -> { };
+        /** Sees the write of {@code target} before it happens. */
+        void beforeWrite(Path target) throws IOException;
+
+        /** Whether {@link #sync} and {@link #syncDirectory} reach the disk: true, but for measuring what they cost. */
+        default boolean flushes() {
+            return true;
+        }
+    }
 
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     private static final FileAttribute<?>[] READABLE = POSIX
@@ -49,18 +52,23 @@ public final class AtomicFiles {
 
     /** Writes {@code target} (parent folders created) atomically; a failure is a one-line {@link UserError}. */
     public static void write(Path target, Content content) {
+        write(target, content, WriteHook.NONE);
+    }
+
+    /** {@link #write(Path, Content)}, seen by {@code hook} first. */
+    public static void write(Path target, Content content, WriteHook hook) {
         try {
             Path dir = target.toAbsolutePath().getParent();
             Files.createDirectories(dir);
-            writeHook.beforeWrite(target);
+            hook.beforeWrite(target);
             Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp", READABLE);
             try {
                 try (OutputStream out = Files.newOutputStream(tmp)) {
                     content.writeTo(out);
                 }
-                sync(tmp);
+                sync(tmp, hook);
                 move(tmp, target);
-                syncDirectory(dir);
+                syncDirectory(dir, hook);
             } finally {
                 Files.deleteIfExists(tmp);
             }
@@ -74,12 +82,22 @@ public final class AtomicFiles {
     }
 
     public static void writeString(Path target, String text) {
-        write(target, text.getBytes(StandardCharsets.UTF_8));
+        writeString(target, text, WriteHook.NONE);
+    }
+
+    public static void writeString(Path target, String text, WriteHook hook) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        write(target, out -> out.write(bytes), hook);
     }
 
     /** Flushes {@code file}'s content to the disk. */
     public static void sync(Path file) throws IOException {
-        if (fsync) {
+        sync(file, WriteHook.NONE);
+    }
+
+    /** {@link #sync(Path)} unless {@code hook} turns the flushes off. */
+    public static void sync(Path file, WriteHook hook) throws IOException {
+        if (hook.flushes()) {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
@@ -91,7 +109,12 @@ public final class AtomicFiles {
      * for that (not Linux or macOS) the renames are as durable as the file system makes them.
      */
     public static void syncDirectory(Path dir) throws IOException {
-        if (!fsync) {
+        syncDirectory(dir, WriteHook.NONE);
+    }
+
+    /** {@link #syncDirectory(Path)} unless {@code hook} turns the flushes off. */
+    public static void syncDirectory(Path dir, WriteHook hook) throws IOException {
+        if (!hook.flushes()) {
             return;
         }
         FileChannel ch;

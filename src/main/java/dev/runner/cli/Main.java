@@ -5,7 +5,6 @@ import dev.runner.UserError;
 import dev.runner.results.Provenance;
 import dev.runner.spec.lang.SpecException;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,6 +17,7 @@ import picocli.CommandLine.Parameters;
                 + "'runner FILE.yaml' is 'runner run FILE.yaml'.",
         subcommands = {RunCommand.class, CheckCommand.class, BenchCommand.class, DiffCommand.class,
                 ReportCommand.class, SweepCommand.class, TableCommand.class, SchemaCommand.class,
+                PredictCommand.class, EvaluateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "FILE", description = "An experiment file to run.")
@@ -29,8 +29,11 @@ public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** The full command line, for provenance.json. */
-    static List<String> argv = List.of();
+    private final Invocation invocation;
+
+    Main(Invocation invocation) {
+        this.invocation = invocation;
+    }
 
     @Override
     public Integer call() {
@@ -38,7 +41,7 @@ public final class Main implements Callable<Integer> {
             spec.commandLine().usage(spec.commandLine().getOut());
             return 2;
         }
-        return RunCommand.run(file, options);
+        return RunCommand.run(file, options, invocation);
     }
 
     public static void main(String[] args) {
@@ -53,12 +56,17 @@ public final class Main implements Callable<Integer> {
         System.exit(execute(args));
     }
 
-    /** Runs the command line and returns the exit code (tests call this). */
+    /** Runs the command line and returns the exit code. */
     public static int execute(String... args) {
-        argv = List.of(args);
+        return execute(Invocation.of(args));
+    }
+
+    /** Runs {@code invocation}'s command line, its commands given what it attaches; returns the exit code. */
+    public static int execute(Invocation invocation) {
+        String[] args = invocation.argv().toArray(String[]::new);
         dev.runner.model.ModelZip.installSerialFilter();
         System.setProperty("java.awt.headless", "true");
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main(invocation), new Commands(invocation));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler(Main::badFlag);
         cl.setExecutionExceptionHandler((e, line, parsed) -> report(e, line.getErr()));
@@ -114,6 +122,20 @@ public final class Main implements Callable<Integer> {
         }
         err.flush();
         return code;
+    }
+
+    /** Makes the commands that take the invocation (run, sweep) with it, the others as picocli does. */
+    private record Commands(Invocation invocation) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            if (cls == RunCommand.class) {
+                return cls.cast(new RunCommand(invocation));
+            }
+            if (cls == SweepCommand.class) {
+                return cls.cast(new SweepCommand(invocation));
+            }
+            return CommandLine.defaultFactory().create(cls);
+        }
     }
 
     /** {@code --version}: runner's version, git commit and backend. */

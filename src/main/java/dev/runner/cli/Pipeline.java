@@ -76,7 +76,7 @@ final class Pipeline {
     }
 
     static Network compile(Experiment exp, Optimizers.Plan plan) {
-        return ModelCompiler.computationGraph().compile(exp.model(), compileOptions(exp, plan));
+        return ModelCompiler.computationGraph().compile(exp.model(), plan.compileOptions(exp));
     }
 
     /**
@@ -94,20 +94,14 @@ final class Pipeline {
         return net;
     }
 
-    /** How every network of a run is compiled (and a checkpoint restored): the plan's updater and weight decay. */
-    static CompileOptions compileOptions(Experiment exp, Optimizers.Plan plan) {
-        return new CompileOptions(exp.seed(), plan.updater(), plan.coupledWeightDecay(), CompileOptions.DEFAULT_LAYOUT,
-                exp.engine(), exp.precision());
-    }
-
     /** The network table, with each layer's precision at batch {@code batch} when the network runs in bf16. */
     static String table(Network net, int batch) {
         return NetworkTable.table(net.summary(), net.layerPrecisions(batch));
     }
 
-    static Provenance.Input provenance(Experiment exp, LoadedData data, String dataRootFlag) {
+    static Provenance.Input provenance(Experiment exp, LoadedData data, String dataRootFlag, List<String> argv) {
         return new Provenance.Input(exp.seed(), DataRoot.resolve(dataRootFlag).toAbsolutePath(), data.files(),
-                Main.argv, Backend.describe());
+                argv, Backend.describe());
     }
 
     /** The loaded images as the trainer's batches, in the network's layout. */
@@ -121,7 +115,26 @@ final class Pipeline {
         return TrainingData.of(data.classes(), ipe,
                 e -> Batches.train(data.train(), exp.data(), exp.seed(), e, layout),
                 () -> Batches.eval(data.test(), exp.data(), exp.data().testBatchSize(), layout),
-                () -> Batches.eval(data.train(), exp.data(), exp.data().testBatchSize(), layout));
+                () -> Batches.eval(data.train(), exp.data(), exp.data().testBatchSize(), layout),
+                data.val() == null ? null : () -> Batches.eval(data.val(), exp.data(), exp.data().testBatchSize(), layout));
+    }
+
+    /**
+     * A {@code val_*} metric named by {@code checkpoint.best} or {@code early_stopping} needs a validation set: an
+     * image folder without {@code val/} (and without {@code data.val_split}) has none; checked before training.
+     */
+    static void checkValidation(Experiment exp, LoadedData data) {
+        if (data.val() != null) {
+            return;
+        }
+        String best = exp.checkpoint() == null ? null : exp.checkpoint().best();
+        String watched = exp.earlyStopping() == null ? null : exp.earlyStopping().metric();
+        for (String[] m : new String[][] {{"checkpoint.best", best}, {"early_stopping.metric", watched}}) {
+            if (m[1] != null && m[1].startsWith("val_")) {
+                throw new dev.runner.UserError(m[0] + ": " + m[1] + " needs a validation set, and the data has none"
+                        + " (give data.val_split, e.g. 0.1, or a val/ folder in the image folder)", 2, null);
+            }
+        }
     }
 
     /**

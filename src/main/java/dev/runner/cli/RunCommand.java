@@ -55,6 +55,9 @@ final class RunCommand implements Callable<Integer> {
         Path into;
         @Mixin
         PlacementOptions placement = new PlacementOptions();
+
+        /** The command line this run is part of, and what its caller attaches (not a flag: set by the command). */
+        Invocation invocation = Invocation.of();
     }
 
     @Parameters(arity = "0..1", paramLabel = "FILE", description = "The experiment file.")
@@ -63,12 +66,20 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     RunOptions options = new RunOptions();
 
-    @Override
-    public Integer call() {
-        return run(file, options);
+    private final Invocation invocation;
+
+    RunCommand(Invocation invocation) {
+        this.invocation = invocation;
     }
 
-    static int run(Path file, RunOptions o) {
+    @Override
+    public Integer call() {
+        return run(file, options, invocation);
+    }
+
+    /** {@code runner run FILE} (or {@code --resume FOLDER}) with these options, as part of {@code invocation}. */
+    static int run(Path file, RunOptions o, Invocation invocation) {
+        o.invocation = invocation;
         PrintStream out = System.out;
         o.placement.startBackend(); // first: the device, thread and wait-policy settings must precede the natives
         if (o.resume != null) {
@@ -92,10 +103,11 @@ final class RunCommand implements Callable<Integer> {
             return rangeTest(exp, data, o, out).exitCode();
         }
         Pipeline.checkVisualize(exp, data);
+        Pipeline.checkValidation(exp, data);
         RunReader.FoundLr lrFrom = null;
         if (exp.optimizer().lrFromRangeTest() != null) {
             lrFrom = lrFromRangeTest(file, exp, o, out);
-            exp = withLr(exp, lrFrom.lr());
+            exp = exp.withLr(lrFrom.lr());
         }
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
@@ -110,13 +122,10 @@ final class RunCommand implements Callable<Integer> {
             from.put("lr", lrFrom.lr());
             recorder.entry("lr_from_range_test", from);
         }
-        Trainer.Result r = Trainer.run(exp, net, td, trainingOptions(exp, net, data, recorder, out));
+        Trainer.Result r = Trainer.run(exp, net, td, trainingOptions(exp, net, data, recorder, o, out));
         finish(exp, net, data, r.folder(), r.status(), out);
         return r.exitCode();
     }
-
-    /** For tests only: sees the trainer's options and stop signal of every run and resume (to request a stop). */
-    static java.util.function.BiConsumer<Trainer.Options, StopSignal> optionsHook = (opts, stop) -> { };
 
     /**
      * Where a run of {@code exp} is recorded: a new folder under {@code --results}, or exactly {@link #into}'s
@@ -124,7 +133,7 @@ final class RunCommand implements Callable<Integer> {
      */
     static FolderRecorder recorder(Experiment exp, Network net, LoadedData data, RunOptions o) {
         String yaml = SpecWriter.toYaml(exp.resolved());
-        Provenance.Input pin = Pipeline.provenance(exp, data, o.experiment.dataRoot);
+        Provenance.Input pin = Pipeline.provenance(exp, data, o.experiment.dataRoot, o.invocation.argv());
         FolderRecorder r = o.into != null ? FolderRecorder.into(o.into, yaml, pin)
                 : FolderRecorder.under(o.results, yaml, pin);
         Map<String, Object> precision = new LinkedHashMap<>(net.precision().toMap());
@@ -135,19 +144,20 @@ final class RunCommand implements Callable<Integer> {
 
     /** A training run's options: a completed run draws its charts before it says it is completed. */
     private static Trainer.Options trainingOptions(Experiment exp, Network net, LoadedData data,
-                                                   FolderRecorder recorder, PrintStream out) {
-        return options(net, exp.data().batchSize(), recorder, out)
+                                                   FolderRecorder recorder, RunOptions o, PrintStream out) {
+        return options(net, exp.data().batchSize(), recorder, o, out)
                 .finishing(folder -> draw(exp, net, data, folder, true, out));
     }
 
-    private static Trainer.Options options(Network net, int batch, FolderRecorder recorder, PrintStream out) {
+    private static Trainer.Options options(Network net, int batch, FolderRecorder recorder, RunOptions o,
+                                           PrintStream out) {
         StopSignal stop = StopSignal.installCtrlC(out);
         Trainer.Options opts = new Trainer.Options().recorder(recorder)
                 .summaryText(Pipeline.table(net, batch))
-                .commandLine(Main.argv)
+                .commandLine(o.invocation.argv())
                 .terminal(out)
                 .stop(stop);
-        optionsHook.accept(opts, stop);
+        o.invocation.trainer().accept(opts, stop);
         return opts;
     }
 
@@ -206,16 +216,16 @@ final class RunCommand implements Callable<Integer> {
                     throw new UserError("--resume " + folder + ": provenance.json does not say which learning rate"
                             + " the range test gave");
                 }
-                exp = withLr(exp, lr);
+                exp = exp.withLr(lr);
             }
             TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
             Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
             // without a checkpoint (stopped during the first epoch) the run starts over from a fresh network
             Network net = Checkpoint.exists(folder)
-                    ? Networks.load(exp.model(), Pipeline.compileOptions(exp, plan), Checkpoint.modelFile(folder), true)
+                    ? Networks.load(exp.model(), plan.compileOptions(exp), Checkpoint.modelFile(folder), true)
                     : Pipeline.compile(exp, plan, data);
             Trainer.Result r = Trainer.resume(folder, exp, net, td,
-                    trainingOptions(exp, net, data, recorder(exp, net, data, o), out));
+                    trainingOptions(exp, net, data, recorder(exp, net, data, o), o, out));
             finish(exp, net, data, r.folder(), r.status(), out);
             return r.exitCode();
         } finally {
@@ -229,7 +239,7 @@ final class RunCommand implements Callable<Integer> {
         Optimizers.Plan plan = LrRangeTest.plan(exp);
         Network net = Pipeline.compile(exp, plan, data);
         LrRangeTest.Result r = LrRangeTest.run(exp, net, td,
-                options(net, exp.data().batchSize(), recorder(exp, net, data, o), out));
+                options(net, exp.data().batchSize(), recorder(exp, net, data, o), o, out));
         try {
             for (Path png : RunCharts.draw(r.folder())) {
                 out.println("Chart: " + png);
@@ -269,11 +279,5 @@ final class RunCommand implements Callable<Integer> {
         }
         return RunReader.newestRangeTest(o.results, name).orElseThrow(() -> new UserError(
                 "the range test " + r.folder() + " gave no suggestion"));
-    }
-
-    private static Experiment withLr(Experiment e, double lr) {
-        return new Experiment(e.name(), e.description(), e.seed(), e.data(), e.model(), e.optimizer().withLr(lr),
-                e.schedule(), e.epochs(), e.lrRangeTest(), e.evaluate(), e.visualize(), e.checkpoint(), e.file(),
-                e.resolved(), e.engine(), e.precision());
     }
 }

@@ -55,8 +55,11 @@ final class SweepCommand implements java.util.concurrent.Callable<Integer> {
         String spark;
     }
 
-    /** For tests: called as each trial ends, with the sweep's stop (what Ctrl-C does). */
-    static Sweep.TrialListener trialHook = (t, stop) -> { };
+    private final Invocation invocation;
+
+    SweepCommand(Invocation invocation) {
+        this.invocation = invocation;
+    }
 
     @Override
     public Integer call() {
@@ -73,7 +76,7 @@ final class SweepCommand implements java.util.concurrent.Callable<Integer> {
                         null);
             }
             SweepSpec spec = SweepLoader.load(file, experiment.sets, grid);
-            sweep = Sweep.create(results, spec, file, experiment.sets, Main.argv);
+            sweep = Sweep.create(results, spec, file, experiment.sets, invocation.argv());
         }
         int workers = where.workers == null ? 1 : where.workers;
         if (workers < 1) {
@@ -83,7 +86,7 @@ final class SweepCommand implements java.util.concurrent.Callable<Integer> {
         try (TrialExecutor executor = where.spark != null
                 ? new SparkTrials(where.spark, "runner sweep " + sweep.index().name(), experiment.dataRoot, main)
                 : new LocalTrials(workers, experiment.dataRoot, main)) {
-            return sweep.run(executor, Main.argv, System.out, trialHook);
+            return sweep.run(executor, invocation.argv(), System.out, invocation.trialEnded());
         }
     }
 }

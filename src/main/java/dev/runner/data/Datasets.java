@@ -22,6 +22,23 @@ public final class Datasets {
 
     /** As {@link #load(DataSpec, Path, Consumer)}, CIFAR-10 batch files holding {@code cifarRecords} records each. */
     static LoadedData load(DataSpec spec, Path dataRoot, Consumer<String> log, int cifarRecords) {
+        LoadedData d = loadSets(spec, dataRoot, log, cifarRecords);
+        if (spec.valSplit() > 0) {
+            if (d.val() != null) {
+                throw new UserError("data.val_split: the image folder has its own val/ folder; drop val_split or"
+                        + " the folder");
+            }
+            ValidationSplit.Sets s = ValidationSplit.split(d.train(), spec.valSplit(), spec.valSeed());
+            if (log != null) {
+                log.accept("validation: " + s.val().size() + " of the " + d.train().size() + " training images held"
+                        + " out (val_split " + spec.valSplit() + ", val_seed " + spec.valSeed() + ")");
+            }
+            return d.withSplit(s.train(), s.val());
+        }
+        return d;
+    }
+
+    private static LoadedData loadSets(DataSpec spec, Path dataRoot, Consumer<String> log, int cifarRecords) {
         if (spec == null || spec.dataset() == null) {
             throw new UserError("no data.dataset given");
         }

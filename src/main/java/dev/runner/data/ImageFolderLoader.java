@@ -24,7 +24,8 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * torchvision's ImageFolder convention: {@code DIR/train/<class>/*.{png,jpg,jpeg}} and {@code DIR/test/<class>/*},
+ * torchvision's ImageFolder convention: {@code DIR/train/<class>/*.{png,jpg,jpeg}} and {@code DIR/test/<class>/*}
+ * (and {@code DIR/val/<class>/*}, the validation set, when there is such a folder),
  * classes = the sorted folder names of {@code train} (test may lack some), files sorted by name within a class.
  * Images are decoded once (ImageIO, all cores) into RGB bytes; grey images are replicated to three channels and
  * alpha is dropped, as PIL's {@code convert("RGB")}. All images must have one size unless {@code resize} [h, w]
@@ -67,19 +68,12 @@ final class ImageFolderLoader {
         }
         List<Path> testFiles = new ArrayList<>();
         List<Integer> testLabels = new ArrayList<>();
-        for (String name : classFolders(testDir)) {
-            int c = classes.indexOf(name);
-            if (c < 0) {
-                throw new UserError(testDir.resolve(name) + " is a class that train/ does not have; classes in "
-                        + trainDir + ": " + String.join(", ", classes));
-            }
-            for (Path f : imageFiles(testDir.resolve(name))) {
-                testFiles.add(f);
-                testLabels.add(c);
-            }
-        }
-        if (testFiles.isEmpty()) {
-            throw new UserError(testDir + " holds no images (expected test/<class>/*.png|jpg)");
+        split(testDir, trainDir, classes, testFiles, testLabels);
+        Path valDir = dir.resolve("val");
+        List<Path> valFiles = new ArrayList<>();
+        List<Integer> valLabels = new ArrayList<>();
+        if (Files.isDirectory(valDir)) {
+            split(valDir, trainDir, classes, valFiles, valLabels);
         }
         int[] shape;
         if (resize != null) {
@@ -102,14 +96,38 @@ final class ImageFolderLoader {
             int[] resized = new int[1];
             ImageSet train = decodeAll(trainFiles, trainLabels, classes, shape, resize != null, pool, resized);
             ImageSet test = decodeAll(testFiles, testLabels, classes, shape, resize != null, pool, resized);
-            log.accept("image folder " + dir + ": " + train.size() + " train / " + test.size() + " test images, "
+            ImageSet val = valFiles.isEmpty() ? null
+                    : decodeAll(valFiles, valLabels, classes, shape, resize != null, pool, resized);
+            log.accept("image folder " + dir + ": " + train.size() + " train / " + test.size() + " test"
+                    + (val == null ? "" : " / " + val.size() + " val") + " images, "
                     + classes.size() + " classes, " + shape[0] + "x" + shape[1]
                     + (resized[0] > 0 ? " (" + resized[0] + " resized bilinearly)" : ""));
             List<Path> files = new ArrayList<>(trainFiles);
             files.addAll(testFiles);
-            return new LoadedData(train, test, classes, files);
+            files.addAll(valFiles);
+            return new LoadedData(train, test, classes, files, val);
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** The images of a {@code test/} or {@code val/} folder, whose classes must be among train/'s. */
+    private static void split(Path splitDir, Path trainDir, List<String> classes, List<Path> files,
+                              List<Integer> labels) {
+        for (String name : classFolders(splitDir)) {
+            int c = classes.indexOf(name);
+            if (c < 0) {
+                throw new UserError(splitDir.resolve(name) + " is a class that train/ does not have; classes in "
+                        + trainDir + ": " + String.join(", ", classes));
+            }
+            for (Path f : imageFiles(splitDir.resolve(name))) {
+                files.add(f);
+                labels.add(c);
+            }
+        }
+        if (files.isEmpty()) {
+            throw new UserError(splitDir + " holds no images (expected " + splitDir.getFileName()
+                    + "/<class>/*.png|jpg)");
         }
     }
 

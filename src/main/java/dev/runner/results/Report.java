@@ -153,6 +153,9 @@ public final class Report {
             sb.append(d.strip()).append("\n\n");
         }
         sb.append("Run `").append(r.runId()).append("`: ").append(statusLine(r)).append(".\n\n");
+        if (r.stopReason() != null) {
+            sb.append("> **stopped:** ").append(Diff.md(r.stopReason())).append("\n\n");
+        }
         if (r.error() != null && !r.error().isBlank()) {
             sb.append("> **").append(r.status()).append(":** ").append(Diff.md(r.error())).append("\n\n");
         }

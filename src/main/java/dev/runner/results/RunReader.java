@@ -38,7 +38,12 @@ public final class RunReader {
 
     /** One epoch row of metrics.json; a field is null when absent or null there. */
     public record Epoch(int epoch, Double trainLoss, Double testLoss, Double testAccuracy, Double trainAccuracy,
-                        Double lr, Double seconds) {
+                        Double valLoss, Double valAccuracy, Double lr, Double seconds) {
+        /** Without a validation set. */
+        public Epoch(int epoch, Double trainLoss, Double testLoss, Double testAccuracy, Double trainAccuracy,
+                     Double lr, Double seconds) {
+            this(epoch, trainLoss, testLoss, testAccuracy, trainAccuracy, null, null, lr, seconds);
+        }
     }
 
     /** The {@code final} block of metrics.json; fields null when not measured. */
@@ -52,11 +57,25 @@ public final class RunReader {
      * @param metrics    false for a folder without metrics.json (an LR range test): the metric fields are empty
      * @param experiment experiment.yaml as plain maps/lists/scalars, or null when the file is missing
      * @param summary    summary.txt, or null when missing
+     * @param stopReason why a completed run stopped before its planned epochs (early stopping), or null
      */
     public record Run(Path folder, String runId, String name, String status, String error, boolean metrics,
                       int epochsPlanned, int itersPerEpoch, List<String> classes, List<Epoch> epochs,
                       double[] iterLoss, double[] iterLr, Final fin, Map<String, Object> experiment,
-                      String summary) {
+                      String summary, String stopReason) {
+        /** A run that did not stop early. */
+        public Run(Path folder, String runId, String name, String status, String error, boolean metrics,
+                   int epochsPlanned, int itersPerEpoch, List<String> classes, List<Epoch> epochs,
+                   double[] iterLoss, double[] iterLr, Final fin, Map<String, Object> experiment, String summary) {
+            this(folder, runId, name, status, error, metrics, epochsPlanned, itersPerEpoch, classes, epochs, iterLoss,
+                    iterLr, fin, experiment, summary, null);
+        }
+
+        /** The status as tables show it: {@code completed (early stopping at epoch 5)} for a run stopped early. */
+        public String statusText() {
+            return stopReason == null || !"completed".equals(status) ? status
+                    : status + " (early stopping at epoch " + epochs.size() + ")";
+        }
 
         /** One column of the epoch table as an array (NaN where missing). */
         public double[] epochColumn(Function<Epoch, Double> f) {
@@ -179,8 +198,8 @@ public final class RunReader {
         List<Epoch> epochs = new ArrayList<>();
         for (JsonNode e : iter(m.get("epochs"))) {
             epochs.add(new Epoch(e.path("epoch").asInt(epochs.size() + 1), num(e, "train_loss"),
-                    num(e, "test_loss"), num(e, "test_accuracy"), num(e, "train_accuracy"), num(e, "lr"),
-                    num(e, "seconds")));
+                    num(e, "test_loss"), num(e, "test_accuracy"), num(e, "train_accuracy"), num(e, "val_loss"),
+                    num(e, "val_accuracy"), num(e, "lr"), num(e, "seconds")));
         }
         JsonNode it = m.path("iterations");
         Final fin = null;
@@ -193,7 +212,7 @@ public final class RunReader {
         return new Run(folder, runId, name, status, CRASHED.equals(status) ? crashReason(folder) : text(m, "error"),
                 true, m.path("epochs_planned").asInt(0), m.path("iterations_per_epoch").asInt(0),
                 List.copyOf(classes), List.copyOf(epochs), doubles(it.get("loss")), doubles(it.get("lr")), fin,
-                experiment, summary);
+                experiment, summary, text(m, "stop_reason"));
     }
 
     /**

@@ -30,7 +30,7 @@ public final class RunTable {
     public enum Format { TEXT, MARKDOWN, CSV, JSON }
 
     /** The metric columns, in this order; a column appears when some run has it. */
-    static final List<String> METRICS = List.of("test_accuracy", "train_accuracy", "test_loss", "train_loss");
+    static final List<String> METRICS = dev.runner.spec.Language.EPOCH_METRICS;
 
     /**
      * One row.
@@ -252,7 +252,7 @@ public final class RunTable {
                 if (v != null && Double.isFinite(v)) metrics.put(m, v);
             }
         }
-        return new Row(label, r.folder(), params, metrics, r.status(), SweepFolder.seconds(r));
+        return new Row(label, r.folder(), params, metrics, r.statusText(), SweepFolder.seconds(r));
     }
 
     @SuppressWarnings("unchecked")

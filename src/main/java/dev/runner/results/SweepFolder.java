@@ -185,6 +185,8 @@ public final class SweepFolder {
                     : last == null ? null : last.trainAccuracy();
             case "test_loss" -> last == null ? null : last.testLoss();
             case "train_loss" -> last == null ? null : last.trainLoss();
+            case "val_accuracy" -> last == null ? null : last.valAccuracy();
+            case "val_loss" -> last == null ? null : last.valLoss();
             default -> throw new IllegalArgumentException("unknown metric " + metric);
         };
     }

@@ -11,6 +11,7 @@ import java.util.Map;
  * @param resolved    the resolved experiment as plain maps/lists/scalars (extends merged, overrides applied,
  *                    defaults filled in), in canonical key order: what {@code experiment.yaml} contains
  * @param lrRangeTest null unless the experiment is an LR range test
+ * @param earlyStopping null unless the run stops once a metric stops improving
  * @param engine      {@code auto}, {@code onednn} or {@code dl4j}: the engine asked for (the model stage decides)
  * @param precision   {@code fp32}, {@code bf16} or {@code auto}: the precision asked for (the model stage decides)
  * @param epochs      passes over the training set, possibly fractional: the run makes {@link #steps} steps in
@@ -29,6 +30,7 @@ public record Experiment(
         EvaluateSpec evaluate,
         VisualizeSpec visualize,
         CheckpointSpec checkpoint,
+        EarlyStoppingSpec earlyStopping,
         Path file,
         Map<String, Object> resolved,
         String engine,
@@ -42,5 +44,11 @@ public record Experiment(
     /** Optimizer steps in all with {@code batchesPerEpoch} batches per epoch: {@code ceil(epochs x batchesPerEpoch)}. */
     public long steps(int batchesPerEpoch) {
         return (long) Math.ceil(epochs * batchesPerEpoch - 1e-9);
+    }
+
+    /** The same experiment with learning rate {@code lr} (an {@code lr: {from_range_test}} resolved). */
+    public Experiment withLr(double lr) {
+        return new Experiment(name, description, seed, data, model, optimizer.withLr(lr), schedule, epochs, lrRangeTest,
+                evaluate, visualize, checkpoint, earlyStopping, file, resolved, engine, precision);
     }
 }

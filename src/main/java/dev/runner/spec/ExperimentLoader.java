@@ -184,13 +184,41 @@ public final class ExperimentLoader {
         VisualizeSpec visualize = visualize(root, top, model, shapes);
 
         Fields cf = Fields.of(root.node("checkpoint"), "checkpoint", top, Language.CHECKPOINT);
-        CheckpointSpec checkpoint = new CheckpointSpec(cf.getInt("every"));
+        CheckpointSpec checkpoint = new CheckpointSpec(cf.getInt("every"),
+                cf.has("best") ? cf.getEnum("best") : cf.put("best", null));
         root.put("checkpoint", cf.out);
+        checkMetric(cf.node("best"), cf.at("best"), checkpoint.best(), data, evaluate);
+
+        EarlyStoppingSpec earlyStopping = null;
+        if (root.has("early_stopping")) {
+            Fields f = Fields.of(root.node("early_stopping"), "early_stopping", top, Language.EARLY_STOPPING);
+            f.required("metric");
+            earlyStopping = new EarlyStoppingSpec(f.getEnum("metric"), f.getInt("patience"), f.getDouble("min_delta"));
+            checkMetric(f.node("metric"), f.at("metric"), earlyStopping.metric(), data, evaluate);
+            root.put("early_stopping", f.out);
+        } else {
+            root.put("early_stopping", null);
+        }
 
         Map<String, Object> resolved = new LinkedHashMap<>();
         for (String k : resolvedKeys()) resolved.put(k, root.out.get(k));
         return new Experiment(name, description, seed, data, model, optimizer, schedule, epochs, lrt, evaluate,
-                visualize, checkpoint, file, resolved, engine, precision);
+                visualize, checkpoint, earlyStopping, file, resolved, engine, precision);
+    }
+
+    /**
+     * A metric chosen for the best epoch or early stopping must be measured: {@code test_*} needs
+     * {@code evaluate.test}, {@code train_accuracy} {@code evaluate.train}; {@code val_*} needs a validation set,
+     * which an image folder may have as its {@code val/} folder (checked when the data is loaded).
+     */
+    private static void checkMetric(YNode node, String at, String metric, DataSpec data, EvaluateSpec evaluate) {
+        if (metric == null) return;
+        String why = null;
+        if (metric.startsWith("test_") && !evaluate.test()) why = "needs evaluate.test: true";
+        if (metric.equals("train_accuracy") && !evaluate.train()) why = "needs evaluate.train: true";
+        if (metric.startsWith("val_") && data.valSplit() == 0 && !(data.dataset() instanceof DataSpec.ImageFolder))
+            why = "needs a validation set: data.val_split (e.g. 0.1)";
+        if (why != null) throw Fields.err(node, at, metric + " " + why);
     }
 
     /** The top-level keys of a resolved experiment, in order: every key but {@code extends}, which is merged away. */
@@ -290,7 +318,10 @@ public final class ExperimentLoader {
         } else {
             f.put("normalize", null);
         }
-        return new DataSpec(dataset, batch, testBatch, shuffle, List.copyOf(augment), normalize, dropLast);
+        double valSplit = f.getDouble("val_split");
+        long valSeed = f.getInt("val_seed");
+        return new DataSpec(dataset, batch, testBatch, shuffle, List.copyOf(augment), normalize, valSplit, valSeed,
+                dropLast);
     }
 
     /** The range of a list-of-numbers key's items. */

@@ -72,7 +72,8 @@ public final class Language {
                     key("url", TEXT, DataSpec.Cifar10.DEFAULT_URL, "the archive to download"),
                     key("md5", new Text("^[0-9a-fA-F]{32}$", "32 hexadecimal digits"), DataSpec.Cifar10.DEFAULT_MD5,
                             "checked after download")),
-            kind("imagefolder", "path", "`path/train/<class>/*.png|jpg` and `path/test/<class>/*`",
+            kind("imagefolder", "path", "`path/train/<class>/*.png|jpg`, `path/test/<class>/*` and, if present,"
+                    + " `path/val/<class>/*` (the validation set)",
                     required("path", TEXT, "the folder, relative to the file that says it"),
                     optional("resize", new Pair(1), "none (images must have the model's size)", "resize on load"))));
 
@@ -102,7 +103,12 @@ public final class Language {
             key("drop_last", BOOL, false, "leave out the last partial training batch (torch's DataLoader `drop_last`)"),
             key("augment", new ListOf(AUGMENT, 0, -1), List.of(), "random transforms of training images, in order"),
             optional("normalize", NORMALIZE, "none (pixels scaled to 0..1 only)",
-                    "`(x/255 - mean[c]) / std[c]`, applied last, to train and test"));
+                    "`(x/255 - mean[c]) / std[c]`, applied last, to train and test"),
+            key("val_split", num(Range.UNIT_OPEN_TOP), 0.0, "hold out this fraction of each class of the training"
+                    + " set as the validation set (`val_*` metrics); 0 = none (an image folder's `val/` folder is"
+                    + " the validation set when it has one)"),
+            key("val_seed", integer(0, Integer.MAX_VALUE), 0, "which images `val_split` holds out: the same seed,"
+                    + " the same images, whatever the experiment's `seed`"));
 
     private static Key lr() {
         return key("lr", new AnyOf(List.of(num(Range.POSITIVE), section("lr_from", "an lr from a range test",
@@ -172,8 +178,25 @@ public final class Language {
     public static final Section VISUALIZE = section("visualize", "pictures to draw",
             optional("feature_maps", FEATURE_MAPS, "none", "feature maps to draw"));
 
-    public static final Section CHECKPOINT = section("checkpoint", "resumable checkpoints",
-            key("every", integer(0, 100_000), 1, "save a resumable checkpoint every N epochs, 0 = never"));
+    /**
+     * The metrics an epoch records, by which the best epoch ({@code checkpoint.best}), early stopping and a sweep's
+     * best trial are chosen: accuracies are maximised, losses minimised.
+     */
+    public static final List<String> EPOCH_METRICS = List.of("test_accuracy", "train_accuracy", "val_accuracy",
+            "test_loss", "train_loss", "val_loss");
+
+    public static final Section CHECKPOINT = section("checkpoint", "resumable checkpoints and the best model",
+            key("every", integer(0, 100_000), 1, "save a resumable checkpoint every N epochs, 0 = never"),
+            optional("best", oneOfWords(EPOCH_METRICS), "none", "also keep the model of the best epoch by this"
+                    + " metric, `best_model.zip` beside `model.zip` (accuracies highest, losses lowest; the first of"
+                    + " equals)").example("val_accuracy"));
+
+    public static final Section EARLY_STOPPING = section("early_stopping",
+            "completes the run once a metric has stopped improving",
+            required("metric", oneOfWords(EPOCH_METRICS), "the metric watched (accuracies must rise, losses fall)")
+                    .example("val_loss"),
+            key("patience", integer(1, 100_000), 5, "epochs without improvement before the run stops"),
+            key("min_delta", num(Range.NON_NEGATIVE), 0.0, "an improvement is a change by more than this"));
 
     /** {@code sweep.random}: trials drawn at random (SweepLoader reads the distributions). */
     public static final Section SWEEP_RANDOM = section("sweep_random", "trials drawn at random, reproducibly",
@@ -187,7 +210,8 @@ public final class Language {
             optional("grid", new Anything(), "none", "key path: list of values; the trials are every combination"),
             optional("random", SWEEP_RANDOM, "none", "trials drawn at random"),
             optional("metric", new Anything(), "`test_accuracy`", "what \"best\" means: `test_accuracy`,"
-                    + " `train_accuracy`, `test_loss` or `train_loss`, or `{max: NAME}` / `{min: NAME}`"));
+                    + " `train_accuracy`, `val_accuracy`, `test_loss`, `train_loss` or `val_loss` (the last epoch's),"
+                    + " or `{max: NAME}` / `{min: NAME}`"));
 
     /** The top level of an experiment file, keys in the order of the resolved experiment. */
     public static final Section EXPERIMENT = section("experiment", "an experiment file",
@@ -204,7 +228,9 @@ public final class Language {
             optional("lr_range_test", LR_RANGE_TEST, "none", "turns the run into an LR range test"),
             optional("evaluate", EVALUATE, "`{train: false, test: true}`", "what to measure after each epoch"),
             optional("visualize", VISUALIZE, "no feature maps", "pictures to draw"),
-            optional("checkpoint", CHECKPOINT, "`{every: 1}`", "how often to save a resumable checkpoint"),
+            optional("checkpoint", CHECKPOINT, "`{every: 1}`", "how often to save a resumable checkpoint, and"
+                    + " whether to keep the best epoch's model"),
+            optional("early_stopping", EARLY_STOPPING, "none", "complete the run once a metric stops improving"),
             key("engine", oneOfWords(ENGINES), "auto", "what trains and evaluates the network: `onednn` the oneDNN"
                     + " engine (CPU), `dl4j` DL4J's own layers (the reference), `auto` the first on a CPU and the second"
                     + " on CUDA; `--engine` overrides it (see [speed.md](speed.md))"),

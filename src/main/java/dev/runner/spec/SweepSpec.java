@@ -16,7 +16,7 @@ import java.util.Map;
  */
 public record SweepSpec(String name, Path file, List<String> keys, Metric metric, List<Trial> trials) {
     /** The metrics a sweep can rank by (the final epoch's value of each). */
-    public static final List<String> METRICS = List.of("test_accuracy", "train_accuracy", "test_loss", "train_loss");
+    public static final List<String> METRICS = Language.EPOCH_METRICS;
 
     /** @param maximize true for accuracies (the default), false for losses */
     public record Metric(String name, boolean maximize) {

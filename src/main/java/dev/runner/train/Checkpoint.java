@@ -64,26 +64,32 @@ public final class Checkpoint {
     }
 
     public static void save(Path runFolder, ComputationGraph graph, State state, Metrics metrics) {
+        save(runFolder, graph, state, metrics, AtomicFiles.WriteHook.NONE);
+    }
+
+    /** {@link #save(Path, ComputationGraph, State, Metrics)}, seen by {@code hook} first. */
+    public static void save(Path runFolder, ComputationGraph graph, State state, Metrics metrics,
+                            AtomicFiles.WriteHook hook) {
         Path tmp = runFolder.resolve(DIR + ".tmp");
         Path cp = runFolder.resolve(DIR);
         Path old = runFolder.resolve(DIR + ".old");
         try {
             deleteTree(tmp);
-            AtomicFiles.writeHook.beforeWrite(tmp);
+            hook.beforeWrite(tmp);
             Files.createDirectory(tmp);
             ModelSerializer.writeModel(graph, tmp.resolve(MODEL).toFile(), true);
             Files.writeString(tmp.resolve(STATE), JSON.writeValueAsString(state) + "\n");
             Files.writeString(tmp.resolve(Metrics.FILE), metrics.toJson());
             for (String f : new String[] {MODEL, STATE, Metrics.FILE}) {
-                AtomicFiles.sync(tmp.resolve(f));
+                AtomicFiles.sync(tmp.resolve(f), hook);
             }
-            AtomicFiles.syncDirectory(tmp);     // the files are on the disk before a rename can publish them
+            AtomicFiles.syncDirectory(tmp, hook);     // the files are on the disk before a rename can publish them
             deleteTree(old);
             if (Files.isDirectory(cp)) {
                 AtomicFiles.move(cp, old);
             }
             AtomicFiles.move(tmp, cp);
-            AtomicFiles.syncDirectory(runFolder);
+            AtomicFiles.syncDirectory(runFolder, hook);
             deleteTree(old);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint in " + runFolder + ": " + e.getMessage(), e);

@@ -34,9 +34,32 @@ public final class Metrics {
     public static final String INTERRUPTED = "interrupted";
 
     /** One epoch. {@code testLoss}/{@code testAccuracy} null when the test set is not evaluated,
-     *  {@code trainAccuracy} null (and left out of the file) when not measured. */
+     *  {@code trainAccuracy} null (and left out of the file) when not measured, {@code valLoss}/{@code valAccuracy}
+     *  null (and left out) without a validation split. */
     public record Epoch(int epoch, double trainLoss, Double testLoss, Double testAccuracy, Double trainAccuracy,
-                        double lr, double seconds) {}
+                        Double valLoss, Double valAccuracy, double lr, double seconds) {
+        /** Without a validation split. */
+        public Epoch(int epoch, double trainLoss, Double testLoss, Double testAccuracy, Double trainAccuracy,
+                     double lr, double seconds) {
+            this(epoch, trainLoss, testLoss, testAccuracy, trainAccuracy, null, null, lr, seconds);
+        }
+
+        /** The value of metric {@code name} ({@code val_accuracy}, {@code test_loss}, ...) this epoch, or null. */
+        public Double metric(String name) {
+            return switch (name) {
+                case "train_loss" -> Double.isFinite(trainLoss) ? trainLoss : null;
+                case "test_loss" -> testLoss;
+                case "test_accuracy" -> testAccuracy;
+                case "train_accuracy" -> trainAccuracy;
+                case "val_loss" -> valLoss;
+                case "val_accuracy" -> valAccuracy;
+                default -> throw new IllegalArgumentException("unknown metric " + name);
+            };
+        }
+    }
+
+    /** The best epoch by {@code metric} ({@code checkpoint.best}): its number and value. */
+    public record Best(String metric, int epoch, double value) {}
 
     /** The end-of-run figures; accuracies null when not measured. */
     public record Final(Double testAccuracy, Double trainAccuracy, Map<String, Double> perClassAccuracy,
@@ -52,6 +75,10 @@ public final class Metrics {
     public final List<Double> iterationLoss = new ArrayList<>();
     public final List<Double> iterationLr = new ArrayList<>();
     public Final fin;
+    /** The best epoch so far when the experiment keeps one ({@code checkpoint.best}), else null. */
+    public Best best;
+    /** Why a completed run stopped before its planned epochs (early stopping), else null. */
+    public String stopReason;
 
     public Metrics() {
     }
@@ -91,6 +118,10 @@ public final class Metrics {
                 if (e.trainAccuracy() != null) {
                     number(g, "train_accuracy", e.trainAccuracy());
                 }
+                if (e.valLoss() != null || e.valAccuracy() != null) {
+                    number(g, "val_loss", e.valLoss());
+                    number(g, "val_accuracy", e.valAccuracy());
+                }
                 number(g, "lr", e.lr());
                 number(g, "seconds", e.seconds());
                 g.writeEndObject();
@@ -108,6 +139,16 @@ public final class Metrics {
             }
             g.writeEndArray();
             g.writeEndObject();
+            if (best != null) {
+                g.writeObjectFieldStart("best");
+                g.writeStringField("metric", best.metric());
+                g.writeNumberField("epoch", best.epoch());
+                number(g, "value", best.value());
+                g.writeEndObject();
+            }
+            if (stopReason != null) {
+                g.writeStringField("stop_reason", stopReason);
+            }
             g.writeFieldName("final");
             if (fin == null) {
                 g.writeNull();
@@ -164,7 +205,12 @@ public final class Metrics {
 
     /** Writes {@code metrics.json} into {@code folder} atomically. */
     public void write(Path folder) {
-        AtomicFiles.writeString(folder.resolve(FILE), toJson());
+        write(folder, AtomicFiles.WriteHook.NONE);
+    }
+
+    /** {@link #write(Path)}, seen by {@code hook} first. */
+    public void write(Path folder, AtomicFiles.WriteHook hook) {
+        AtomicFiles.writeString(folder.resolve(FILE), toJson(), hook);
     }
 
     /** Reads a metrics.json; a damaged or unreadable file is a one-line {@link dev.runner.UserError} naming it. */
@@ -202,11 +248,18 @@ public final class Metrics {
         n.path("classes").forEach(c -> m.classes.add(c.asText()));
         for (JsonNode e : n.path("epochs")) {
             m.epochs.add(new Epoch(e.path("epoch").asInt(), dbl(e.get("train_loss")), dbl(e.get("test_loss")),
-                    dbl(e.get("test_accuracy")), dbl(e.get("train_accuracy")), dbl(e.get("lr")),
-                    dbl(e.get("seconds"))));
+                    dbl(e.get("test_accuracy")), dbl(e.get("train_accuracy")), dbl(e.get("val_loss")),
+                    dbl(e.get("val_accuracy")), dbl(e.get("lr")), dbl(e.get("seconds"))));
         }
         n.path("iterations").path("loss").forEach(d -> m.iterationLoss.add(dbl(d)));
         n.path("iterations").path("lr").forEach(d -> m.iterationLr.add(dbl(d)));
+        JsonNode b = n.get("best");
+        if (b != null && b.isObject()) {
+            Double v = dbl(b.get("value"));
+            m.best = new Best(b.path("metric").asText(), b.path("epoch").asInt(), v == null ? Double.NaN : v);
+        }
+        JsonNode sr = n.get("stop_reason");
+        m.stopReason = sr == null || sr.isNull() ? null : sr.asText();
         JsonNode f = n.get("final");
         if (f != null && !f.isNull()) {
             long[][] cm = null;

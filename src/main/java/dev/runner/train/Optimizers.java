@@ -34,6 +34,15 @@ public final class Optimizers {
         public List<TrainingListener> listeners() {
             return decoupledWeightDecay == 0 ? List.of() : List.of(new DecoupledWeightDecay(decoupledWeightDecay));
         }
+
+        /**
+         * How every network of a run of {@code exp} is compiled (and a checkpoint or saved model restored): this
+         * plan's updater and weight decay, the experiment's seed, engine and precision.
+         */
+        public dev.runner.model.CompileOptions compileOptions(dev.runner.spec.Experiment exp) {
+            return new dev.runner.model.CompileOptions(exp.seed(), updater, coupledWeightDecay,
+                    dev.runner.model.CompileOptions.DEFAULT_LAYOUT, exp.engine(), exp.precision());
+        }
     }
 
     /** The plan for {@code spec} with its learning rate given by {@code schedule} (see {@link Schedules#of}). */

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.schedule.ISchedule;
 import dev.runner.AtomicFiles;
 import dev.runner.UserError;
@@ -52,6 +53,7 @@ public final class Trainer {
         EpochListener onEpoch;
         java.util.function.Consumer<Path> finishing;
         List<String> commandLine = List.of();
+        AtomicFiles.WriteHook writeHook = AtomicFiles.WriteHook.NONE;
 
         /** Where the run is recorded (required): the results stage's folders, or a test's own. */
         public Options recorder(RunRecorder r) { recorder = r; return this; }
@@ -64,6 +66,8 @@ public final class Trainer {
         /** Progress bars (true) or one line per epoch (false); default: {@code System.console() != null}. */
         public Options interactive(boolean b) { interactive = b; return this; }
         public Options onEpoch(EpochListener l) { onEpoch = l; return this; }
+        /** Sees the run's writes (metrics, checkpoints, the model) first: tests fake a full disk with it. */
+        public Options writeHook(AtomicFiles.WriteHook h) { writeHook = h; return this; }
         /**
          * What a completed run adds to its folder (the caller's charts), called with the folder once the final
          * metrics and the model are written and before the run is marked completed: a run that says completed has
@@ -91,6 +95,9 @@ public final class Trainer {
         }
     }
 
+    /** The best epoch's model ({@code checkpoint.best}), beside the last one's {@code model.zip}. */
+    public static final String BEST_MODEL = "best_model.zip";
+
     /** The learning-rate schedule of {@code exp} with {@code itersPerEpoch} steps per epoch. */
     public static ISchedule schedule(Experiment exp, int itersPerEpoch) {
         return Schedules.of(exp.schedule(), exp.optimizer().lr(), itersPerEpoch, exp.epochs());
@@ -117,7 +124,7 @@ public final class Trainer {
         try (RunRecorder.Run run = newRun(exp, o)) {
             Path folder = run.folder();
             Metrics metrics = new Metrics(exp.name(), exp.epochCount(), data.iterationsPerEpoch(), data.classes());
-            metrics.write(folder);
+            metrics.write(folder, o.writeHook);
             try (RunRecorder.Log log = run.log(o.terminal)) {
                 if (!o.summaryText.isBlank()) {
                     log.println(o.summaryText.stripTrailing());
@@ -182,7 +189,7 @@ public final class Trainer {
         metrics.status = Metrics.RUNNING;
         metrics.error = null;
         metrics.epochsPlanned = exp.epochCount();
-        metrics.write(folder);
+        metrics.write(folder, o.writeHook);
         run.resumed(o.commandLine);
         try (RunRecorder.Log log = run.log(o.terminal)) {
             log.println(fromCheckpoint ? String.format(Locale.ROOT, "Resuming %s at epoch %d, iteration %d -> %s",
@@ -401,6 +408,15 @@ public final class Trainer {
             @Override
             public boolean afterEpoch(int e) {
                 double trainSeconds = (System.nanoTime() - t0) / 1e9;
+                Evaluation val = null;
+                DataSetIterator valBatches = data.val();
+                if (valBatches != null) {
+                    val = Evaluation.of(net, valBatches, numClasses, o.stop::requested);
+                    if (val == null) {
+                        result = interrupt(inEpoch(e));
+                        return false;
+                    }
+                }
                 if (exp.evaluate() == null || exp.evaluate().test()) {
                     lastTest = Evaluation.of(net, data.test(), numClasses, o.stop::requested);
                     if (lastTest == null) {
@@ -427,12 +443,21 @@ public final class Trainer {
                         : loop.lrAt(graph.getIterationCount(), e);
                 Metrics.Epoch em = new Metrics.Epoch(e + 1, trainLoss,
                         lastTest == null ? null : lastTest.loss(), lastTest == null ? null : lastTest.accuracy(),
-                        lastTrain == null ? null : lastTrain.accuracy(), lr, seconds);
+                        lastTrain == null ? null : lastTrain.accuracy(), val == null ? null : val.loss(),
+                        val == null ? null : val.accuracy(), lr, seconds);
                 metrics.epochs.add(em);
-                metrics.write(folder);
+                if (EpochSelection.newBest(exp.checkpoint(), metrics)) {
+                    ModelFile.write(graph, run.modelFile().resolveSibling(BEST_MODEL), o.writeHook);
+                }
+                metrics.stopReason = EpochSelection.stopReason(exp.earlyStopping(), metrics);
+                metrics.write(folder, o.writeHook);
                 log.println(epochLine(em, epochs, images, trainSeconds));
                 if (o.onEpoch != null) {
                     o.onEpoch.epochDone(e + 1, metrics);
+                }
+                if (metrics.stopReason != null) {
+                    log.println("Stopped: " + metrics.stopReason);
+                    return false;
                 }
                 boolean last = e + 1 == epochs;
                 if (!last) {
@@ -443,7 +468,7 @@ public final class Trainer {
                     }
                     int every = exp.checkpoint() == null ? 1 : exp.checkpoint().every();
                     if (every > 0 && (e + 1) % every == 0) {
-                        Checkpoint.save(folder, graph, next, metrics);
+                        Checkpoint.save(folder, graph, next, metrics, o.writeHook);
                     }
                 }
                 return true;
@@ -460,6 +485,10 @@ public final class Trainer {
             if (em.trainAccuracy() != null) {
                 sb.append(String.format(Locale.ROOT, "  train_acc %.2f %%", 100 * em.trainAccuracy()));
             }
+            if (em.valAccuracy() != null) {
+                sb.append(String.format(Locale.ROOT, "  val_loss %.4f  val_acc %.2f %%", em.valLoss(),
+                        100 * em.valAccuracy()));
+            }
             sb.append(String.format(Locale.ROOT, "  lr %.4g  %.1f s", em.lr(), em.seconds()));
             if (trainSeconds > 0 && images > 0) {
                 sb.append(String.format(Locale.ROOT, "  (%.0f img/s)", images / trainSeconds));
@@ -468,7 +497,7 @@ public final class Trainer {
         }
 
         private Result interrupt(Checkpoint.State state) {
-            Checkpoint.save(folder, graph, state, metrics);
+            Checkpoint.save(folder, graph, state, metrics, o.writeHook);
             String why = (o.stop.reason() == null ? "interrupted" : o.stop.reason())
                     + String.format(Locale.ROOT, " at epoch %d, iteration %d; checkpoint saved, continue with"
                     + " runner run --resume %s", state.epoch() + 1, state.iteration(), folder);
@@ -494,32 +523,15 @@ public final class Trainer {
                     lastTest == null ? null : lastTest.perClass(data.classes()),
                     lastTrain == null ? null : lastTrain.perClass(data.classes()),
                     lastTest == null ? null : lastTest.confusion());
-            writeModel();
+            ModelFile.write(graph, run.modelFile(), o.writeHook);
             if (o.finishing != null) {
-                metrics.write(folder);   // still running, with the final figures the charts show
+                metrics.write(folder, o.writeHook);   // still running, with the final figures the charts show
                 o.finishing.accept(folder);
             }
             Result r = end(Metrics.COMPLETED, null);
             Checkpoint.delete(folder);
             log.println("Results: " + folder);
             return r;
-        }
-
-        private void writeModel() {
-            Path model = run.modelFile();
-            Path raw = model.resolveSibling(model.getFileName() + ".raw.tmp");
-            Path tmp = model.resolveSibling(model.getFileName() + ".tmp");
-            try {
-                AtomicFiles.writeHook.beforeWrite(model);
-                org.deeplearning4j.util.ModelSerializer.writeModel(graph, raw.toFile(), true);
-                withoutTimestamps(raw, tmp);
-                Files.delete(raw);
-                AtomicFiles.sync(tmp);
-                AtomicFiles.move(tmp, model);
-                AtomicFiles.syncDirectory(model.getParent());
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot write model.zip: " + e.getMessage(), e);
-            }
         }
 
         /**
@@ -544,27 +556,9 @@ public final class Trainer {
         private Result end(String status, String error) {
             metrics.status = status;
             metrics.error = error;
-            metrics.write(folder);
+            metrics.write(folder, o.writeHook);
             run.ended();
             return new Result(folder, status, error, metrics);
-        }
-    }
-
-    /**
-     * Copies the zip {@code from} to {@code to} with every entry's time set to 1980-01-01 00:00: ModelSerializer
-     * stamps the entries with the current time, which made model.zip differ between identical runs.
-     */
-    static void withoutTimestamps(Path from, Path to) throws java.io.IOException {
-        java.time.LocalDateTime fixed = java.time.LocalDateTime.of(1980, 1, 1, 0, 0);
-        try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(from));
-             var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(to))) {
-            for (java.util.zip.ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
-                java.util.zip.ZipEntry copy = new java.util.zip.ZipEntry(e.getName());
-                copy.setTimeLocal(fixed);
-                out.putNextEntry(copy);
-                in.transferTo(out);
-                out.closeEntry();
-            }
         }
     }
 

@@ -29,6 +29,11 @@ public interface TrainingData {
     /** The training set with evaluation transforms, for train accuracy in evaluation mode. */
     DataSetIterator trainEval();
 
+    /** The validation set with evaluation transforms, or null when there is none. */
+    default DataSetIterator val() {
+        return null;
+    }
+
     /**
      * Adapts functions to this interface, e.g. with the data helper's Batches:
      * {@code TrainingData.of(trainSet.classes(), ceil(n / batch), e -> Batches.train(trainSet, spec, seed, e, layout),
@@ -37,6 +42,13 @@ public interface TrainingData {
      */
     static TrainingData of(List<String> classes, int iterationsPerEpoch, IntFunction<DataSetIterator> train,
                            Supplier<DataSetIterator> test, Supplier<DataSetIterator> trainEval) {
+        return of(classes, iterationsPerEpoch, train, test, trainEval, null);
+    }
+
+    /** As {@link #of(List, int, IntFunction, Supplier, Supplier)} with a validation set ({@code val} null: none). */
+    static TrainingData of(List<String> classes, int iterationsPerEpoch, IntFunction<DataSetIterator> train,
+                           Supplier<DataSetIterator> test, Supplier<DataSetIterator> trainEval,
+                           Supplier<DataSetIterator> val) {
         List<String> names = List.copyOf(classes);
         return new TrainingData() {
             @Override
@@ -62,6 +74,11 @@ public interface TrainingData {
             @Override
             public DataSetIterator trainEval() {
                 return trainEval.get();
+            }
+
+            @Override
+            public DataSetIterator val() {
+                return val == null ? null : val.get();
             }
         };
     }

@@ -37,7 +37,12 @@ final class Cli {
     }
 
     /** {@code runner ARGS} in this JVM, stdout and stderr captured. */
-    static synchronized Out run(String... args) {
+    static Out run(String... args) {
+        return run(Invocation.of(args));
+    }
+
+    /** {@code runner ARGS} as {@code invocation} says, in this JVM, stdout and stderr captured. */
+    static synchronized Out run(Invocation invocation) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -47,7 +52,7 @@ final class Cli {
              PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             System.setOut(o);
             System.setErr(e);
-            code = Main.execute(args);
+            code = Main.execute(invocation);
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);

@@ -124,19 +124,14 @@ class RangeTestCliTest {
         Path results = tmp.resolve("resume");
         Path completed = craft(results, "20200101-000000", "completed", 0.0123);
         AtomicReference<JsonNode> duringTraining = new AtomicReference<>();
-        RunCommand.optionsHook = (opts, stop) -> opts.onEpoch((epoch, metrics) -> {
-            duringTraining.set(Cli.json(Cli.onlyRun(results, "uses").resolve("provenance.json")));
-            if (epoch == 1) {
-                stop.request("stopped by the test");
-            }
-        });
-        Cli.Out first;
-        try {
-            first = Cli.run("run", uses.toString(), "--set", "epochs=2", "--results", results.toString(),
-                    "--data-root", tmp.toString());
-        } finally {
-            RunCommand.optionsHook = (opts, stop) -> { };
-        }
+        Cli.Out first = Cli.run(Invocation.of("run", uses.toString(), "--set", "epochs=2", "--results",
+                results.toString(), "--data-root", tmp.toString()).withTrainer((opts, stop) -> opts.onEpoch(
+                (epoch, metrics) -> {
+                    duringTraining.set(Cli.json(Cli.onlyRun(results, "uses").resolve("provenance.json")));
+                    if (epoch == 1) {
+                        stop.request("stopped by the test");
+                    }
+                })));
         assertThat(first.code()).as("%s", first).isEqualTo(130);
         Path run = Cli.onlyRun(results, "uses");
         assertThat(first.out()).contains("Interrupted: stopped by the test").contains("--resume")

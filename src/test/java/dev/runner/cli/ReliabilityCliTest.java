@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,12 +42,6 @@ class ReliabilityCliTest {
         reference = Cli.onlyRun(tmp.resolve("reference"), "rel");
     }
 
-    @AfterEach
-    void noHooks() {
-        AtomicFiles.writeHook = target -> { };
-        RunCommand.optionsHook = (opts, stop) -> { };
-    }
-
     /** metrics.json without what differs between identical runs, named {@code name}. */
     static JsonNode comparable(Path folder, String name) {
         JsonNode m = RunCliTest.withoutSeconds(Cli.json(folder.resolve(RunFolder.METRICS)));
@@ -64,9 +57,9 @@ class ReliabilityCliTest {
 
     /** A run of {@code name} stopped (interrupted, checkpoint saved) after its first epoch. */
     static Path stoppedAfterEpochOne(String name) {
-        RunCommand.optionsHook = (opts, stop) -> opts.onEpoch((e, m) -> stop.request("stopped by the test"));
-        Cli.Out r = Cli.run("run", file.toString(), "--set", "name=" + name, "--results", results.toString());
-        RunCommand.optionsHook = (opts, stop) -> { };
+        Cli.Out r = Cli.run(Invocation.of("run", file.toString(), "--set", "name=" + name, "--results",
+                results.toString()).withTrainer((opts, stop) -> opts.onEpoch((e, m) -> stop.request("stopped by the"
+                + " test"))));
         assertThat(r.code()).as("%s", r).isEqualTo(130);
         return Cli.onlyRun(results, name);
     }
@@ -127,14 +120,14 @@ class ReliabilityCliTest {
         Path root = results.resolve("full");
         AtomicInteger metricsWrites = new AtomicInteger();
         // metrics.json: written at the start, after epoch 1, then the disk is full
-        AtomicFiles.writeHook = target -> {
+        AtomicFiles.WriteHook fullDisk = target -> {
             if (target.startsWith(root) && target.getFileName().toString().equals(RunFolder.METRICS)
                     && metricsWrites.incrementAndGet() >= 3) {
                 throw new IOException("No space left on device");
             }
         };
-        Cli.Out r = Cli.run("run", file.toString(), "--set", "name=full", "--results", results.toString());
-        AtomicFiles.writeHook = target -> { };
+        Cli.Out r = Cli.run(Invocation.of("run", file.toString(), "--set", "name=full", "--results",
+                results.toString()).withTrainer((opts, stop) -> opts.writeHook(fullDisk)));
         Path folder = Cli.onlyRun(results, "full");
         assertThat(r.code()).as("%s", r).isEqualTo(1);
         assertThat(r.errLines()).containsExactly("runner: cannot write " + folder.resolve("metrics.json")
@@ -164,14 +157,14 @@ class ReliabilityCliTest {
     void aRunFailedByATransientWriteErrorResumesFromItsCheckpoint() throws Exception {
         Path root = results.resolve("blip");
         AtomicInteger metricsWrites = new AtomicInteger();
-        AtomicFiles.writeHook = target -> {
+        AtomicFiles.WriteHook blip = target -> {
             if (target.startsWith(root) && target.getFileName().toString().equals(RunFolder.METRICS)
                     && metricsWrites.incrementAndGet() == 3) {
                 throw new IOException("Input/output error");
             }
         };
-        Cli.Out r = Cli.run("run", file.toString(), "--set", "name=blip", "--results", results.toString());
-        AtomicFiles.writeHook = target -> { };
+        Cli.Out r = Cli.run(Invocation.of("run", file.toString(), "--set", "name=blip", "--results",
+                results.toString()).withTrainer((opts, stop) -> opts.writeHook(blip)));
         Path folder = Cli.onlyRun(results, "blip");
         assertThat(r.code()).as("%s", r).isEqualTo(1);
         JsonNode m = Cli.json(folder.resolve("metrics.json"));

@@ -247,7 +247,7 @@ class RunCliTest {
         });
         Trainer.Result first = Trainer.run(exp, net, td, new Trainer.Options()
                 .recorder(dev.runner.results.FolderRecorder.under(results, SpecWriter.toYaml(exp.resolved()),
-                        Pipeline.provenance(exp, data, tmp.toString())))
+                        Pipeline.provenance(exp, data, tmp.toString(), List.of("test"))))
                 .summaryText(Pipeline.table(net, exp.data().batchSize())).commandLine(List.of("test"))
                 .terminal(new PrintStream(new ByteArrayOutputStream())).stop(stop));
         assertThat(first.status()).isEqualTo("interrupted");

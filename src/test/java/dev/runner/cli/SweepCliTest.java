@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,11 +35,6 @@ class SweepCliTest {
                     optimizer.sgd.lr: [0.05, 1e30]
                   metric: test_accuracy
                 """));
-    }
-
-    @AfterEach
-    void noHook() {
-        SweepCommand.trialHook = (t, stop) -> { };
     }
 
     static String[] args(Path results, String... a) {
@@ -111,11 +105,10 @@ class SweepCliTest {
         Path results = tmp.resolve("r2");
         Path f = Cli.write(tmp.resolve("exp/resume.yaml"), Cli.tinyYaml("tiny", images, 2, ""));
         // stop the sweep when its first trial has ended: the others stay pending
-        SweepCommand.trialHook = (t, stop) -> stop.run();
-        Cli.Out first = Cli.run(args(results, "sweep", f.toString(), "--grid", "optimizer.sgd.lr=0.05,0.02,0.01"));
+        Cli.Out first = Cli.run(Invocation.of(args(results, "sweep", f.toString(), "--grid",
+                "optimizer.sgd.lr=0.05,0.02,0.01")).withTrialEnded((t, stop) -> stop.run()));
         assertThat(first.code()).as("%s", first).isEqualTo(130);
         assertThat(first.out()).contains("continue with runner sweep --resume");
-        SweepCommand.trialHook = (t, stop) -> { };
         Path sweep = sweepFolder(results);
         JsonNode idx = Cli.json(sweep.resolve("sweep.json"));
         assertThat(idx.get("trials")).extracting(t -> t.get("status").asText())
@@ -125,14 +118,9 @@ class SweepCliTest {
 
         // the second trial interrupted in its second epoch, with a checkpoint (as Ctrl-C leaves it)
         StopSignal stop = new StopSignal();
-        RunCommand.optionsHook = (opts, s) -> opts.stop(stop).onEpoch((e, m) -> stop.request("stopped by the test"));
-        Cli.Out part;
-        try {
-            part = Cli.run("run", "--into", sweep.resolve("02_lr=0.02").toString(), "--data-root", tmp.toString(),
-                    sweep.resolve("02_lr=0.02.yaml").toString());
-        } finally {
-            RunCommand.optionsHook = (opts, s) -> { };
-        }
+        Cli.Out part = Cli.run(Invocation.of("run", "--into", sweep.resolve("02_lr=0.02").toString(), "--data-root",
+                tmp.toString(), sweep.resolve("02_lr=0.02.yaml").toString())
+                .withTrainer((opts, s) -> opts.stop(stop).onEpoch((e, m) -> stop.request("stopped by the test"))));
         assertThat(part.code()).as("%s", part).isEqualTo(130);
 
         Cli.Out r = Cli.run("sweep", "--resume", sweep.toString(), "--data-root", tmp.toString());

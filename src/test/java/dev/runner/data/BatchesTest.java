@@ -278,7 +278,7 @@ class BatchesTest {
     void dropLastLeavesOutThePartialBatch() {
         ImageSet set = set(10);
         DataSpec keep = spec(List.of(), true, 4);
-        DataSpec drop = new DataSpec(keep.dataset(), 4, 16, true, List.of(), NORM, true);
+        DataSpec drop = new DataSpec(keep.dataset(), 4, 16, true, List.of(), NORM, 0, 0, true);
         assertThat(drain(Batches.train(set, keep, 3, 0, "NCHW"))).extracting(b -> b.shape()[0]).containsExactly(4L, 4L, 2L);
         List<Batch> dropped = drain(Batches.train(set, drop, 3, 0, "NCHW"));
         assertThat(dropped).extracting(b -> b.shape()[0]).containsExactly(4L, 4L);

@@ -31,8 +31,15 @@ public final class AccuracyChart implements RunChart {
 
     @Override
     public void draw(RunReader.Run run, Path png) {
+        boolean val = run.epochs().stream().anyMatch(e -> e.valAccuracy() != null);
         draw(png, run.name(), run.hasTrainAccuracy() ? run.epochColumn(RunReader.Epoch::trainAccuracy) : null,
-                run.epochColumn(RunReader.Epoch::testAccuracy));
+                run.epochColumn(RunReader.Epoch::testAccuracy),
+                val ? run.epochColumn(RunReader.Epoch::valAccuracy) : null);
+    }
+
+    /** As {@link #draw(Path, String, double[], double[], double[])} without a validation set. */
+    public static void draw(Path png, String name, double[] train, double[] test) {
+        draw(png, name, train, test, null);
     }
 
     /**
@@ -40,14 +47,18 @@ public final class AccuracyChart implements RunChart {
      *
      * @param train fractions per epoch, or null when not measured
      * @param test  fractions per epoch
+     * @param val   fractions per epoch on the validation set, or null without one
      */
-    public static void draw(Path png, String name, double[] train, double[] test) {
+    public static void draw(Path png, String name, double[] train, double[] test, double[] val) {
         XYSeriesCollection ds = new XYSeriesCollection();
         ds.addSeries(ChartParts.perEpoch("test accuracy", test, 100));
         if (train != null) {
             ds.addSeries(ChartParts.perEpoch("train accuracy (evaluation mode)", train, 100));
         }
-        int epochs = Math.max(ChartParts.len(test), ChartParts.len(train));
+        if (val != null) {
+            ds.addSeries(ChartParts.perEpoch("validation accuracy", val, 100));
+        }
+        int epochs = Math.max(ChartParts.len(test), Math.max(ChartParts.len(train), ChartParts.len(val)));
         NumberAxis x = ChartParts.epochAxis(epochs);
         x.setRange(0.5, epochs + 0.5 + Math.max(0.6, epochs * 0.07));
         NumberAxis y = new NumberAxis("accuracy (%)");
@@ -60,10 +71,16 @@ public final class AccuracyChart implements RunChart {
         r.setSeriesStroke(1, ChartStyle.dashed(2.5f));
         r.setSeriesShape(0, new Ellipse2D.Double(-5, -5, 10, 10));
         r.setSeriesShape(1, new Rectangle2D.Double(-5, -5, 10, 10));
+        if (val != null) {      // the last series
+            int vs = ds.getSeriesCount() - 1;
+            r.setSeriesPaint(vs, ChartStyle.VAL);
+            r.setSeriesStroke(vs, ChartStyle.line(2.0f));
+            r.setSeriesShape(vs, new Rectangle2D.Double(-4, -4, 8, 8));
+        }
         XYPlot plot = new XYPlot(ds, x, y, r);
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
-        for (double[] s : new double[][]{train, test}) {
+        for (double[] s : new double[][]{train, test, val}) {
             if (s == null) {
                 continue;
             }

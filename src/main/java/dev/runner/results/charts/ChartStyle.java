@@ -39,6 +39,7 @@ public final class ChartStyle {
 
     public static final Color TEST = PALETTE[0];
     public static final Color TRAIN = PALETTE[1];
+    public static final Color VAL = PALETTE[2];
     public static final Color MARKER = PALETTE[3];
     public static final Color GRID = new Color(0xd9d9d9);
     public static final Color TEXT = new Color(0x222222);
