@@ -82,6 +82,9 @@ final class LayerCompilers {
         m.put("flatten", LayerCompilers::flatten);
         m.put("dense", LayerCompilers::dense);
         m.put("dropout", LayerCompilers::dropout);
+        m.put("scale", (b, node, x, out, ins) -> b.graph.addVertex(node.name(),
+                new org.deeplearning4j.nn.conf.graph.ScaleVertex(((dev.runner.spec.layers.Scale) node.layer()).factor()),
+                ins));
         m.put("add", (b, node, x, out, ins) -> {
             if (ins.length < 2) throw err(node, "add needs at least two inputs");
             b.graph.addVertex(node.name(), new ElementWiseVertex(ElementWiseVertex.Op.Add), ins);

@@ -206,6 +206,16 @@ class LoaderTest {
     }
 
     @Test
+    void aScaleLayerMultipliesByItsFactor() {
+        Experiment e = y.load(Yamls.model("    - flatten\n    - dense: 10\n    - scale: 0.1111\n"));
+        assertThat(e.model().nodes().get(2).layer()).isEqualTo(new dev.runner.spec.layers.Scale(0.1111));
+        assertThat(e.model().nodes().get(2).name()).isEqualTo("scale1");
+        assertThat(Shapes.infer(e.model()).get("scale1")).containsExactly(10);
+        y.fails(Yamls.model("    - flatten\n    - dense: 10\n    - scale\n"), "6:7",
+                "model.layers[2].scale: missing required key `factor`");
+    }
+
+    @Test
     void trainableFreezesLayersOrParametersOrTrainsThemForTheFirstEpochs() {
         Experiment e = y.load(Yamls.model("""
                     - {conv: {filters: 8, kernel: 2}, trainable: {weight: false, bias: 3}}
