@@ -1,5 +1,6 @@
 package dev.runner.cli;
 
+import dev.runner.data.Datasets;
 import dev.runner.model.Backend;
 import dev.runner.model.CompileOptions;
 import dev.runner.model.ModelCompiler;
@@ -38,6 +39,7 @@ final class CheckCommand implements Callable<Integer> {
         placement.startBackend();
         for (Path f : files) {
             Experiment exp = Pipeline.load(f, placement.sets(sets));
+            Pipeline.checkShape(exp, Datasets.imageShape(exp.data()));
             // Build the schedule too, so every section is checked the way `run` will use it.
             OptimizerSpec opt = exp.optimizer();
             if (!Double.isNaN(opt.lr())) {

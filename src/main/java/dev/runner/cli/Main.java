@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
                 + "'runner FILE.yaml' is 'runner run FILE.yaml'.",
         subcommands = {RunCommand.class, CheckCommand.class, BenchCommand.class, DiffCommand.class,
                 ReportCommand.class, SweepCommand.class, TableCommand.class, SchemaCommand.class,
-                PredictCommand.class, EvaluateCommand.class,
+                PredictCommand.class, EvaluateCommand.class, ExportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "FILE", description = "An experiment file to run.")

@@ -12,6 +12,7 @@ import dev.runner.model.Network;
 import dev.runner.model.NetworkTable;
 import dev.runner.results.FeatureMapsFromNetwork;
 import dev.runner.results.Provenance;
+import dev.runner.spec.DataShapes;
 import dev.runner.spec.Experiment;
 import dev.runner.spec.ExperimentLoader;
 import dev.runner.spec.VisualizeSpec;
@@ -36,7 +37,19 @@ final class Pipeline {
 
     static LoadedData data(Experiment exp, String dataRootFlag, PrintStream out) {
         Path root = DataRoot.resolve(dataRootFlag);
+        checkShape(exp, Datasets.imageShape(exp.data()));
         return Datasets.load(exp.data(), root, out::println);
+    }
+
+    /**
+     * The images fit {@code model.input}: checked when the experiment is loaded where the data set's kind tells
+     * the shape, here for every kind, with an image folder's size read from its first image.
+     */
+    static void checkShape(Experiment exp, int[] stored) {
+        String mismatch = DataShapes.mismatch(stored, exp.data().augment(), exp.model().input());
+        if (mismatch != null) {
+            throw new dev.runner.UserError(exp.file() + ": model.input: " + mismatch, 2, null);
+        }
     }
 
     /**

@@ -3,129 +3,113 @@ package dev.runner.data;
 import dev.runner.UserError;
 import dev.runner.spec.TransformSpec;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * The training transforms of one experiment, fused into a single pass per image: pad, random crop, flip and
- * cutout are all separable index maps, so each image is written straight from its source bytes into the batch's
- * float buffer through a 256-entry lookup table per channel that applies {@code normalize}.
+ * The training transforms of one experiment, in the order written, then {@code normalize}, one image at a time.
+ * Runs of pad, random crop, flip and cutout are fused into one {@link IndexMap}; a pipeline of only those writes
+ * each image straight from its source bytes into the batch through a 256-entry table per channel that applies
+ * ToTensor + Normalize. Colour jitter, random resized crop and random affine / rotation ({@link ImageOp}s) work on
+ * float images in [0, 1] between two per-thread buffers, normalised into the batch at the end; random erasing
+ * ({@link ErasingOp}) then works on the normalised image, as torchvision's placed after Normalize.
  *
- * <p>Semantics follow torchvision: {@code Pad} (zero or reflect, reflect without repeating the edge),
- * {@code RandomCrop} with offsets uniform in {@code [0, in - size]} (row first, then column),
- * {@code RandomHorizontalFlip(p)}, cutout as a size x size square centred uniformly in the image and clipped at
- * the edges, {@code ToTensor} + {@code Normalize} in float32: {@code (v/255f - mean) / std}. Pixels zeroed by
- * padding or cutout are byte 0 before normalisation (normalize is applied last), i.e. {@code -mean/std} after.
- *
- * <p>Random draws per image, in the order the transforms are written: crop row offset, crop column offset
- * ({@code nextInt}), flip ({@code nextDouble() < p}), cutout centre row, centre column ({@code nextInt}).
- * An alternating flip draws nothing from the image's generator: its flip is {@code nextDouble() < p} of a generator
- * seeded from (the run's seed, the image) alone, the same in every epoch, inverted in odd epochs (0-based), as
- * airbench's "alternating flip" (arXiv 2404.00498).
- * Instances are immutable and thread-safe; per-thread state lives in {@link Scratch}.
+ * <p>Normalize in float32, as ToTensor + Normalize: {@code (v/255f - mean) / std}. Pixels zeroed by padding or
+ * cutout are byte 0 before normalisation, i.e. {@code -mean/std} after. Each transform draws its random numbers
+ * from the image's generator in the order written (see each transform's class). Instances are immutable and
+ * thread-safe; per-thread state lives in {@link Scratch}.
  */
 final class Augmenter {
-    private static final int PAD_ZERO = 0;
-    private static final int PAD_REFLECT = 1;
-    private static final int CROP = 2;
-    private static final int FLIP = 3;
-    private static final int CUTOUT = 4;
-    private static final int FLIP_ALTERNATE = 5;
-
-    private final int[] kind;
-    private final int[] arg;        // pad/crop/cutout size
-    private final double[] prob;    // flip probability
-    private final int[] stageH;     // stageH[k] = height before step k; stageH[steps] = output height
-    private final int[] stageW;
-    private final int cutouts;
+    private final Object[] stages;       // IndexMap or ImageOp, in order
+    private final ErasingOp[] erasings;  // on the normalised output
+    private final boolean fused;         // stages is one IndexMap: bytes straight into the batch
     final int channels;
     final int inH;
     final int inW;
     final int outH;
     final int outW;
+    private final int bufferFloats;
+    private final int workFloats;
     private final float[][] lut;
-    /** For an alternating flip: the generator seed of image i's flip is mix(flipSeed, i); odd epochs invert it. */
-    private final long flipSeed;
-    private final boolean oddEpoch;
+    private final float[][] toTensor;
+    private final float[] mean;
+    private final float[] std;
 
     private Augmenter(List<TransformSpec> steps, TransformSpec.Normalize normalize, int channels, int h, int w,
                       long seed, int epoch) {
-        flipSeed = Batches.mix(seed, 0xF11FL);
-        oddEpoch = Math.floorMod(epoch, 2) == 1;
-        int n = steps.size();
-        kind = new int[n];
-        arg = new int[n];
-        prob = new double[n];
-        stageH = new int[n + 1];
-        stageW = new int[n + 1];
         this.channels = channels;
         inH = h;
         inW = w;
-        stageH[0] = h;
-        stageW[0] = w;
-        int cut = 0;
-        for (int k = 0; k < n; k++) {
-            TransformSpec t = steps.get(k);
-            int ch = stageH[k];
-            int cw = stageW[k];
-            String where = "data.augment[" + k + "]";
-            if (t instanceof TransformSpec.Pad p) {
-                String mode = p.mode() == null ? "zero" : p.mode().toLowerCase(Locale.ROOT);
-                if (p.size() < 0) {
-                    throw new UserError(where + ": pad size must be >= 0, got " + p.size());
-                }
-                if (mode.equals("zero") || mode.equals("constant")) {
-                    kind[k] = PAD_ZERO;
-                } else if (mode.equals("reflect")) {
-                    kind[k] = PAD_REFLECT;
-                    if (p.size() >= ch || p.size() >= cw) {
-                        throw new UserError(where + ": reflect padding " + p.size()
-                                + " must be smaller than the " + ch + "x" + cw + " image");
-                    }
-                } else {
-                    throw new UserError(where + ": pad mode must be zero or reflect, got '" + p.mode() + "'");
-                }
-                arg[k] = p.size();
-                stageH[k + 1] = ch + 2 * p.size();
-                stageW[k + 1] = cw + 2 * p.size();
-            } else if (t instanceof TransformSpec.RandomCrop c) {
-                if (c.size() <= 0 || c.size() > ch || c.size() > cw) {
-                    throw new UserError(where + ": random_crop size " + c.size() + " does not fit the " + ch + "x"
-                            + cw + " image at that point (pad first, or use a smaller size)");
-                }
-                kind[k] = CROP;
-                arg[k] = c.size();
-                stageH[k + 1] = c.size();
-                stageW[k + 1] = c.size();
-            } else if (t instanceof TransformSpec.HorizontalFlip f) {
-                if (!(f.p() >= 0 && f.p() <= 1)) {
-                    throw new UserError(where + ": horizontal_flip p must be in [0, 1], got " + f.p());
-                }
-                kind[k] = f.alternate() ? FLIP_ALTERNATE : FLIP;
-                prob[k] = f.p();
-                stageH[k + 1] = ch;
-                stageW[k + 1] = cw;
-            } else if (t instanceof TransformSpec.Cutout c) {
-                if (c.size() <= 0) {
-                    throw new UserError(where + ": cutout size must be > 0, got " + c.size());
-                }
-                kind[k] = CUTOUT;
-                arg[k] = c.size();
-                stageH[k + 1] = ch;
-                stageW[k + 1] = cw;
-                cut++;
-            } else if (t instanceof TransformSpec.Normalize) {
-                throw new UserError(where + ": normalize belongs in data.normalize, not in data.augment");
-            } else {
-                throw new UserError(where + ": unsupported transform " + t);
-            }
-        }
-        cutouts = cut;
-        outH = stageH[n];
-        outW = stageW[n];
         lut = lookupTables(normalize, channels);
+        toTensor = lookupTables(null, channels);
+        mean = new float[channels];
+        std = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            mean[c] = normalize == null ? 0f : (float) normalize.mean()[normalize.mean().length == 1 ? 0 : c];
+            std[c] = normalize == null ? 1f : (float) normalize.std()[normalize.std().length == 1 ? 0 : c];
+        }
+        List<Object> out = new ArrayList<>();
+        List<ErasingOp> erase = new ArrayList<>();
+        int ch = h;
+        int cw = w;
+        int floats = channels * h * w;
+        int work = 0;
+        for (int i = 0; i < steps.size(); ) {
+            TransformSpec t = steps.get(i);
+            String where = "data.augment[" + i + "]";
+            if (!erase.isEmpty() && !(t instanceof TransformSpec.RandomErasing)) {
+                throw new UserError(where + ": random_erasing works on the normalised image: put it last");
+            }
+            if (IndexMap.handles(t)) {
+                int j = i;
+                while (j < steps.size() && IndexMap.handles(steps.get(j))) {
+                    j++;
+                }
+                IndexMap m = new IndexMap(steps.subList(i, j), i, channels, ch, cw, seed, epoch);
+                out.add(m);
+                ch = m.outH;
+                cw = m.outW;
+                i = j;
+            } else {
+                ImageOp op;
+                if (t instanceof TransformSpec.ColorJitter c) {
+                    op = new ColorJitterOp(c, channels, ch, cw);
+                } else if (t instanceof TransformSpec.RandomResizedCrop c) {
+                    if (c.height() <= 0 || c.width() <= 0) {
+                        throw new UserError(where + ": random_resized_crop size must be > 0");
+                    }
+                    op = new ResizedCropOp(c, channels, ch, cw);
+                } else if (t instanceof TransformSpec.RandomAffine a) {
+                    op = new AffineOp(a, channels, ch, cw);
+                } else if (t instanceof TransformSpec.RandomErasing e) {
+                    erase.add(new ErasingOp(e, channels, ch, cw));
+                    i++;
+                    continue;
+                } else if (t instanceof TransformSpec.Normalize) {
+                    throw new UserError(where + ": normalize belongs in data.normalize, not in data.augment");
+                } else {
+                    throw new UserError(where + ": unsupported transform " + t);
+                }
+                out.add(op);
+                work = Math.max(work, op.workFloats());
+                ch = op.outH();
+                cw = op.outW();
+                i++;
+            }
+            floats = Math.max(floats, channels * ch * cw);
+        }
+        fused = out.isEmpty() || out.size() == 1 && out.get(0) instanceof IndexMap;
+        if (out.isEmpty()) {
+            out.add(new IndexMap(List.of(), 0, channels, h, w));
+        }
+        stages = out.toArray();
+        erasings = erase.toArray(new ErasingOp[0]);
+        outH = ch;
+        outW = cw;
+        bufferFloats = floats;
+        workFloats = work;
     }
 
     /** Training transforms followed by normalize (for epoch 0 of seed 0: no alternating flip inverted). */
@@ -144,14 +128,9 @@ final class Augmenter {
         return new Augmenter(List.of(), normalize, c, h, w, 0, 0);
     }
 
-    /** Whether image {@code image}'s alternating flip with probability {@code p} mirrors it in this epoch. */
-    boolean alternateFlip(int image, double p) {
-        return (new SplittableRandom(Batches.mix(flipSeed, image)).nextDouble() < p) != oddEpoch;
-    }
-
     /** True when no transform draws random numbers or moves pixels. */
     boolean isIdentity() {
-        return kind.length == 0;
+        return fused && ((IndexMap) stages[0]).isIdentity() && erasings.length == 0;
     }
 
     int outputFloats() {
@@ -190,11 +169,18 @@ final class Augmenter {
 
     /** Per-thread working memory. */
     final class Scratch {
-        final int[] params = new int[2 * kind.length];
-        final int[] srcY = new int[outH];
-        final int[] srcX = new int[outW];
-        final boolean[][] rowMask = new boolean[cutouts][outH];
-        final boolean[][] colMask = new boolean[cutouts][outW];
+        final IndexMap.Scratch[] maps = new IndexMap.Scratch[stages.length];
+        final float[] a = fused ? null : new float[bufferFloats];
+        final float[] b = fused ? null : new float[bufferFloats];
+        final float[] work = new float[workFloats];
+
+        Scratch() {
+            for (int k = 0; k < stages.length; k++) {
+                if (stages[k] instanceof IndexMap m) {
+                    maps[k] = m.newScratch();
+                }
+            }
+        }
     }
 
     Scratch newScratch() {
@@ -210,206 +196,64 @@ final class Augmenter {
      */
     void apply(byte[] src, int srcOff, int image, SplittableRandom rng, float[] dst, int dstOff, boolean nhwc,
                Scratch s) {
-        int n = kind.length;
-        int[] params = s.params;
-        // forward: draw the random parameters in the order the transforms are written
-        for (int k = 0; k < n; k++) {
-            switch (kind[k]) {
-                case CROP -> {
-                    params[2 * k] = rng.nextInt(stageH[k] - arg[k] + 1);
-                    params[2 * k + 1] = rng.nextInt(stageW[k] - arg[k] + 1);
-                }
-                case FLIP -> params[2 * k] = rng.nextDouble() < prob[k] ? 1 : 0;
-                case FLIP_ALTERNATE -> params[2 * k] = alternateFlip(image, prob[k]) ? 1 : 0;
-                case CUTOUT -> {
-                    params[2 * k] = rng.nextInt(stageH[k]);
-                    params[2 * k + 1] = rng.nextInt(stageW[k]);
-                }
-                default -> { }
-            }
+        for (IndexMap.Scratch m : s.maps) {
+            if (m != null) m.image = image;
         }
-        // backward: map every output row / column to its source row / column (-1 = zero)
-        int[] sy = s.srcY;
-        int[] sx = s.srcX;
-        for (int y = 0; y < outH; y++) {
-            sy[y] = y;
-        }
-        for (int x = 0; x < outW; x++) {
-            sx[x] = x;
-        }
-        int cut = cutouts;
-        for (int k = n - 1; k >= 0; k--) {
-            int h = stageH[k];
-            int w = stageW[k];
-            switch (kind[k]) {
-                case PAD_ZERO -> {
-                    padZero(sy, arg[k], h);
-                    padZero(sx, arg[k], w);
-                }
-                case PAD_REFLECT -> {
-                    padReflect(sy, arg[k], h);
-                    padReflect(sx, arg[k], w);
-                }
-                case CROP -> {
-                    shift(sy, params[2 * k]);
-                    shift(sx, params[2 * k + 1]);
-                }
-                case FLIP, FLIP_ALTERNATE -> {
-                    if (params[2 * k] == 1) {
-                        for (int x = 0; x < sx.length; x++) {
-                            if (sx[x] >= 0) {
-                                sx[x] = w - 1 - sx[x];
-                            }
-                        }
-                    }
-                }
-                case CUTOUT -> {
-                    cut--;
-                    int size = arg[k];
-                    int y0 = params[2 * k] - size / 2;
-                    int x0 = params[2 * k + 1] - size / 2;
-                    mask(s.rowMask[cut], sy, Math.max(0, y0), Math.min(h, y0 + size));
-                    mask(s.colMask[cut], sx, Math.max(0, x0), Math.min(w, x0 + size));
-                }
-                default -> throw new IllegalStateException();
-            }
-        }
-        if (nhwc) {
-            writeHwc(src, srcOff, dst, dstOff, sy, sx);
+        if (fused) {
+            ((IndexMap) stages[0]).apply(src, srcOff, lut, rng, dst, dstOff, nhwc, s.maps[0]);
         } else {
-            writeChw(src, srcOff, dst, dstOff, sy, sx);
-        }
-        for (int j = 0; j < cutouts; j++) {
-            zeroMasked(dst, dstOff, s.rowMask[j], s.colMask[j], nhwc);
-        }
-    }
-
-    private static void padZero(int[] idx, int pad, int size) {
-        for (int i = 0; i < idx.length; i++) {
-            int v = idx[i];
-            if (v >= 0) {
-                v -= pad;
-                idx[i] = v < 0 || v >= size ? -1 : v;
-            }
-        }
-    }
-
-    private static void padReflect(int[] idx, int pad, int size) {
-        for (int i = 0; i < idx.length; i++) {
-            int v = idx[i];
-            if (v >= 0) {
-                v -= pad;
-                if (v < 0) {
-                    v = -v;
-                } else if (v >= size) {
-                    v = 2 * (size - 1) - v;
+            float[] cur = s.a;
+            float[] next = s.b;
+            for (int k = 0; k < stages.length; k++) {
+                if (stages[k] instanceof IndexMap m) {
+                    if (k == 0) {
+                        m.apply(src, srcOff, toTensor, rng, cur, 0, false, s.maps[k]);
+                        continue;
+                    }
+                    m.apply(cur, rng, next, s.maps[k]);
+                } else {
+                    if (k == 0) {
+                        toFloats(src, srcOff, cur);
+                    }
+                    ((ImageOp) stages[k]).apply(cur, rng, next, s.work);
                 }
-                idx[i] = v;
+                float[] t = cur;
+                cur = next;
+                next = t;
             }
+            normalize(cur, dst, dstOff, nhwc);
+        }
+        for (ErasingOp e : erasings) {
+            e.apply(dst, dstOff, nhwc, rng);
         }
     }
 
-    private static void shift(int[] idx, int offset) {
-        for (int i = 0; i < idx.length; i++) {
-            if (idx[i] >= 0) {
-                idx[i] += offset;
-            }
-        }
-    }
-
-    private static void mask(boolean[] m, int[] idx, int from, int to) {
-        for (int i = 0; i < idx.length; i++) {
-            int v = idx[i];
-            m[i] = v >= from && v < to;
-        }
-    }
-
-    private void writeChw(byte[] src, int srcOff, float[] dst, int dstOff, int[] sy, int[] sx) {
+    private void toFloats(byte[] src, int srcOff, float[] out) {
         int plane = inH * inW;
-        int o = dstOff;
         for (int c = 0; c < channels; c++) {
-            float[] l = lut[c];
-            float zero = l[0];
-            int base = srcOff + c * plane;
-            for (int y = 0; y < outH; y++) {
-                int r = sy[y];
-                if (r < 0) {
-                    Arrays.fill(dst, o, o + outW, zero);
-                    o += outW;
-                    continue;
-                }
-                int row = base + r * inW;
-                for (int x = 0; x < outW; x++) {
-                    int q = sx[x];
-                    dst[o++] = q < 0 ? zero : l[src[row + q] & 0xFF];
-                }
+            float[] l = toTensor[c];
+            for (int p = 0; p < plane; p++) {
+                out[c * plane + p] = l[src[srcOff + c * plane + p] & 0xFF];
             }
         }
     }
 
-    private void writeHwc(byte[] src, int srcOff, float[] dst, int dstOff, int[] sy, int[] sx) {
-        int plane = inH * inW;
-        int ch = channels;
-        if (ch == 3) {
-            float[] l0 = lut[0];
-            float[] l1 = lut[1];
-            float[] l2 = lut[2];
-            int o = dstOff;
-            for (int y = 0; y < outH; y++) {
-                int r = sy[y];
-                if (r < 0) {
-                    for (int x = 0; x < outW; x++) {
-                        dst[o++] = l0[0];
-                        dst[o++] = l1[0];
-                        dst[o++] = l2[0];
-                    }
-                    continue;
+    /** {@code (x - mean) / std} of the CHW image {@code x} into {@code dst}, CHW or HWC. */
+    private void normalize(float[] x, float[] dst, int dstOff, boolean nhwc) {
+        int plane = outH * outW;
+        for (int c = 0; c < channels; c++) {
+            float m = mean[c];
+            float sd = std[c];
+            int base = c * plane;
+            if (nhwc) {
+                for (int p = 0; p < plane; p++) {
+                    dst[dstOff + p * channels + c] = (x[base + p] - m) / sd;
                 }
-                int row = srcOff + r * inW;
-                for (int x = 0; x < outW; x++) {
-                    int q = sx[x];
-                    if (q < 0) {
-                        dst[o++] = l0[0];
-                        dst[o++] = l1[0];
-                        dst[o++] = l2[0];
-                    } else {
-                        int p = row + q;
-                        dst[o++] = l0[src[p] & 0xFF];
-                        dst[o++] = l1[src[p + plane] & 0xFF];
-                        dst[o++] = l2[src[p + 2 * plane] & 0xFF];
-                    }
-                }
-            }
-            return;
-        }
-        for (int y = 0; y < outH; y++) {
-            int r = sy[y];
-            for (int x = 0; x < outW; x++) {
-                int q = sx[x];
-                int o = dstOff + (y * outW + x) * ch;
-                for (int c = 0; c < ch; c++) {
-                    dst[o + c] = r < 0 || q < 0 ? lut[c][0] : lut[c][src[srcOff + c * plane + r * inW + q] & 0xFF];
+            } else {
+                for (int p = 0; p < plane; p++) {
+                    dst[dstOff + base + p] = (x[base + p] - m) / sd;
                 }
             }
         }
     }
-
-    private void zeroMasked(float[] dst, int dstOff, boolean[] rows, boolean[] cols, boolean nhwc) {
-        int ch = channels;
-        for (int y = 0; y < outH; y++) {
-            if (!rows[y]) {
-                continue;
-            }
-            for (int x = 0; x < outW; x++) {
-                if (!cols[x]) {
-                    continue;
-                }
-                for (int c = 0; c < ch; c++) {
-                    int o = nhwc ? dstOff + (y * outW + x) * ch + c : dstOff + (c * outH + y) * outW + x;
-                    dst[o] = lut[c][0];
-                }
-            }
-        }
-    }
-
 }

@@ -3,11 +3,10 @@ package dev.runner.data;
 import dev.runner.UserError;
 import dev.runner.spec.DataSpec;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
-/** Loads the dataset of a {@code data:} section into memory (downloading CIFAR-10 when needed). */
+/** Loads the dataset of a {@code data:} section into memory (downloading a data set known by name when needed). */
 public final class Datasets {
     private Datasets() {}
 
@@ -17,12 +16,21 @@ public final class Datasets {
      * @throws UserError with a one-line message when the data is missing, damaged or cannot be downloaded
      */
     public static LoadedData load(DataSpec spec, Path dataRoot, Consumer<String> log) {
-        return load(spec, dataRoot, log, CifarBinary.OFFICIAL_RECORDS);
+        return load(spec, dataRoot, log, 0, Download.Limits.DEFAULT);
     }
 
-    /** As {@link #load(DataSpec, Path, Consumer)}, CIFAR-10 batch files holding {@code cifarRecords} records each. */
+    /** As {@link #load(DataSpec, Path, Consumer, int, Download.Limits)} within the default download limits. */
     static LoadedData load(DataSpec spec, Path dataRoot, Consumer<String> log, int cifarRecords) {
-        LoadedData d = loadSets(spec, dataRoot, log, cifarRecords);
+        return load(spec, dataRoot, log, cifarRecords, Download.Limits.DEFAULT);
+    }
+
+    /**
+     * As {@link #load(DataSpec, Path, Consumer)} (for tests): {@code cifarRecords} > 0: CIFAR files holding that
+     * many records each (tests' tiny files), else the official counts; downloads within {@code limits}.
+     */
+    static LoadedData load(DataSpec spec, Path dataRoot, Consumer<String> log, int cifarRecords,
+                           Download.Limits limits) {
+        LoadedData d = loadSets(spec, dataRoot, log, cifarRecords, limits);
         if (spec.valSplit() > 0) {
             if (d.val() != null) {
                 throw new UserError("data.val_split: the image folder has its own val/ folder; drop val_split or"
@@ -38,27 +46,64 @@ public final class Datasets {
         return d;
     }
 
-    private static LoadedData loadSets(DataSpec spec, Path dataRoot, Consumer<String> log, int cifarRecords) {
+    private static LoadedData loadSets(DataSpec spec, Path dataRoot, Consumer<String> log, int cifarRecords,
+                                       Download.Limits limits) {
         if (spec == null || spec.dataset() == null) {
             throw new UserError("no data.dataset given");
         }
         Consumer<String> out = log == null ? s -> { } : log;
-        if (spec.dataset() instanceof DataSpec.Cifar10 c) {
-            String url = c.url() == null || c.url().isBlank() ? DataSpec.Cifar10.DEFAULT_URL : c.url();
-            String md5 = c.url() == null || c.url().isBlank()
-                    ? (c.md5() == null ? DataSpec.Cifar10.DEFAULT_MD5 : c.md5()) : c.md5();
-            Path dir = CifarDownload.ensure(dataRoot, url, md5, out);
-            LoadedData d = CifarBinary.read(dir, cifarRecords);
-            out.accept("CIFAR-10: " + d.train().size() + " train / " + d.test().size() + " test images from " + dir);
-            return d;
+        DataSpec.DatasetSpec ds = spec.dataset();
+        if (ds instanceof DataSpec.Cifar10 c) {
+            return cifar(CifarBinary.CIFAR10, c.url(), c.md5(), DataSpec.Cifar10.DEFAULT_URL,
+                    DataSpec.Cifar10.DEFAULT_MD5, dataRoot, out, cifarRecords, limits);
         }
-        if (spec.dataset() instanceof DataSpec.ImageFolder f) {
-            if (f.path() == null) {
-                throw new UserError("data.dataset.imagefolder needs a path");
-            }
-            // the spec has made a relative path absolute, from the folder of the file that says it
-            return ImageFolderLoader.load(f.path(), f.resize(), out);
+        if (ds instanceof DataSpec.Cifar100 c) {
+            return cifar("coarse".equals(c.labels()) ? CifarBinary.CIFAR100_COARSE : CifarBinary.CIFAR100_FINE,
+                    c.url(), c.md5(), DataSpec.Cifar100.DEFAULT_URL, DataSpec.Cifar100.DEFAULT_MD5, dataRoot, out,
+                    cifarRecords, limits);
         }
-        throw new UserError("unsupported dataset " + spec.dataset());
+        if (ds instanceof DataSpec.Mnist m) {
+            return IdxFiles.load(IdxFiles.MNIST, dataRoot, orDefault(m.url(), DataSpec.Mnist.DEFAULT_URL), out);
+        }
+        if (ds instanceof DataSpec.FashionMnist m) {
+            return IdxFiles.load(IdxFiles.FASHION_MNIST, dataRoot, orDefault(m.url(), DataSpec.FashionMnist.DEFAULT_URL),
+                    out);
+        }
+        DataSpec.ImageFolder f = (DataSpec.ImageFolder) ds;
+        if (f.path() == null) {
+            throw new UserError("data.dataset.imagefolder needs a path");
+        }
+        // the spec has made a relative path absolute, from the folder of the file that says it
+        return ImageFolderLoader.load(f.path(), f.resize(), f.channels(), out);
+    }
+
+    /**
+     * {@code [channels, height, width]} of the stored images, without loading them: what the data set's kind
+     * says, or for an image folder without {@code resize} the size in the first training image's header.
+     */
+    public static int[] imageShape(DataSpec spec) {
+        int[] shape = spec.dataset().imageShape();
+        if (shape[1] > 0 || !(spec.dataset() instanceof DataSpec.ImageFolder f)) {
+            return shape;
+        }
+        int[] hw = ImageFolderLoader.firstImageSize(f.path());
+        return new int[] {shape[0], hw[0], hw[1]};
+    }
+
+    private static String orDefault(String url, String dflt) {
+        return url == null || url.isBlank() ? dflt : url;
+    }
+
+    private static LoadedData cifar(CifarBinary.Layout layout, String url, String md5, String defaultUrl,
+                                    String defaultMd5, Path dataRoot, Consumer<String> out, int records,
+                                    Download.Limits limits) {
+        // a URL of one's own has no known checksum unless one is given with it
+        String u = orDefault(url, defaultUrl);
+        String sum = url == null || url.isBlank() ? (md5 == null ? defaultMd5 : md5) : md5;
+        Path dir = Download.ensure(layout.archive(), dataRoot, u, sum, out, limits);
+        LoadedData d = CifarBinary.read(records > 0 ? layout.withRecords(records) : layout, dir);
+        out.accept(layout.title() + ": " + d.train().size() + " train / " + d.test().size() + " test images from "
+                + dir);
+        return d;
     }
 }

@@ -12,7 +12,8 @@ import java.util.stream.Stream;
 
 /**
  * Images named on a command line (files, or folders of them) decoded as an experiment's evaluation would see them:
- * RGB bytes in CHW order as {@link ImageFolderLoader} decodes its folders, resized bilinearly only when the
+ * RGB (or, for a 1-channel model, grey) bytes in CHW order as {@link ImageFolderLoader} decodes its folders,
+ * resized bilinearly only when the
  * experiment's image folder resizes ({@code resize} not null), else each must already be the model's size.
  */
 public final class ImageFiles {
@@ -58,13 +59,14 @@ public final class ImageFiles {
      *               size is then a one-line error naming its size and the model's input
      */
     public static ImageSet decode(List<Path> files, int[] labels, List<String> classes, int[] shape, int[] resize) {
-        if (shape[0] != 3) {
-            throw new UserError("the model takes " + str(shape) + " inputs, but images decode to 3 channels (RGB)",
-                    2, null);
+        int c = shape[0];
+        if (c != 3 && c != 1) {
+            throw new UserError("the model takes " + str(shape) + " inputs, but images decode to 3 channels (RGB)"
+                    + " or 1 (grey)", 2, null);
         }
         int h = shape[1];
         int w = shape[2];
-        int per = 3 * h * w;
+        int per = c * h * w;
         if ((long) per * files.size() > Integer.MAX_VALUE - 16) {
             throw new UserError(files.size() + " images of " + str(shape) + " do not fit in one 2 GB array: give"
                     + " fewer at a time", 2, null);
@@ -74,17 +76,17 @@ public final class ImageFiles {
             Path f = files.get(i);
             BufferedImage img = ImageFolderLoader.decode(f);
             if (img.getHeight() == h && img.getWidth() == w) {
-                ImageFolderLoader.toChw(img, pixels, i * per);
+                ImageFolderLoader.toChw(img, c, pixels, i * per);
             } else if (resize != null) {
-                byte[] rgb = new byte[3 * img.getHeight() * img.getWidth()];
-                ImageFolderLoader.toChw(img, rgb, 0);
-                ImageFolderLoader.resizeBilinear(rgb, img.getHeight(), img.getWidth(), pixels, i * per, h, w);
+                byte[] raw = new byte[c * img.getHeight() * img.getWidth()];
+                ImageFolderLoader.toChw(img, c, raw, 0);
+                ImageFolderLoader.resizeBilinear(raw, c, img.getHeight(), img.getWidth(), pixels, i * per, h, w);
             } else {
-                throw new UserError(f + " is a [3, " + img.getHeight() + ", " + img.getWidth() + "] image but the"
+                throw new UserError(f + " is a [" + c + ", " + img.getHeight() + ", " + img.getWidth() + "] image but the"
                         + " model takes " + str(shape) + " (channels, height, width)", 2, null);
             }
         }
-        return new ImageSet(pixels, labels == null ? new int[files.size()] : labels, 3, h, w, classes);
+        return new ImageSet(pixels, labels == null ? new int[files.size()] : labels, c, h, w, classes);
     }
 
     /**

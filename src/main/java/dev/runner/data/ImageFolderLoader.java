@@ -27,22 +27,47 @@ import java.util.stream.Stream;
  * torchvision's ImageFolder convention: {@code DIR/train/<class>/*.{png,jpg,jpeg}} and {@code DIR/test/<class>/*}
  * (and {@code DIR/val/<class>/*}, the validation set, when there is such a folder),
  * classes = the sorted folder names of {@code train} (test may lack some), files sorted by name within a class.
- * Images are decoded once (ImageIO, all cores) into RGB bytes; grey images are replicated to three channels and
- * alpha is dropped, as PIL's {@code convert("RGB")}. All images must have one size unless {@code resize} [h, w]
+ * Images are decoded once (ImageIO, all cores) into bytes: with 3 channels RGB, grey images replicated to three
+ * channels and alpha dropped, as PIL's {@code convert("RGB")}; with 1 channel grey, colour images converted as
+ * PIL's {@code convert("L")} ({@code (19595 R + 38470 G + 7471 B + 2^15) >> 16}, i.e. 0.299 R + 0.587 G +
+ * 0.114 B rounded). All images must have one size unless {@code resize} [h, w]
  * is given, in which case every image of another size is resized bilinearly (pixel centres aligned, no
  * antialiasing).
  */
 final class ImageFolderLoader {
     private ImageFolderLoader() {}
 
-    static LoadedData load(Path dir, int[] resize, Consumer<String> log) {
-        return load(dir, resize, log, Runtime.getRuntime().availableProcessors());
+    static LoadedData load(Path dir, int[] resize, int channels, Consumer<String> log) {
+        return load(dir, resize, channels, log, Runtime.getRuntime().availableProcessors());
     }
 
-    static LoadedData load(Path dir, int[] resize, Consumer<String> log, int threads) {
-        if (resize != null && (resize.length != 2 || resize[0] <= 0 || resize[1] <= 0)) {
-            throw new UserError("data.dataset.imagefolder.resize must be [height, width] with positive values");
+    /** {@code [height, width]} of the first training image (of the first class), from its header only. */
+    static int[] firstImageSize(Path dir) {
+        Path trainDir = dir.resolve("train");
+        List<String> classes = classes(dir);
+        List<Path> files = imageFiles(trainDir.resolve(classes.get(0)));
+        if (files.isEmpty()) {
+            throw new UserError(trainDir.resolve(classes.get(0)) + " holds no .png/.jpg/.jpeg images");
         }
+        Path f = files.get(0);
+        try (ImageInputStream in = new javax.imageio.stream.FileImageInputStream(f.toFile())) {
+            var readers = ImageIO.getImageReaders(in);
+            if (readers.hasNext()) {
+                javax.imageio.ImageReader reader = readers.next();
+                try {
+                    reader.setInput(in, true, true);
+                    return new int[] {reader.getHeight(0), reader.getWidth(0)};
+                } finally {
+                    reader.dispose();
+                }
+            }
+        } catch (IOException e) {
+            throw new UserError("cannot read image " + f + " (" + e.getMessage() + "); fix or remove it");
+        }
+        throw new UserError("cannot read image " + f + " (not a PNG or JPEG image); fix or remove it");
+    }
+
+    private static List<String> classes(Path dir) {
         Path trainDir = dir.resolve("train");
         Path testDir = dir.resolve("test");
         if (!Files.isDirectory(trainDir) || !Files.isDirectory(testDir)) {
@@ -54,6 +79,19 @@ final class ImageFolderLoader {
         if (classes.isEmpty()) {
             throw new UserError(trainDir + " has no class folders (expected train/<class>/*.png|jpg)");
         }
+        return classes;
+    }
+
+    static LoadedData load(Path dir, int[] resize, int channels, Consumer<String> log, int threads) {
+        if (resize != null && (resize.length != 2 || resize[0] <= 0 || resize[1] <= 0)) {
+            throw new UserError("data.dataset.imagefolder.resize must be [height, width] with positive values");
+        }
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
+        }
+        Path trainDir = dir.resolve("train");
+        Path testDir = dir.resolve("test");
+        List<String> classes = classes(dir);
         List<Path> trainFiles = new ArrayList<>();
         List<Integer> trainLabels = new ArrayList<>();
         for (int c = 0; c < classes.size(); c++) {
@@ -82,7 +120,7 @@ final class ImageFolderLoader {
             BufferedImage first = decode(trainFiles.get(0));
             shape = new int[] {first.getHeight(), first.getWidth()};
         }
-        long imageBytes = 3L * shape[0] * shape[1];
+        long imageBytes = (long) channels * shape[0] * shape[1];
         if (imageBytes * Math.max(trainFiles.size(), testFiles.size()) > Integer.MAX_VALUE - 16) {
             throw new UserError("image folder " + dir + ": " + trainFiles.size() + " images of " + shape[0] + "x"
                     + shape[1] + " do not fit in one 2 GB array; give a smaller data.dataset.imagefolder.resize");
@@ -94,13 +132,14 @@ final class ImageFolderLoader {
         });
         try {
             int[] resized = new int[1];
-            ImageSet train = decodeAll(trainFiles, trainLabels, classes, shape, resize != null, pool, resized);
-            ImageSet test = decodeAll(testFiles, testLabels, classes, shape, resize != null, pool, resized);
+            ImageSet train = decodeAll(trainFiles, trainLabels, classes, channels, shape, resize != null, pool,
+                    resized);
+            ImageSet test = decodeAll(testFiles, testLabels, classes, channels, shape, resize != null, pool, resized);
             ImageSet val = valFiles.isEmpty() ? null
-                    : decodeAll(valFiles, valLabels, classes, shape, resize != null, pool, resized);
+                    : decodeAll(valFiles, valLabels, classes, channels, shape, resize != null, pool, resized);
             log.accept("image folder " + dir + ": " + train.size() + " train / " + test.size() + " test"
                     + (val == null ? "" : " / " + val.size() + " val") + " images, "
-                    + classes.size() + " classes, " + shape[0] + "x" + shape[1]
+                    + classes.size() + " classes, " + (channels == 1 ? "grey " : "") + shape[0] + "x" + shape[1]
                     + (resized[0] > 0 ? " (" + resized[0] + " resized bilinearly)" : ""));
             List<Path> files = new ArrayList<>(trainFiles);
             files.addAll(testFiles);
@@ -157,12 +196,12 @@ final class ImageFolderLoader {
         }
     }
 
-    private static ImageSet decodeAll(List<Path> files, List<Integer> labelList, List<String> classes, int[] shape,
-                                      boolean resize, ExecutorService pool, int[] resizedCount) {
+    private static ImageSet decodeAll(List<Path> files, List<Integer> labelList, List<String> classes, int channels,
+                                      int[] shape, boolean resize, ExecutorService pool, int[] resizedCount) {
         int n = files.size();
         int h = shape[0];
         int w = shape[1];
-        int per = 3 * h * w;
+        int per = channels * h * w;
         byte[] pixels = new byte[n * per];
         int[] labels = new int[n];
         int chunks = Math.min(n, 64);
@@ -181,12 +220,12 @@ final class ImageFolderLoader {
                                     + " width) but the other images are " + h + "x" + w + "; give"
                                     + " data.dataset.imagefolder.resize: [" + h + ", " + w + "] to resize");
                         }
-                        byte[] rgb = new byte[3 * img.getHeight() * img.getWidth()];
-                        toChw(img, rgb, 0);
-                        resizeBilinear(rgb, img.getHeight(), img.getWidth(), pixels, i * per, h, w);
+                        byte[] raw = new byte[channels * img.getHeight() * img.getWidth()];
+                        toChw(img, channels, raw, 0);
+                        resizeBilinear(raw, channels, img.getHeight(), img.getWidth(), pixels, i * per, h, w);
                         resized++;
                     } else {
-                        toChw(img, pixels, i * per);
+                        toChw(img, channels, pixels, i * per);
                     }
                 }
                 return resized;
@@ -211,7 +250,7 @@ final class ImageFolderLoader {
                 throw new UserError("interrupted while decoding images");
             }
         }
-        return new ImageSet(pixels, labels, 3, h, w, classes);
+        return new ImageSet(pixels, labels, channels, h, w, classes);
     }
 
     /** Images declaring more pixels than this (in their header) are refused before any pixel memory is taken. */
@@ -249,8 +288,8 @@ final class ImageFolderLoader {
         return img;
     }
 
-    /** Writes {@code img} as RGB bytes, CHW, at {@code dst[off ..]}. */
-    static void toChw(BufferedImage img, byte[] dst, int off) {
+    /** Writes {@code img} as RGB bytes ({@code channels} 3) or grey bytes (1), CHW, at {@code dst[off ..]}. */
+    static void toChw(BufferedImage img, int channels, byte[] dst, int off) {
         int h = img.getHeight();
         int w = img.getWidth();
         int plane = h * w;
@@ -264,10 +303,18 @@ final class ImageFolderLoader {
                 for (int x = 0; x < w; x++) {
                     byte v = (byte) row[x];
                     int p = y * w + x;
-                    dst[off + p] = v;
-                    dst[off + plane + p] = v;
-                    dst[off + 2 * plane + p] = v;
+                    for (int c = 0; c < channels; c++) {
+                        dst[off + c * plane + p] = v;
+                    }
                 }
+            }
+            return;
+        }
+        if (channels == 1) {
+            int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+            for (int p = 0; p < plane; p++) {
+                int v = argb[p];
+                dst[off + p] = (byte) luma((v >>> 16) & 0xFF, (v >>> 8) & 0xFF, v & 0xFF);
             }
             return;
         }
@@ -293,8 +340,13 @@ final class ImageFolderLoader {
         }
     }
 
-    /** Bilinear resize of a CHW RGB image (half-pixel centres, edge clamped, rounded to nearest). */
-    static void resizeBilinear(byte[] src, int sh, int sw, byte[] dst, int off, int dh, int dw) {
+    /** PIL's {@code convert("L")} of one RGB pixel (ITU-R 601-2 luma in 16-bit fixed point, rounded). */
+    static int luma(int r, int g, int b) {
+        return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+    }
+
+    /** Bilinear resize of a CHW image (half-pixel centres, edge clamped, rounded to nearest). */
+    static void resizeBilinear(byte[] src, int channels, int sh, int sw, byte[] dst, int off, int dh, int dw) {
         double sy = (double) sh / dh;
         double sx = (double) sw / dw;
         int[] x0 = new int[dw];
@@ -306,7 +358,7 @@ final class ImageFolderLoader {
             x1[x] = Math.min(x0[x] + 1, sw - 1);
             fx[x] = u - x0[x];
         }
-        for (int c = 0; c < 3; c++) {
+        for (int c = 0; c < channels; c++) {
             int sp = c * sh * sw;
             int dp = off + c * dh * dw;
             for (int y = 0; y < dh; y++) {

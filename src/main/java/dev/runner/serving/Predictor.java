@@ -58,7 +58,7 @@ public final class Predictor {
     }
 
     /** The evaluation batches of {@code images} as {@link Predictor#probabilities} feeds them (for evaluation). */
-    public static DataSetIterator batches(Network net, ImageSet images, DataSpec spec, int batch) {
+    public static dev.runner.data.EpochIterator batches(Network net, ImageSet images, DataSpec spec, int batch) {
         return Batches.eval(images, spec, batch, net.layout());
     }
 

@@ -41,17 +41,73 @@ public record DataSpec(
     }
 
     /** Where images come from. */
-    public sealed interface DatasetSpec permits Cifar10, ImageFolder {}
+    public sealed interface DatasetSpec permits Cifar10, Cifar100, Mnist, FashionMnist, ImageFolder {
+        /** {@code [channels, height, width]} of the stored images; height and width are 0 when only the files say. */
+        int[] imageShape();
+    }
 
     /** The official CIFAR-10 binary layout under the data root; downloaded from {@code url} when missing. */
     public record Cifar10(String url, String md5) implements DatasetSpec {
         public static final String DEFAULT_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
         public static final String DEFAULT_MD5 = "c32a1d4ab5d03f1284b67883e8d87530";
+
+        @Override
+        public int[] imageShape() {
+            return new int[] {3, 32, 32};
+        }
+    }
+
+    /**
+     * The official CIFAR-100 binary layout under the data root; downloaded from {@code url} when missing.
+     *
+     * @param labels {@code fine} (100 classes) or {@code coarse} (20 superclasses)
+     */
+    public record Cifar100(String url, String md5, String labels) implements DatasetSpec {
+        public static final String DEFAULT_URL = "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz";
+        public static final String DEFAULT_MD5 = "03b5dce01913d631647c71ecec9e9cb8";
+        public static final List<String> LABELS = List.of("fine", "coarse");
+
+        @Override
+        public int[] imageShape() {
+            return new int[] {3, 32, 32};
+        }
+    }
+
+    /** MNIST's four official IDX files, downloaded from the folder {@code url} when missing. */
+    public record Mnist(String url) implements DatasetSpec {
+        /** torchvision's first mirror: the original site at yann.lecun.com no longer serves the files freely. */
+        public static final String DEFAULT_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/";
+
+        @Override
+        public int[] imageShape() {
+            return new int[] {1, 28, 28};
+        }
+    }
+
+    /** Fashion-MNIST's four official IDX files, downloaded from the folder {@code url} when missing. */
+    public record FashionMnist(String url) implements DatasetSpec {
+        public static final String DEFAULT_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";
+
+        @Override
+        public int[] imageShape() {
+            return new int[] {1, 28, 28};
+        }
     }
 
     /**
      * {@code path/train/<class>/*.png|jpg}, {@code path/test/<class>/*} and optionally {@code path/val/<class>/*}
      * (the validation set); resize null = must already fit.
+     *
+     * @param channels 3 (RGB, as PIL's {@code convert("RGB")}) or 1 (grey, as {@code convert("L")})
      */
-    public record ImageFolder(Path path, int[] resize) implements DatasetSpec {}
+    public record ImageFolder(Path path, int[] resize, int channels) implements DatasetSpec {
+        public ImageFolder(Path path, int[] resize) {
+            this(path, resize, 3);
+        }
+
+        @Override
+        public int[] imageShape() {
+            return resize == null ? new int[] {channels, 0, 0} : new int[] {channels, resize[0], resize[1]};
+        }
+    }
 }

@@ -238,68 +238,30 @@ public final class ExperimentLoader {
                 : new YScalar((String) f.key("dataset").dflt(), (String) f.key("dataset").dflt(), false, f.map.pos());
         Choice c = Fields.choice(dsNode, f.at("dataset"), Language.DATASET);
         Fields a = Fields.args(c, Language.DATASET);
-        DataSpec.DatasetSpec dataset;
-        int[] image; // [c, h, w] of the stored images when known, else null
-        if (c.kind().equals("cifar10")) {
-            dataset = new DataSpec.Cifar10(a.getString("url"), a.getString("md5"));
-            image = new int[] {3, 32, 32};
-        } else {
-            YNode pn = a.required("path");
-            String base = pn.pos().line() > 0 ? pn.pos().file() : null; // relative to the file that says it
-            Path dir = base == null ? Path.of(Fields.toStr(pn, a.at("path")))
-                    : Path.of(base).toAbsolutePath().resolveSibling(Fields.toStr(pn, a.at("path")));
-            dir = dir.toAbsolutePath().normalize();
-            a.put("path", dir.toString());
-            Vocabulary.Pair pair = (Vocabulary.Pair) a.key("resize").type();
-            int[] resize = a.has("resize") ? Fields.toPair(a.node("resize"), a.at("resize"), pair.min()) : null;
-            a.put("resize", resize == null ? null : List.of(resize[0], resize[1]));
-            dataset = new DataSpec.ImageFolder(dir, resize);
-            image = resize == null ? null : new int[] {model.input()[0], resize[0], resize[1]};
-        }
+        DataSpec.DatasetSpec dataset = switch (c.kind()) {
+            case "cifar10" -> new DataSpec.Cifar10(a.getString("url"), a.getString("md5"));
+            case "cifar100" -> {
+                String labels = a.getEnum("labels"); // read in the order of the language, as it is resolved
+                yield new DataSpec.Cifar100(a.getString("url"), a.getString("md5"), labels);
+            }
+            case "mnist" -> new DataSpec.Mnist(a.getString("url"));
+            case "fashion_mnist" -> new DataSpec.FashionMnist(a.getString("url"));
+            default -> imageFolder(a);
+        };
+        int[] image = dataset.imageShape(); // [c, h, w] of the stored images; h = w = 0 when only the files say
         f.put("dataset", one(c.kind(), a.out));
         int batch = f.getInt("batch_size");
         int testBatch = f.getInt("test_batch_size");
         boolean shuffle = f.getBool("shuffle");
         boolean dropLast = f.getBool("drop_last");
 
-        List<TransformSpec> augment = new ArrayList<>();
-        List<Object> augOut = new ArrayList<>();
-        int[] size = image == null ? null : new int[] {image[1], image[2]};
-        if (f.has("augment")) {
-            List<YNode> items = Fields.toList(f.node("augment"), f.at("augment"));
-            for (int i = 0; i < items.size(); i++) {
-                Choice t = Fields.choice(items.get(i), f.at("augment") + "[" + i + "]", Language.AUGMENT);
-                Fields ta = Fields.args(t, Language.AUGMENT);
-                TransformSpec ts;
-                switch (t.kind()) {
-                    case "pad" -> {
-                        TransformSpec.Pad pad = new TransformSpec.Pad(ta.getInt("size"), ta.getEnum("mode"));
-                        if (size != null) size = new int[] {size[0] + 2 * pad.size(), size[1] + 2 * pad.size()};
-                        ts = pad;
-                    }
-                    case "random_crop" -> {
-                        int s = ta.getInt("size");
-                        if (size != null && (s > size[0] || s > size[1]))
-                            throw Fields.err(ta.node("size"), ta.at("size"), "a " + s + "x" + s + " crop does not fit the "
-                                    + size[0] + "x" + size[1] + " images");
-                        ts = new TransformSpec.RandomCrop(s);
-                        size = new int[] {s, s};
-                    }
-                    case "horizontal_flip" -> ts = new TransformSpec.HorizontalFlip(ta.getDouble("p"),
-                            ta.getBool("alternate"));
-                    default -> ts = new TransformSpec.Cutout(ta.getInt("size"));
-                }
-                augment.add(ts);
-                augOut.add(one(t.kind(), ta.out));
-            }
-        }
-        f.put("augment", augOut);
+        Augmentations.Result aug = Augmentations.read(f.node("augment"), f.at("augment"), image[0],
+                image[1] > 0 ? new int[] {image[1], image[2]} : null);
+        List<TransformSpec> augment = aug.transforms();
+        f.put("augment", aug.resolved());
         int[] in = model.input();
-        if (image != null && image[0] != in[0] || size != null && (size[0] != in[1] || size[1] != in[2])) {
-            String got = "[" + (image != null ? image[0] : in[0]) + ", " + size[0] + ", " + size[1] + "]";
-            throw Fields.err(mf.node("input"), "model.input", "the data gives " + got + " images"
-                    + (augment.isEmpty() ? "" : " after augment") + ", but the model takes " + Shapes.str(in));
-        }
+        String mismatch = DataShapes.mismatch(image, aug.size(), augment, in);
+        if (mismatch != null) throw Fields.err(mf.node("input"), "model.input", mismatch);
 
         TransformSpec.Normalize normalize = null;
         if (f.has("normalize")) {
@@ -322,6 +284,22 @@ public final class ExperimentLoader {
         long valSeed = f.getInt("val_seed");
         return new DataSpec(dataset, batch, testBatch, shuffle, List.copyOf(augment), normalize, valSplit, valSeed,
                 dropLast);
+    }
+
+    private static DataSpec.ImageFolder imageFolder(Fields a) {
+        YNode pn = a.required("path");
+        String base = pn.pos().line() > 0 ? pn.pos().file() : null; // relative to the file that says it
+        Path dir = base == null ? Path.of(Fields.toStr(pn, a.at("path")))
+                : Path.of(base).toAbsolutePath().resolveSibling(Fields.toStr(pn, a.at("path")));
+        dir = dir.toAbsolutePath().normalize();
+        a.put("path", dir.toString());
+        Vocabulary.Pair pair = (Vocabulary.Pair) a.key("resize").type();
+        int[] resize = a.has("resize") ? Fields.toPair(a.node("resize"), a.at("resize"), pair.min()) : null;
+        a.put("resize", resize == null ? null : List.of(resize[0], resize[1]));
+        int channels = a.getInt("channels");
+        if (channels == 2)
+            throw Fields.err(a.node("channels"), a.at("channels"), "must be 1 (grey) or 3 (RGB), got 2");
+        return new DataSpec.ImageFolder(dir, resize, channels);
     }
 
     /** The range of a list-of-numbers key's items. */

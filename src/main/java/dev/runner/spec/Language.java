@@ -67,15 +67,54 @@ public final class Language {
             optional("blocks", new MapOf(BLOCK), "none", "named sub-networks: `{NAME: {params, layers | residual}}`"),
             required("layers", new Layers(), "the network, at least one layer"));
 
+    private static Kind idx(String name, String title, String url) {
+        return kind(name, null, title + ": 60,000 train / 10,000 test grey 28x28 images, `[1, 28, 28]`, 10 classes;"
+                        + " its four official IDX files, MD5-checked, downloaded into `<data root>/"
+                        + (name.equals("mnist") ? "MNIST" : "FashionMNIST") + "/raw/` when missing",
+                key("url", TEXT, url, "the folder the four files are downloaded from"));
+    }
+
     public static final OneOf DATASET = new OneOf("dataset", "where images come from", List.of(
-            kind("cifar10", null, "CIFAR-10, downloaded into the data root when missing",
+            kind("cifar10", null, "CIFAR-10: 50,000 train / 10,000 test images, `[3, 32, 32]`, 10 classes;"
+                            + " downloaded into the data root when missing",
                     key("url", TEXT, DataSpec.Cifar10.DEFAULT_URL, "the archive to download"),
                     key("md5", new Text("^[0-9a-fA-F]{32}$", "32 hexadecimal digits"), DataSpec.Cifar10.DEFAULT_MD5,
                             "checked after download")),
+            kind("cifar100", null, "CIFAR-100: 50,000 train / 10,000 test images, `[3, 32, 32]`, 100 classes"
+                            + " (or 20 superclasses); its binary version, downloaded into the data root when missing",
+                    key("labels", oneOfWords(DataSpec.Cifar100.LABELS), "fine",
+                            "`fine`: the 100 classes; `coarse`: the 20 superclasses"),
+                    key("url", TEXT, DataSpec.Cifar100.DEFAULT_URL, "the archive to download"),
+                    key("md5", new Text("^[0-9a-fA-F]{32}$", "32 hexadecimal digits"), DataSpec.Cifar100.DEFAULT_MD5,
+                            "checked after download")),
+            idx("mnist", "MNIST digits", DataSpec.Mnist.DEFAULT_URL),
+            idx("fashion_mnist", "Fashion-MNIST", DataSpec.FashionMnist.DEFAULT_URL),
             kind("imagefolder", "path", "`path/train/<class>/*.png|jpg`, `path/test/<class>/*` and, if present,"
                     + " `path/val/<class>/*` (the validation set)",
                     required("path", TEXT, "the folder, relative to the file that says it"),
-                    optional("resize", new Pair(1), "none (images must have the model's size)", "resize on load"))));
+                    optional("resize", new Pair(1), "none (images must have the model's size)", "resize on load"),
+                    key("channels", integer(1, 3), 3,
+                            "3: RGB (PIL's `convert(\"RGB\")`); 1: grey (`convert(\"L\")`, 0.299 R + 0.587 G + 0.114 B)"))));
+
+    /** A factor range: a number {@code f} for {@code [max(0, 1 - f), 1 + f]}, or {@code [min, max]}. */
+    private static Type factorRange() {
+        return new AnyOf(List.of(num(Range.NON_NEGATIVE), new ListOf(num(Range.NON_NEGATIVE), 2, 2)));
+    }
+
+    /** Degrees: a number {@code d} for {@code [-d, d]}, or {@code [min, max]}. */
+    private static Type degrees() {
+        return new AnyOf(List.of(num(Range.NON_NEGATIVE), new ListOf(num(Range.ANY), 2, 2)));
+    }
+
+    private static Key fill() {
+        return key("fill", new AnyOf(List.of(num(new Range(0, false, 255, false)),
+                        new ListOf(num(new Range(0, false, 255, false)), 1, -1))), 0.0,
+                "the pixel value (0..255; a list: one per channel) of pixels from outside the image");
+    }
+
+    private static Key interpolation(String dflt) {
+        return key("interpolation", oneOfWords("nearest", "bilinear"), dflt, "how pixels between pixels are read");
+    }
 
     public static final OneOf AUGMENT = new OneOf("augment", "a random transform of training images", List.of(
             kind("pad", "size", "pads every side by `size` pixels",
@@ -88,7 +127,50 @@ public final class Language {
                     key("alternate", BOOL, false, "`true`: each image's flip is drawn once (with `p`) and inverted"
                             + " in every second epoch (epochs 2, 4, ...), so over two epochs every image is seen both ways")),
             kind("cutout", "size", "zeroes a random `size`x`size` square",
-                    required("size", integer(1, 1 << 14), "pixels"))));
+                    required("size", integer(1, 1 << 14), "pixels")),
+            kind("color_jitter", null, "random brightness, contrast, saturation and hue, applied in a random order"
+                            + " (transforms.ColorJitter); saturation and hue leave grey images alone",
+                    key("brightness", factorRange(), 0.0, "factor from `[max(0, 1 - b), 1 + b]` or `[min, max]`;"
+                            + " the image times the factor"),
+                    key("contrast", factorRange(), 0.0, "factor as for brightness; blends the image with its mean grey"),
+                    key("saturation", factorRange(), 0.0, "factor as for brightness; blends the image with its grey"),
+                    key("hue", new AnyOf(List.of(num(new Range(0, false, 0.5, false)),
+                                    new ListOf(num(new Range(-0.5, false, 0.5, false)), 2, 2))), 0.0,
+                            "shift of the hue (in turns) from `[-h, h]` (h <= 0.5) or `[min, max]`")),
+            kind("random_resized_crop", "size", "a crop of random area and aspect ratio, resized to `size`"
+                            + " (transforms.RandomResizedCrop)",
+                    required("size", new Pair(1), "output size").example("32"),
+                    key("scale", new ListOf(num(new Range(0, true, 1, false)), 2, 2), List.of(0.08, 1.0),
+                            "`[min, max]` fraction of the image's area"),
+                    key("ratio", new ListOf(num(Range.POSITIVE), 2, 2), List.of(0.75, 4.0 / 3),
+                            "`[min, max]` aspect ratio (width / height), drawn log-uniformly"),
+                    key("interpolation", oneOfWords("bilinear", "nearest"), "bilinear",
+                            "`bilinear` (antialiased when shrinking, torchvision's default) or `nearest`")),
+            kind("random_rotation", "degrees", "rotates by a random angle about the centre, same size"
+                            + " (transforms.RandomRotation)",
+                    required("degrees", degrees(), "angle (counter-clockwise) from `[-d, d]` or `[min, max]`"),
+                    interpolation("nearest"),
+                    fill()),
+            kind("random_affine", "degrees", "a random rotation, shift, scale and shear about the centre, same size"
+                            + " (transforms.RandomAffine)",
+                    required("degrees", degrees(), "angle (clockwise) from `[-d, d]` or `[min, max]`; 0 for none"),
+                    optional("translate", new ListOf(num(Range.UNIT), 2, 2), "none",
+                            "`[a, b]`: shifts up to a x width and b x height, in whole pixels"),
+                    optional("scale", new ListOf(num(Range.POSITIVE), 2, 2), "none", "`[min, max]` scale factor"),
+                    optional("shear", new AnyOf(List.of(num(Range.NON_NEGATIVE), new ListOf(num(Range.ANY), 2, 4))),
+                            "none", "degrees: `s` for x in `[-s, s]`, `[min, max]` for x, or `[xmin, xmax, ymin, ymax]`"),
+                    interpolation("nearest"),
+                    fill()),
+            kind("random_erasing", "p", "with probability `p`, sets a random rectangle of the normalised image"
+                            + " to `value` (transforms.RandomErasing after Normalize); last in `augment`",
+                    key("p", num(Range.UNIT), 0.5, "probability"),
+                    key("scale", new ListOf(num(new Range(0, true, 1, false)), 2, 2), List.of(0.02, 0.33),
+                            "`[min, max]` fraction of the image's area"),
+                    key("ratio", new ListOf(num(Range.POSITIVE), 2, 2), List.of(0.3, 3.3),
+                            "`[min, max]` aspect ratio (height / width), drawn log-uniformly"),
+                    key("value", new AnyOf(List.of(num(Range.ANY), new ListOf(num(Range.ANY), 1, -1),
+                                    oneOfWords("random"))), 0.0,
+                            "the normalised value (a list: one per channel), or `random`: standard normal noise"))));
 
     public static final Section NORMALIZE = section("normalize",
             "`(x/255 - mean[c]) / std[c]`, applied last, to train and test",

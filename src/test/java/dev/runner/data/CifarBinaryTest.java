@@ -22,8 +22,8 @@ class CifarBinaryTest {
 
     @Test
     void readsValuesAndOrderExactly() throws IOException {
-        Path dir = TestData.writeCifar(tmp.resolve(CifarBinary.FOLDER), RECORDS);
-        LoadedData d = CifarBinary.read(dir, RECORDS);
+        Path dir = TestData.writeCifar(tmp.resolve(CifarBinary.CIFAR10.folder()), RECORDS);
+        LoadedData d = CifarBinary.read(CifarBinary.CIFAR10.withRecords(RECORDS), dir);
         assertThat(d.classes()).containsExactlyElementsOf(TestData.CLASSES);
         assertThat(d.train().size()).isEqualTo(5 * RECORDS);
         assertThat(d.test().size()).isEqualTo(RECORDS);
@@ -54,7 +54,7 @@ class CifarBinaryTest {
 
     @Test
     void datasetsLoadReadsAnExistingFolderWithoutNetwork() throws IOException {
-        TestData.writeCifar(tmp.resolve(CifarBinary.FOLDER), RECORDS);
+        TestData.writeCifar(tmp.resolve(CifarBinary.CIFAR10.folder()), RECORDS);
         List<String> log = new ArrayList<>();
         // the URL points nowhere: an existing folder must not trigger a download
         DataSpec spec = new DataSpec(new DataSpec.Cifar10("http://127.0.0.1:9/none.tar.gz", "00"), 4, 4, true,
@@ -66,48 +66,48 @@ class CifarBinaryTest {
 
     @Test
     void truncatedFileIsReported() throws IOException {
-        Path dir = TestData.writeCifar(tmp.resolve(CifarBinary.FOLDER), RECORDS);
+        Path dir = TestData.writeCifar(tmp.resolve(CifarBinary.CIFAR10.folder()), RECORDS);
         Path f = dir.resolve("data_batch_3.bin");
         byte[] b = Files.readAllBytes(f);
         Files.write(f, java.util.Arrays.copyOf(b, b.length - 100));
-        assertThatThrownBy(() -> CifarBinary.read(dir, RECORDS)).isInstanceOf(UserError.class)
+        assertThatThrownBy(() -> CifarBinary.read(CifarBinary.CIFAR10.withRecords(RECORDS), dir)).isInstanceOf(UserError.class)
                 .hasMessageContaining("data_batch_3.bin is truncated").hasMessageContaining("--data-root")
                 .hasMessageNotContaining("\n");
     }
 
     @Test
     void wrongRecordCountIsReported() throws IOException {
-        Path dir = TestData.writeCifar(tmp.resolve(CifarBinary.FOLDER), 3);
-        assertThatThrownBy(() -> CifarBinary.read(dir, 10_000)).isInstanceOf(UserError.class)
+        Path dir = TestData.writeCifar(tmp.resolve(CifarBinary.CIFAR10.folder()), 3);
+        assertThatThrownBy(() -> CifarBinary.read(CifarBinary.CIFAR10.withRecords(10_000), dir)).isInstanceOf(UserError.class)
                 .hasMessageContaining("holds 3 records, expected 10000");
     }
 
     @Test
     void labelOutOfRangeIsReported() throws IOException {
-        Path dir = TestData.writeCifar(tmp.resolve(CifarBinary.FOLDER), RECORDS);
+        Path dir = TestData.writeCifar(tmp.resolve(CifarBinary.CIFAR10.folder()), RECORDS);
         Path f = dir.resolve("test_batch.bin");
         byte[] b = Files.readAllBytes(f);
-        b[4 * CifarBinary.RECORD_BYTES] = 12;
+        b[4 * CifarBinary.CIFAR10.recordBytes()] = 12;
         Files.write(f, b);
-        assertThatThrownBy(() -> CifarBinary.read(dir, RECORDS)).isInstanceOf(UserError.class)
+        assertThatThrownBy(() -> CifarBinary.read(CifarBinary.CIFAR10.withRecords(RECORDS), dir)).isInstanceOf(UserError.class)
                 .hasMessageContaining("test_batch.bin: record 4 has label 12");
     }
 
     @Test
     void missingFilesAreListed() throws IOException {
-        Path dir = TestData.writeCifar(tmp.resolve(CifarBinary.FOLDER), RECORDS);
+        Path dir = TestData.writeCifar(tmp.resolve(CifarBinary.CIFAR10.folder()), RECORDS);
         Files.delete(dir.resolve("data_batch_2.bin"));
         Files.delete(dir.resolve("batches.meta.txt"));
-        assertThatThrownBy(() -> CifarBinary.read(dir, RECORDS)).isInstanceOf(UserError.class)
+        assertThatThrownBy(() -> CifarBinary.read(CifarBinary.CIFAR10.withRecords(RECORDS), dir)).isInstanceOf(UserError.class)
                 .hasMessageContaining("missing data_batch_2.bin, batches.meta.txt")
                 .hasMessageContaining("--data-root");
     }
 
     @Test
     void metaWithWrongClassCountIsReported() throws IOException {
-        Path dir = TestData.writeCifar(tmp.resolve(CifarBinary.FOLDER), RECORDS);
+        Path dir = TestData.writeCifar(tmp.resolve(CifarBinary.CIFAR10.folder()), RECORDS);
         Files.writeString(dir.resolve("batches.meta.txt"), "a\nb\nc\n");
-        assertThatThrownBy(() -> CifarBinary.read(dir, RECORDS)).isInstanceOf(UserError.class)
+        assertThatThrownBy(() -> CifarBinary.read(CifarBinary.CIFAR10.withRecords(RECORDS), dir)).isInstanceOf(UserError.class)
                 .hasMessageContaining("lists 3 class names, expected 10");
     }
 }

@@ -212,44 +212,41 @@ class DownloadTest {
 
     @Test
     void aServerThatNeverAnswersTimesOut() throws Exception {
-        int saved = CifarDownload.readTimeoutMs;
-        CifarDownload.readTimeoutMs = 300;
+        Download.Limits shortRead = Download.Limits.DEFAULT.withReadTimeoutMs(300);
         try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Path root = tmp.resolve("root");
             long t0 = System.nanoTime();
             // the connection is accepted by the kernel (backlog) but nothing is ever sent
             assertThatThrownBy(() -> Datasets.load(spec("http://127.0.0.1:" + silent.getLocalPort() + "/x.tar.gz",
-                    md5), root, s -> { }, RECORDS))
+                    md5), root, s -> { }, RECORDS, shortRead))
                     .isInstanceOf(UserError.class)
                     .hasMessageContaining("timed out")
                     .hasMessageContaining("--data-root");
             assertThat((System.nanoTime() - t0) / 1e9).isLessThan(5.0);
             assertThat(TestData.listing(root)).isEmpty();
-        } finally {
-            CifarDownload.readTimeoutMs = saved;
         }
     }
 
     @Test
     void localArchiveBesideTheDataRootIsUsedWithoutNetwork() throws Exception {
         Path root = tmp.resolve("root");
-        Files.write(tmp.resolve(CifarDownload.ARCHIVE), archive);
+        Files.write(tmp.resolve(CifarBinary.CIFAR10.archive().file()), archive);
         LoadedData d = Datasets.load(spec("http://127.0.0.1:9/unreachable.tar.gz", md5), root, s -> { }, RECORDS);
         assertThat(d.test().size()).isEqualTo(RECORDS);
         assertThat(requests.get()).isZero();
-        assertThat(Files.isDirectory(root.resolve(CifarBinary.FOLDER))).isTrue();
+        assertThat(Files.isDirectory(root.resolve(CifarBinary.CIFAR10.folder()))).isTrue();
     }
 
     @Test
     void damagedLocalArchiveIsReportedAndKept() throws Exception {
         Path root = tmp.resolve("root");
         Files.createDirectories(root);
-        Path local = root.resolve(CifarDownload.ARCHIVE);
+        Path local = root.resolve(CifarBinary.CIFAR10.archive().file());
         Files.write(local, java.util.Arrays.copyOf(archive, archive.length - 10));
         assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5), root, s -> { }, RECORDS))
                 .isInstanceOf(UserError.class)
                 .hasMessageContaining("local archive " + local + " has MD5");
-        assertThat(TestData.listing(root)).containsExactly(CifarDownload.ARCHIVE);
+        assertThat(TestData.listing(root)).containsExactly(CifarBinary.CIFAR10.archive().file());
         assertThat(requests.get()).isZero();
     }
 
@@ -258,11 +255,11 @@ class DownloadTest {
         Path root = tmp.resolve("root");
         Files.createDirectories(root);
         byte[] other = TestData.tarGz(Map.of("something/else.txt", new byte[] {1, 2, 3}));
-        Files.write(root.resolve(CifarDownload.ARCHIVE), other);
+        Files.write(root.resolve(CifarBinary.CIFAR10.archive().file()), other);
         assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5(other)), root, s -> { }, RECORDS))
                 .isInstanceOf(UserError.class)
                 .hasMessageContaining("does not hold cifar-10-batches-bin/");
-        assertThat(TestData.listing(root)).containsExactly(CifarDownload.ARCHIVE);
+        assertThat(TestData.listing(root)).containsExactly(CifarBinary.CIFAR10.archive().file());
     }
 
     /** A tar.gz whose entry {@code cifar-10-batches-bin/data_batch_1.bin} is a link (symbolic or hard) to /etc/passwd. */
@@ -288,59 +285,54 @@ class DownloadTest {
             byte[] linked = tarWithLink(flag);
             Path root = tmp.resolve("root" + flag);
             Files.createDirectories(root);
-            Files.write(root.resolve(CifarDownload.ARCHIVE), linked);
+            Files.write(root.resolve(CifarBinary.CIFAR10.archive().file()), linked);
             assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5(linked)), root, s -> { }, RECORDS))
                     .isInstanceOf(UserError.class)
                     .hasMessageContaining("has a link or special entry 'cifar-10-batches-bin/data_batch_1.bin'")
                     .hasMessageNotContaining("\n");
-            assertThat(TestData.listing(root)).containsExactly(CifarDownload.ARCHIVE);
+            assertThat(TestData.listing(root)).containsExactly(CifarBinary.CIFAR10.archive().file());
         }
     }
 
     @Test
     void aDownloadLargerThanTheCapStops() throws Exception {
-        long saved = CifarDownload.maxBytes;
-        CifarDownload.maxBytes = archive.length / 2;
-        try {
+        Download.Limits half = Download.Limits.DEFAULT.withMaxBytes(archive.length / 2);
+        {
             Path root = tmp.resolve("root");
-            assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5), root, s -> { }, RECORDS))
+            assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5), root, s -> { }, RECORDS, half))
                     .isInstanceOf(UserError.class)
                     .hasMessageContaining("announces " + archive.length + " bytes, more than the "
                             + archive.length / 2);
             assertThat(TestData.listing(root)).isEmpty();
             // a server that does not say how much it sends is stopped at the cap
-            assertThatThrownBy(() -> Datasets.load(spec(url("/chunked.tar.gz"), md5), root, s -> { }, RECORDS))
+            assertThatThrownBy(() -> Datasets.load(spec(url("/chunked.tar.gz"), md5), root, s -> { }, RECORDS, half))
                     .isInstanceOf(UserError.class)
                     .hasMessageContaining("stopped: more than " + archive.length / 2 + " bytes");
             assertThat(TestData.listing(root)).isEmpty();
             // and an archive that extracts to more than the cap is refused
-            CifarDownload.maxBytes = RECORDS * 3073L * 3;
+            Download.Limits small = Download.Limits.DEFAULT.withMaxBytes(RECORDS * 3073L * 3);
             Path root2 = tmp.resolve("root2");
             Files.createDirectories(root2);
-            Files.write(root2.resolve(CifarDownload.ARCHIVE), archive);
-            assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5), root2, s -> { }, RECORDS))
+            Files.write(root2.resolve(CifarBinary.CIFAR10.archive().file()), archive);
+            assertThatThrownBy(() -> Datasets.load(spec(url("/ok.tar.gz"), md5), root2, s -> { }, RECORDS, small))
                     .isInstanceOf(UserError.class)
-                    .hasMessageContaining("extracts to more than " + CifarDownload.maxBytes + " bytes");
-            assertThat(TestData.listing(root2)).containsExactly(CifarDownload.ARCHIVE);
-        } finally {
-            CifarDownload.maxBytes = saved;
+                    .hasMessageContaining("extracts to more than " + small.maxBytes() + " bytes");
+            assertThat(TestData.listing(root2)).containsExactly(CifarBinary.CIFAR10.archive().file());
         }
     }
 
     @Test
     void aTrickleThatNeverEndsHitsTheOverallDeadline() throws Exception {
-        long saved = CifarDownload.deadlineMs;
-        CifarDownload.deadlineMs = 500;
-        try {
+        Download.Limits shortDeadline = Download.Limits.DEFAULT.withDeadlineMs(500);
+        {
             Path root = tmp.resolve("root");
             // every read gets a byte well within the read timeout, so only the deadline can stop it
-            assertThatThrownBy(() -> Datasets.load(spec(url("/trickle.tar.gz"), md5), root, s -> { }, RECORDS))
+            assertThatThrownBy(() -> Datasets.load(spec(url("/trickle.tar.gz"), md5), root, s -> { }, RECORDS,
+                    shortDeadline))
                     .isInstanceOf(UserError.class)
                     .hasMessageContaining("stopped: not done after 500 ms")
                     .hasMessageNotContaining("\n");
             assertThat(TestData.listing(root)).isEmpty();
-        } finally {
-            CifarDownload.deadlineMs = saved;
         }
     }
 }

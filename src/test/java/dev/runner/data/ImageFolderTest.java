@@ -73,7 +73,7 @@ class ImageFolderTest {
     void readsSortedClassesAndFilesExactly() throws IOException {
         Path d = folder(6, 5);
         List<String> log = new ArrayList<>();
-        LoadedData data = ImageFolderLoader.load(d, null, log::add, 2);
+        LoadedData data = ImageFolderLoader.load(d, null, 3, log::add, 2);
         assertThat(data.classes()).containsExactly("ant", "bee", "cat");
         ImageSet train = data.train();
         assertThat(train.size()).isEqualTo(6);
@@ -89,6 +89,43 @@ class ImageFolderTest {
         assertImage(data.test(), 1, 20);
         assertThat(data.files()).hasSize(8).allMatch(p -> !p.toString().endsWith(".txt"));
         assertThat(log).anyMatch(s -> s.contains("6 train / 2 test images, 3 classes, 6x5"));
+    }
+
+    @Test
+    void oneChannelConvertsColourAsPilsConvertL() throws IOException {
+        Path d = folder(3, 4);
+        // a grey PNG next to the colour ones is read as it is
+        BufferedImage grey = new BufferedImage(4, 3, BufferedImage.TYPE_BYTE_GRAY);
+        grey.getRaster().setSample(2, 1, 0, 201);
+        ImageIO.write(grey, "png", d.resolve("test/bee/r.png").toFile());
+        List<String> log = new ArrayList<>();
+        LoadedData data = ImageFolderLoader.load(d, null, 1, log::add, 2);
+        ImageSet train = data.train();
+        assertThat(train.channels()).isEqualTo(1);
+        assertThat(train.imageBytes()).isEqualTo(12);
+        int[] ids = {0, 1, 2, 5, 10, 11};
+        for (int i = 0; i < ids.length; i++) {
+            for (int y = 0; y < 3; y++) {
+                for (int x = 0; x < 4; x++) {
+                    int r = r(ids[i], y, x);
+                    int g = g(ids[i], y, x);
+                    int b = b(ids[i], y, x);
+                    // L = R * 299/1000 + G * 587/1000 + B * 114/1000, rounded
+                    assertThat(train.pixel(i, 0, y, x)).isCloseTo((int) Math.round(0.299 * r + 0.587 * g + 0.114 * b),
+                            org.assertj.core.data.Offset.offset(1));
+                    assertThat(train.pixel(i, 0, y, x)).isEqualTo((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+                }
+            }
+        }
+        assertThat(ImageFolderLoader.luma(255, 255, 255)).isEqualTo(255);
+        assertThat(ImageFolderLoader.luma(255, 0, 0)).isEqualTo(76);
+        assertThat(ImageFolderLoader.luma(0, 255, 0)).isEqualTo(150);
+        assertThat(ImageFolderLoader.luma(0, 0, 255)).isEqualTo(29);
+        assertThat(data.test().labels()).containsExactly(0, 1, 1);
+        assertThat(data.test().pixel(2, 0, 1, 2)).isEqualTo(201);
+        assertThat(data.test().pixel(2, 0, 0, 0)).isZero();
+        assertThat(log).anyMatch(s -> s.contains("3 classes, grey 3x4"));
+        assertThat(ImageFolderLoader.firstImageSize(d)).containsExactly(3, 4);
     }
 
     @Test
@@ -114,7 +151,7 @@ class ImageFolderTest {
         Files.createDirectories(d.resolve("test/a"));
         ImageIO.write(img, "png", d.resolve("train/a/g.png").toFile());
         ImageIO.write(img, "png", d.resolve("test/a/g.png").toFile());
-        ImageSet s = ImageFolderLoader.load(d, null, x -> { }, 1).train();
+        ImageSet s = ImageFolderLoader.load(d, null, 3, x -> { }, 1).train();
         for (int c = 0; c < 3; c++) {
             for (int i = 0; i < 6; i++) {
                 assertThat(s.pixel(0, c, i / 3, i % 3)).isEqualTo(values[i]);
@@ -126,13 +163,13 @@ class ImageFolderTest {
     void anImageOfAnotherSizeIsAnErrorUnlessResized() throws IOException {
         Path d = folder(4, 4);
         png(d.resolve("train/bee/y.png"), 7, 8, 6);
-        assertThatThrownBy(() -> ImageFolderLoader.load(d, null, s -> { }, 2))
+        assertThatThrownBy(() -> ImageFolderLoader.load(d, null, 3, s -> { }, 2))
                 .isInstanceOf(UserError.class)
                 .hasMessageContaining(d.resolve("train/bee/y.png") + " is 8x6")
                 .hasMessageContaining("resize")
                 .hasMessageNotContaining("\n");
         List<String> log = new ArrayList<>();
-        LoadedData data = ImageFolderLoader.load(d, new int[] {4, 4}, log::add, 2);
+        LoadedData data = ImageFolderLoader.load(d, new int[] {4, 4}, 3, log::add, 2);
         assertThat(data.train().size()).isEqualTo(7);
         assertThat(log).anyMatch(s -> s.contains("(1 resized bilinearly)"));
         assertImage(data.train(), 0, 0); // images of the right size are untouched
@@ -149,7 +186,7 @@ class ImageFolderTest {
             }
         }
         byte[] dst = new byte[3 * 2 * 2];
-        ImageFolderLoader.resizeBilinear(src, 2, 4, dst, 0, 2, 2);
+        ImageFolderLoader.resizeBilinear(src, 3, 2, 4, dst, 0, 2, 2);
         // 4 -> 2 columns: source positions 0.5 and 2.5 → (0+40)/2 = 20 and (80+120)/2 = 100
         assertThat(dst[0] & 0xFF).isEqualTo(77);
         assertThat(dst[4] & 0xFF).isEqualTo(20);
@@ -162,7 +199,7 @@ class ImageFolderTest {
         Path d = folder(4, 4);
         Path bad = d.resolve("test/bee/broken.jpg");
         Files.write(bad, new byte[] {1, 2, 3, 4, 5});
-        assertThatThrownBy(() -> ImageFolderLoader.load(d, null, s -> { }, 2))
+        assertThatThrownBy(() -> ImageFolderLoader.load(d, null, 3, s -> { }, 2))
                 .isInstanceOf(UserError.class)
                 .hasMessageContaining("cannot read image " + bad)
                 .hasMessageNotContaining("\n");
@@ -170,11 +207,11 @@ class ImageFolderTest {
 
     @Test
     void layoutProblemsAreUserErrors() throws IOException {
-        assertThatThrownBy(() -> ImageFolderLoader.load(tmp.resolve("nothing"), null, s -> { }, 1))
+        assertThatThrownBy(() -> ImageFolderLoader.load(tmp.resolve("nothing"), null, 3, s -> { }, 1))
                 .isInstanceOf(UserError.class).hasMessageContaining("must contain train/<class>/ and test/<class>/");
         Path d = folder(4, 4);
         png(d.resolve("test/dog/z.png"), 3, 4, 4);
-        assertThatThrownBy(() -> ImageFolderLoader.load(d, null, s -> { }, 1))
+        assertThatThrownBy(() -> ImageFolderLoader.load(d, null, 3, s -> { }, 1))
                 .isInstanceOf(UserError.class).hasMessageContaining("is a class that train/ does not have");
     }
 

@@ -35,12 +35,12 @@ final class TestData {
     /** The files of cifar-10-batches-bin with {@code records} records each, by name (train 0..4, test 5). */
     static Map<String, byte[]> cifarFiles(int records) {
         Map<String, byte[]> files = new LinkedHashMap<>();
-        List<String> names = new ArrayList<>(CifarBinary.TRAIN_FILES);
-        names.add(CifarBinary.TEST_FILE);
+        List<String> names = new ArrayList<>(CifarBinary.CIFAR10.trainFiles());
+        names.add(CifarBinary.CIFAR10.testFile());
         for (int f = 0; f < names.size(); f++) {
-            byte[] data = new byte[records * CifarBinary.RECORD_BYTES];
+            byte[] data = new byte[records * CifarBinary.CIFAR10.recordBytes()];
             for (int r = 0; r < records; r++) {
-                int o = r * CifarBinary.RECORD_BYTES;
+                int o = r * CifarBinary.CIFAR10.recordBytes();
                 data[o] = (byte) label(f, r);
                 for (int p = 0; p < CifarBinary.IMAGE_BYTES; p++) {
                     data[o + 1 + p] = value(f, r, p);
@@ -48,7 +48,7 @@ final class TestData {
             }
             files.put(names.get(f), data);
         }
-        files.put(CifarBinary.META_FILE, (String.join("\n", CLASSES) + "\n\n").getBytes(StandardCharsets.US_ASCII));
+        files.put(CifarBinary.CIFAR10.classFile(), (String.join("\n", CLASSES) + "\n\n").getBytes(StandardCharsets.US_ASCII));
         return files;
     }
 

@@ -32,55 +32,81 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * Gets {@code cifar-10-batches-bin/} into the data root when it is missing: from a local
- * {@code cifar-10-binary.tar.gz} (inside the data root or next to it), else by downloading the archive. The
- * archive's MD5 is verified; extraction goes into a hidden temporary folder inside the data root that is renamed
- * into place only when complete, and no archive entry may leave that folder. A failed or interrupted attempt
- * leaves only hidden temporary names (removed on failure and, through a shutdown hook, on Ctrl-C).
+ * Gets a data set's files into the data root when they are missing. An {@link Archive} (CIFAR-10, CIFAR-100):
+ * its folder comes from a local {@code .tar.gz} (inside the data root or next to it), else from downloading the
+ * archive; the archive's MD5 is verified, extraction goes into a hidden temporary folder inside the data root that
+ * is renamed into place only when complete, and no archive entry may leave that folder. A single file (MNIST's
+ * {@code .gz} files): {@link #ensureFile} verifies a present file's MD5 or downloads it. A failed or interrupted
+ * attempt leaves only hidden temporary names (removed on failure and, through a shutdown hook, on Ctrl-C).
  */
-final class CifarDownload {
-    static final String ARCHIVE = "cifar-10-binary.tar.gz";
-    /** Connect timeout (ms); not final so tests can shorten it. */
-    static volatile int connectTimeoutMs = 5_000;
-    /** Read timeout (ms): longest silence while waiting for data; not final so tests can shorten it. */
-    static volatile int readTimeoutMs = 8_000;
+final class Download {
     /**
-     * The most a download may bring (the official archive is 170,052,171 bytes) and the most an archive may extract
-     * to (the batches are 184,380,000 bytes); not final so tests can lower them.
+     * A data set shipped as one {@code .tar.gz} holding one folder.
+     *
+     * @param title   the data set's name in messages ("CIFAR-10")
+     * @param file    the archive's file name
+     * @param folder  the folder it holds, extracted into the data root
+     * @param missing the names of the files a complete folder has that are missing in a given folder
      */
-    static volatile long maxBytes = 256L << 20;
-    /** The longest a whole download may take, however steadily the bytes trickle in; tests shorten it. */
-    static volatile long deadlineMs = 30 * 60_000L;
+    record Archive(String title, String file, String folder, Function<Path, List<String>> missing) {}
 
-    private CifarDownload() {}
+    /**
+     * How long and how much a download may take; {@link #DEFAULT} everywhere but in tests, which shorten and lower
+     * them through {@code Datasets.load}'s package-private overload.
+     *
+     * @param connectTimeoutMs connect timeout
+     * @param readTimeoutMs    the longest silence while waiting for data
+     * @param maxBytes         the most a download may bring (the official CIFAR archives are about 170 MB, MNIST's
+     *                         largest file 26 MB) and the most an archive may extract to (CIFAR-10's batches are
+     *                         184,380,000 bytes, CIFAR-100's 184,440,000)
+     * @param deadlineMs       the longest a whole download may take, however steadily the bytes trickle in
+     */
+    record Limits(int connectTimeoutMs, int readTimeoutMs, long maxBytes, long deadlineMs) {
+        static final Limits DEFAULT = new Limits(5_000, 8_000, 256L << 20, 30 * 60_000L);
 
-    /** Ensures {@code dataRoot/cifar-10-batches-bin} exists; returns it. */
-    static Path ensure(Path dataRoot, String url, String md5, Consumer<String> log) {
-        Path target = dataRoot.resolve(CifarBinary.FOLDER);
+        Limits withReadTimeoutMs(int ms) {
+            return new Limits(connectTimeoutMs, ms, maxBytes, deadlineMs);
+        }
+
+        Limits withMaxBytes(long bytes) {
+            return new Limits(connectTimeoutMs, readTimeoutMs, bytes, deadlineMs);
+        }
+
+        Limits withDeadlineMs(long ms) {
+            return new Limits(connectTimeoutMs, readTimeoutMs, maxBytes, ms);
+        }
+    }
+
+    private Download() {}
+
+    /** Ensures {@code dataRoot/<a.folder()>} exists; returns it. */
+    static Path ensure(Archive a, Path dataRoot, String url, String md5, Consumer<String> log, Limits limits) {
+        Path target = dataRoot.resolve(a.folder());
         if (Files.isDirectory(target)) {
             return target;
         }
-        Path local = localArchive(dataRoot);
+        Path local = localArchive(a, dataRoot);
         if (local != null) {
-            log.accept("CIFAR-10: using local archive " + local);
+            log.accept(a.title() + ": using local archive " + local);
             if (md5 != null && !md5.isBlank()) {
                 String actual = md5Of(local);
                 if (!actual.equalsIgnoreCase(md5.strip())) {
                     throw new UserError("local archive " + local + " has MD5 " + actual + ", expected " + md5.strip()
-                            + " (damaged or not CIFAR-10?); delete it to download again, or point --data-root (or"
-                            + " RUNNER_DATA) at a folder holding " + CifarBinary.FOLDER + "/");
+                            + " (damaged or not " + a.title() + "?); delete it to download again, or point --data-root"
+                            + " (or RUNNER_DATA) at a folder holding " + a.folder() + "/");
                 }
             }
-            extract(local, dataRoot, log);
+            extract(a, local, dataRoot, log, limits);
             return target;
         }
         createRoot(dataRoot);
-        Path archive = download(url, md5, dataRoot, log);
+        Path archive = download(a.title(), url, md5, dataRoot.resolve(a.file()), a.folder() + "/", log, limits);
         try {
-            extract(archive, dataRoot, log);
+            extract(a, archive, dataRoot, log, limits);
         } catch (UserError e) {
             deleteQuietly(archive); // a verified download that cannot be extracted is of no use
             throw e;
@@ -88,15 +114,39 @@ final class CifarDownload {
         return target;
     }
 
-    /** {@code dataRoot/cifar-10-binary.tar.gz}, else the same name beside the data root, else null. */
-    static Path localArchive(Path dataRoot) {
-        Path inside = dataRoot.resolve(ARCHIVE);
+    /**
+     * Ensures {@code file} exists with MD5 {@code md5} (null or blank: any content): a present file is checked,
+     * a missing one downloaded from {@code url}. A present file with another MD5 is refused, not replaced.
+     *
+     * @param title the data set's name in messages ("MNIST")
+     */
+    static Path ensureFile(String title, Path file, String url, String md5, Consumer<String> log,
+                           Limits limits) {
+        if (Files.isRegularFile(file)) {
+            if (md5 != null && !md5.isBlank()) {
+                String actual = md5Of(file);
+                if (!actual.equalsIgnoreCase(md5.strip())) {
+                    throw new UserError(file + " has MD5 " + actual + ", expected " + md5.strip() + " (damaged or not "
+                            + title + "'s " + file.getFileName() + "?); delete it to download it again, or point"
+                            + " --data-root (or RUNNER_DATA) at a folder holding a good copy");
+                }
+            }
+            return file;
+        }
+        createRoot(file.getParent());
+        return download(title, url, md5, file, file.getParent().getFileName() + "/" + file.getFileName(), log,
+                limits);
+    }
+
+    /** {@code dataRoot/<a.file()>}, else the same name beside the data root, else null. */
+    static Path localArchive(Archive a, Path dataRoot) {
+        Path inside = dataRoot.resolve(a.file());
         if (Files.isRegularFile(inside)) {
             return inside;
         }
         Path parent = dataRoot.toAbsolutePath().normalize().getParent();
         if (parent != null) {
-            Path beside = parent.resolve(ARCHIVE);
+            Path beside = parent.resolve(a.file());
             if (Files.isRegularFile(beside)) {
                 return beside;
             }
@@ -113,52 +163,60 @@ final class CifarDownload {
         }
     }
 
-    /** Downloads {@code url} into {@code dataRoot/cifar-10-binary.tar.gz}, verified; returns that path. */
-    static Path download(String url, String md5, Path dataRoot, Consumer<String> log) {
-        String advice = "; without network, copy " + ARCHIVE + " into " + dataRoot
-                + " or point --data-root (or RUNNER_DATA) at a folder holding " + CifarBinary.FOLDER + "/";
+    /**
+     * Downloads {@code url} into {@code target}, MD5-verified; returns {@code target}.
+     *
+     * @param holding what a data root must hold instead, for the advice in messages
+     */
+    static Path download(String title, String url, String md5, Path target, String holding, Consumer<String> log,
+                         Limits limits) {
+        Path dataRoot = target.getParent();
+        String name = target.getFileName().toString();
+        String advice = "; without network, copy " + name + " into " + dataRoot
+                + " or point --data-root (or RUNNER_DATA) at a folder holding " + holding;
         Path part;
         try {
-            part = Files.createTempFile(dataRoot, "." + ARCHIVE + ".", ".part", readable(false));
+            part = Files.createTempFile(dataRoot, "." + name + ".", ".part", readable(false));
         } catch (IOException e) {
             throw new UserError("cannot write into the data root " + dataRoot + " (" + e.getMessage()
                     + "); point --data-root (or RUNNER_DATA) at a writable folder");
         }
         try (Cleanup cleanup = new Cleanup(part)) {
-            log.accept("CIFAR-10: downloading " + url + " into " + dataRoot);
+            log.accept(title + ": downloading " + url + " into " + dataRoot);
             URLConnection conn;
             long length;
             long read = 0;
             MessageDigest digest = md5Digest();
             try {
                 conn = URI.create(url).toURL().openConnection();
-                conn.setConnectTimeout(connectTimeoutMs);
-                conn.setReadTimeout(readTimeoutMs);
+                conn.setConnectTimeout(limits.connectTimeoutMs());
+                conn.setReadTimeout(limits.readTimeoutMs());
                 if (conn instanceof HttpURLConnection http) {
                     http.setInstanceFollowRedirects(true);
                     int code = http.getResponseCode();
                     if (code != HttpURLConnection.HTTP_OK) {
                         http.disconnect();
-                        throw new UserError("cannot download CIFAR-10: " + url + " answered HTTP " + code + advice);
+                        throw new UserError("cannot download " + title + ": " + url + " answered HTTP " + code + advice);
                     }
                 }
                 length = conn.getContentLengthLong();
-                if (length > maxBytes) {
-                    throw new UserError("cannot download CIFAR-10: " + url + " announces " + length + " bytes, more"
-                            + " than the " + maxBytes + " the archive can have" + advice);
+                if (length > limits.maxBytes()) {
+                    throw new UserError("cannot download " + title + ": " + url + " announces " + length + " bytes, more"
+                            + " than the " + limits.maxBytes() + " the archive can have" + advice);
                 }
+                long deadlineMs = limits.deadlineMs();
                 long deadline = System.nanoTime() + deadlineMs * 1_000_000L;
                 try (InputStream in = new DigestInputStream(conn.getInputStream(), digest);
                      OutputStream out = Files.newOutputStream(part);
-                     ProgressBar bar = progressBar(length)) {
+                     ProgressBar bar = progressBar(title, length)) {
                     byte[] buf = new byte[1 << 16];
                     int r;
                     while ((r = in.read(buf)) >= 0) {
                         out.write(buf, 0, r);
                         read += r;
                         bar.stepTo(read);
-                        if (read > maxBytes) {
-                            throw new UserError("download of " + url + " stopped: more than " + maxBytes
+                        if (read > limits.maxBytes()) {
+                            throw new UserError("download of " + url + " stopped: more than " + limits.maxBytes()
                                     + " bytes, more than the archive can have" + advice);
                         }
                         if (System.nanoTime() - deadline > 0) {
@@ -169,15 +227,15 @@ final class CifarDownload {
                     }
                 }
             } catch (IllegalArgumentException e) {
-                throw new UserError("cannot download CIFAR-10: bad URL '" + url + "' (" + e.getMessage() + ")");
+                throw new UserError("cannot download " + title + ": bad URL '" + url + "' (" + e.getMessage() + ")");
             } catch (UnknownHostException e) {
-                throw new UserError("cannot download CIFAR-10 from " + url + ": unknown host " + e.getMessage()
+                throw new UserError("cannot download " + title + " from " + url + ": unknown host " + e.getMessage()
                         + " (no network?)" + advice);
             } catch (ConnectException | NoRouteToHostException e) {
-                throw new UserError("cannot download CIFAR-10 from " + url + ": " + message(e) + " (no network?)"
+                throw new UserError("cannot download " + title + " from " + url + ": " + message(e) + " (no network?)"
                         + advice);
             } catch (SocketTimeoutException e) {
-                throw new UserError("cannot download CIFAR-10 from " + url + ": timed out after " + read
+                throw new UserError("cannot download " + title + " from " + url + ": timed out after " + read
                         + " bytes (no network?)" + advice);
             } catch (IOException e) {
                 throw new UserError("download of " + url + " broke off after " + read + " bytes (" + message(e)
@@ -192,20 +250,19 @@ final class CifarDownload {
                 throw new UserError("download of " + url + " has MD5 " + actual + ", expected " + md5.strip()
                         + " (damaged download or wrong file); try again" + advice);
             }
-            Path archive = dataRoot.resolve(ARCHIVE);
             try {
-                move(part, archive);
+                move(part, target);
             } catch (IOException e) {
-                throw new UserError("cannot store the download as " + archive + ": " + message(e));
+                throw new UserError("cannot store the download as " + target + ": " + message(e));
             }
             cleanup.keep();
-            return archive;
+            return target;
         }
     }
 
-    private static ProgressBar progressBar(long length) {
+    private static ProgressBar progressBar(String title, long length) {
         return new ProgressBarBuilder()
-                .setTaskName("CIFAR-10")
+                .setTaskName(title)
                 .setInitialMax(length)
                 .setUnit("MB", 1 << 20)
                 .setConsumer(new ConsoleProgressBarConsumer(System.err))
@@ -214,19 +271,20 @@ final class CifarDownload {
                 .build();
     }
 
-    /** Extracts {@code archive} into {@code dataRoot}/cifar-10-batches-bin atomically. */
-    static void extract(Path archive, Path dataRoot, Consumer<String> log) {
+    /** Extracts {@code archive} into {@code dataRoot/<a.folder()>} atomically. */
+    static void extract(Archive a, Path archive, Path dataRoot, Consumer<String> log, Limits limits) {
         createRoot(dataRoot);
-        Path target = dataRoot.resolve(CifarBinary.FOLDER);
+        Path target = dataRoot.resolve(a.folder());
+        String advice = " or point --data-root (or RUNNER_DATA) at a folder holding " + a.folder() + "/";
         Path tmp;
         try {
-            tmp = Files.createTempDirectory(dataRoot, "." + CifarBinary.FOLDER + ".extract-", readable(true));
+            tmp = Files.createTempDirectory(dataRoot, "." + a.folder() + ".extract-", readable(true));
         } catch (IOException e) {
             throw new UserError("cannot write into the data root " + dataRoot + " (" + message(e)
                     + "); point --data-root (or RUNNER_DATA) at a writable folder");
         }
         try (Cleanup cleanup = new Cleanup(tmp)) {
-            log.accept("CIFAR-10: extracting " + archive);
+            log.accept(a.title() + ": extracting " + archive);
             Path root = tmp.toAbsolutePath().normalize();
             long total = 0;
             try (TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(
@@ -238,8 +296,7 @@ final class CifarDownload {
                     if (name.indexOf('\0') >= 0 || !out.startsWith(root) || out.equals(root) && !e.isDirectory()) {
                         throw new UserError("archive " + archive + " has an unsafe entry '" + name
                                 + "' (it would be written outside the target folder); refusing to extract it;"
-                                + " get a genuine " + ARCHIVE + " or point --data-root (or RUNNER_DATA) at a"
-                                + " folder holding " + CifarBinary.FOLDER + "/");
+                                + " get a genuine " + a.file() + advice);
                     }
                     // links first: commons-compress's isFile() is true for hard and symbolic links too
                     boolean special = e.isSymbolicLink() || e.isLink() || e.isCharacterDevice()
@@ -248,39 +305,34 @@ final class CifarDownload {
                         Files.createDirectories(out);
                     } else if (!special && e.isFile()) {
                         Files.createDirectories(out.getParent());
-                        long left = maxBytes - total;
+                        long left = limits.maxBytes() - total;
                         // not closed: that would close the archive
                         InputStream limited = new org.apache.commons.io.input.BoundedInputStream(tar, left + 1);
                         total += Files.copy(limited, out, StandardCopyOption.REPLACE_EXISTING);
-                        if (total > maxBytes) {
-                            throw new UserError("archive " + archive + " extracts to more than " + maxBytes
-                                    + " bytes, more than CIFAR-10 has; refusing it; get a genuine " + ARCHIVE
-                                    + " or point --data-root (or RUNNER_DATA) at a folder holding "
-                                    + CifarBinary.FOLDER + "/");
+                        if (total > limits.maxBytes()) {
+                            throw new UserError("archive " + archive + " extracts to more than " + limits.maxBytes()
+                                    + " bytes, more than " + a.title() + " has; refusing it; get a genuine "
+                                    + a.file() + advice);
                         }
                     } else {
                         throw new UserError("archive " + archive + " has a link or special entry '" + name
-                                + "'; refusing to extract it; get a genuine " + ARCHIVE
-                                + " or point --data-root (or RUNNER_DATA) at a folder holding "
-                                + CifarBinary.FOLDER + "/");
+                                + "'; refusing to extract it; get a genuine " + a.file() + advice);
                     }
                 }
             } catch (IOException | IllegalArgumentException e) {
                 throw new UserError("cannot extract " + archive + " (" + message(e) + "): damaged archive? delete it"
-                        + " to download again, or point --data-root (or RUNNER_DATA) at a folder holding "
-                        + CifarBinary.FOLDER + "/");
+                        + " to download again," + advice);
             }
-            Path extracted = tmp.resolve(CifarBinary.FOLDER);
-            List<String> missing = CifarBinary.missing(extracted);
+            Path extracted = tmp.resolve(a.folder());
+            List<String> missing = a.missing().apply(extracted);
             if (!Files.isDirectory(extracted) || !missing.isEmpty()) {
-                throw new UserError("archive " + archive + " does not hold " + CifarBinary.FOLDER + "/ with "
-                        + String.join(", ", missing) + "; get a genuine " + ARCHIVE
-                        + " or point --data-root (or RUNNER_DATA) at a folder holding " + CifarBinary.FOLDER + "/");
+                throw new UserError("archive " + archive + " does not hold " + a.folder() + "/ with "
+                        + String.join(", ", missing) + "; get a genuine " + a.file() + advice);
             }
             try {
                 move(extracted, target);
             } catch (FileAlreadyExistsException e) {
-                log.accept("CIFAR-10: " + target + " appeared meanwhile; using it");
+                log.accept(a.title() + ": " + target + " appeared meanwhile; using it");
             } catch (IOException e) {
                 if (!Files.isDirectory(target)) {
                     throw new UserError("cannot move the extracted files to " + target + ": " + message(e));
