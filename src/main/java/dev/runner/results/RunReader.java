@@ -38,7 +38,17 @@ public final class RunReader {
 
     /** One epoch row of metrics.json; a field is null when absent or null there. */
     public record Epoch(int epoch, Double trainLoss, Double testLoss, Double testAccuracy, Double trainAccuracy,
-                        Double valLoss, Double valAccuracy, Double lr, Double seconds) {
+                        Double valLoss, Double valAccuracy, Double lr, Double seconds, Map<String, Double> topK) {
+        public Epoch {
+            topK = topK == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(topK));
+        }
+
+        /** Without top-k accuracies. */
+        public Epoch(int epoch, Double trainLoss, Double testLoss, Double testAccuracy, Double trainAccuracy,
+                     Double valLoss, Double valAccuracy, Double lr, Double seconds) {
+            this(epoch, trainLoss, testLoss, testAccuracy, trainAccuracy, valLoss, valAccuracy, lr, seconds, Map.of());
+        }
+
         /** Without a validation set. */
         public Epoch(int epoch, Double trainLoss, Double testLoss, Double testAccuracy, Double trainAccuracy,
                      Double lr, Double seconds) {
@@ -199,7 +209,7 @@ public final class RunReader {
         for (JsonNode e : iter(m.get("epochs"))) {
             epochs.add(new Epoch(e.path("epoch").asInt(epochs.size() + 1), num(e, "train_loss"),
                     num(e, "test_loss"), num(e, "test_accuracy"), num(e, "train_accuracy"), num(e, "val_loss"),
-                    num(e, "val_accuracy"), num(e, "lr"), num(e, "seconds")));
+                    num(e, "val_accuracy"), num(e, "lr"), num(e, "seconds"), topK(e)));
         }
         JsonNode it = m.path("iterations");
         Final fin = null;
@@ -213,6 +223,19 @@ public final class RunReader {
                 true, m.path("epochs_planned").asInt(0), m.path("iterations_per_epoch").asInt(0),
                 List.copyOf(classes), List.copyOf(epochs), doubles(it.get("loss")), doubles(it.get("lr")), fin,
                 experiment, summary, text(m, "stop_reason"));
+    }
+
+    /** The top-k accuracies ({@code test_top5_accuracy}, ...) of an epoch object, in the file's order. */
+    private static Map<String, Double> topK(JsonNode e) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        for (java.util.Iterator<String> it = e.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (dev.runner.spec.EvaluateSpec.isTopKMetric(k)) {
+                Double v = num(e, k);
+                if (v != null) out.put(k, v);
+            }
+        }
+        return out;
     }
 
     /**

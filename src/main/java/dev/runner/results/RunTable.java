@@ -125,8 +125,9 @@ public final class RunTable {
             }
         }
         String sort = metric != null ? metric : sweepMetric != null ? sweepMetric : "test_accuracy";
-        if (!METRICS.contains(sort)) {
-            throw new UserError("--metric " + sort + ": expected one of " + String.join(", ", METRICS), 2, null);
+        if (!METRICS.contains(sort) && !dev.runner.spec.EvaluateSpec.isTopKMetric(sort)) {
+            throw new UserError("--metric " + sort + ": expected one of " + String.join(", ", METRICS)
+                    + " or a top-k accuracy such as test_top5_accuracy", 2, null);
         }
         boolean max = metric == null && sweepMax != null ? sweepMax : !sort.endsWith("_loss");
         List<String> differ = differing(rows);
@@ -174,13 +175,20 @@ public final class RunTable {
             params.stream().filter(k -> !ordered.contains(k)).forEach(ordered::add);
             params = ordered;
         }
-        List<String> metricCols = METRICS.stream().filter(m -> rows.stream().anyMatch(r -> r.metrics().containsKey(m)))
-                .toList();
+        List<String> metricCols = new ArrayList<>(METRICS.stream()
+                .filter(m -> rows.stream().anyMatch(r -> r.metrics().containsKey(m))).toList());
+        // top-k accuracies after the accuracies they extend, in the order the runs record them
+        int at = (int) metricCols.stream().filter(m -> m.endsWith("_accuracy")).count();
+        for (Row r : rows) {
+            for (String m : r.metrics().keySet()) {
+                if (dev.runner.spec.EvaluateSpec.isTopKMetric(m) && !metricCols.contains(m)) metricCols.add(at++, m);
+            }
+        }
         List<Row> sorted = new ArrayList<>(withLayers);
         Comparator<Row> byMetric = Comparator.comparing((Row r) -> r.metrics().get(sort),
                 Comparator.nullsLast(max ? Comparator.<Double>reverseOrder() : Comparator.<Double>naturalOrder()));
         sorted.sort(byMetric);
-        return new Table(List.copyOf(sorted), List.copyOf(params), metricCols, sort, max, List.copyOf(hidden),
+        return new Table(List.copyOf(sorted), List.copyOf(params), List.copyOf(metricCols), sort, max, List.copyOf(hidden),
                 reference);
     }
 
@@ -250,6 +258,12 @@ public final class RunTable {
             for (String m : METRICS) {
                 Double v = SweepFolder.metric(r, m);
                 if (v != null && Double.isFinite(v)) metrics.put(m, v);
+            }
+            RunReader.Epoch last = r.epochs().isEmpty() ? null : r.epochs().get(r.epochs().size() - 1);
+            if (last != null) {
+                last.topK().forEach((m, v) -> {
+                    if (v != null && Double.isFinite(v)) metrics.put(m, v);
+                });
             }
         }
         return new Row(label, r.folder(), params, metrics, r.statusText(), SweepFolder.seconds(r));

@@ -187,7 +187,12 @@ public final class SweepFolder {
             case "train_loss" -> last == null ? null : last.trainLoss();
             case "val_accuracy" -> last == null ? null : last.valAccuracy();
             case "val_loss" -> last == null ? null : last.valLoss();
-            default -> throw new IllegalArgumentException("unknown metric " + metric);
+            default -> {
+                if (!dev.runner.spec.EvaluateSpec.isTopKMetric(metric)) {
+                    throw new IllegalArgumentException("unknown metric " + metric);
+                }
+                yield last == null ? null : last.topK().get(metric);
+            }
         };
     }
 

@@ -178,7 +178,7 @@ public final class ExperimentLoader {
         }
 
         Fields ef = Fields.of(root.node("evaluate"), "evaluate", top, Language.EVALUATE);
-        EvaluateSpec evaluate = new EvaluateSpec(ef.getBool("train"), ef.getBool("test"));
+        EvaluateSpec evaluate = new EvaluateSpec(ef.getBool("train"), ef.getBool("test"), topK(ef, model, shapes));
         root.put("evaluate", ef.out);
 
         VisualizeSpec visualize = visualize(root, top, model, shapes);
@@ -219,6 +219,27 @@ public final class ExperimentLoader {
         if (metric.startsWith("val_") && data.valSplit() == 0 && !(data.dataset() instanceof DataSpec.ImageFolder))
             why = "needs a validation set: data.val_split (e.g. 0.1)";
         if (why != null) throw Fields.err(node, at, metric + " " + why);
+    }
+
+    /** {@code evaluate.top_k}: a k or a list of them, increasing, each at most the number of classes. */
+    private static List<Integer> topK(Fields ef, ModelSpec model, Map<String, int[]> shapes) {
+        YNode n = ef.node("top_k");
+        List<Integer> ks = new ArrayList<>();
+        Vocabulary.Int t = new Vocabulary.Int(2, 1 << 16);
+        if (n instanceof YList l) {
+            for (int i = 0; i < l.items().size(); i++) ks.add(Fields.toInt(l.items().get(i), ef.at("top_k") + "[" + i + "]", t));
+        } else if (n != null) {
+            ks.add(Fields.toInt(n, ef.at("top_k"), t));
+        }
+        for (int i = 1; i < ks.size(); i++)
+            if (ks.get(i) <= ks.get(i - 1))
+                throw Fields.err(n, ef.at("top_k"), "list each k once, increasing, got " + ks);
+        int[] out = shapes.get(model.nodes().get(model.nodes().size() - 1).name());
+        if (!ks.isEmpty() && out != null && out.length == 1 && ks.get(ks.size() - 1) > out[0])
+            throw Fields.err(n, ef.at("top_k"), "top-" + ks.get(ks.size() - 1) + " needs at least "
+                    + ks.get(ks.size() - 1) + " classes, but the model outputs " + out[0]);
+        ef.put("top_k", ks);
+        return ks;
     }
 
     /** The top-level keys of a resolved experiment, in order: every key but {@code extends}, which is merged away. */

@@ -248,7 +248,10 @@ public final class Language {
 
     public static final Section EVALUATE = section("evaluate", "what to measure after each epoch",
             key("train", BOOL, false, "also measure accuracy on the training set (evaluation mode)"),
-            key("test", BOOL, true, "measure test loss and accuracy"));
+            key("test", BOOL, true, "measure test loss and accuracy"),
+            key("top_k", new AnyOf(List.of(integer(2, 1 << 16), new ListOf(integer(2, 1 << 16), 0, -1))), List.of(),
+                    "also measure top-k accuracy (the true class among the k most probable) for each k, beside"
+                            + " top-1: `test_top5_accuracy` ...").example("5"));
 
     public static final Section FEATURE_MAPS = section("feature_maps", "feature maps to draw",
             key("layers", new ListOf(TEXT, 0, -1), List.of(),

@@ -37,7 +37,17 @@ public final class Metrics {
      *  {@code trainAccuracy} null (and left out of the file) when not measured, {@code valLoss}/{@code valAccuracy}
      *  null (and left out) without a validation split. */
     public record Epoch(int epoch, double trainLoss, Double testLoss, Double testAccuracy, Double trainAccuracy,
-                        Double valLoss, Double valAccuracy, double lr, double seconds) {
+                        Double valLoss, Double valAccuracy, double lr, double seconds, Map<String, Double> topK) {
+        public Epoch {
+            topK = topK == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(topK));
+        }
+
+        /** Without top-k accuracies. */
+        public Epoch(int epoch, double trainLoss, Double testLoss, Double testAccuracy, Double trainAccuracy,
+                     Double valLoss, Double valAccuracy, double lr, double seconds) {
+            this(epoch, trainLoss, testLoss, testAccuracy, trainAccuracy, valLoss, valAccuracy, lr, seconds, Map.of());
+        }
+
         /** Without a validation split. */
         public Epoch(int epoch, double trainLoss, Double testLoss, Double testAccuracy, Double trainAccuracy,
                      double lr, double seconds) {
@@ -53,7 +63,12 @@ public final class Metrics {
                 case "train_accuracy" -> trainAccuracy;
                 case "val_loss" -> valLoss;
                 case "val_accuracy" -> valAccuracy;
-                default -> throw new IllegalArgumentException("unknown metric " + name);
+                default -> {
+                    if (!topK.containsKey(name) && !dev.runner.spec.EvaluateSpec.isTopKMetric(name)) {
+                        throw new IllegalArgumentException("unknown metric " + name);
+                    }
+                    yield topK.get(name);
+                }
             };
         }
     }
@@ -90,6 +105,18 @@ public final class Metrics {
         this.classes = new ArrayList<>(classes);
     }
 
+    /** The top-k accuracies of an epoch object, in the file's order. */
+    static Map<String, Double> topK(JsonNode epoch) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Iterator<String> it = epoch.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (dev.runner.spec.EvaluateSpec.isTopKMetric(k)) {
+                out.put(k, dbl(epoch.get(k)));
+            }
+        }
+        return out;
+    }
+
     public String toJson() {
         StringWriter out = new StringWriter();
         JsonFactory f = JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
@@ -121,6 +148,9 @@ public final class Metrics {
                 if (e.valLoss() != null || e.valAccuracy() != null) {
                     number(g, "val_loss", e.valLoss());
                     number(g, "val_accuracy", e.valAccuracy());
+                }
+                for (Map.Entry<String, Double> t : e.topK().entrySet()) {
+                    number(g, t.getKey(), t.getValue());
                 }
                 number(g, "lr", e.lr());
                 number(g, "seconds", e.seconds());
@@ -249,7 +279,7 @@ public final class Metrics {
         for (JsonNode e : n.path("epochs")) {
             m.epochs.add(new Epoch(e.path("epoch").asInt(), dbl(e.get("train_loss")), dbl(e.get("test_loss")),
                     dbl(e.get("test_accuracy")), dbl(e.get("train_accuracy")), dbl(e.get("val_loss")),
-                    dbl(e.get("val_accuracy")), dbl(e.get("lr")), dbl(e.get("seconds"))));
+                    dbl(e.get("val_accuracy")), dbl(e.get("lr")), dbl(e.get("seconds")), topK(e)));
         }
         n.path("iterations").path("loss").forEach(d -> m.iterationLoss.add(dbl(d)));
         n.path("iterations").path("lr").forEach(d -> m.iterationLr.add(dbl(d)));

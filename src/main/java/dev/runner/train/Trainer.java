@@ -15,6 +15,7 @@ import org.nd4j.linalg.schedule.ISchedule;
 import dev.runner.AtomicFiles;
 import dev.runner.UserError;
 import dev.runner.model.Network;
+import dev.runner.spec.EvaluateSpec;
 import dev.runner.spec.Experiment;
 
 /**
@@ -281,6 +282,8 @@ public final class Trainer {
         final ISchedule schedule;
         final boolean interactive;
         final int numClasses;
+        /** The k of each top-k accuracy ({@code evaluate.top_k}). */
+        final int[] ks;
         Evaluation lastTest;
         Evaluation lastTrain;
 
@@ -298,6 +301,23 @@ public final class Trainer {
             this.schedule = schedule(exp, data.iterationsPerEpoch());
             this.interactive = TrainingLoop.interactive(o.interactive);
             this.numClasses = data.classes().size();
+            this.ks = exp.evaluate() == null ? new int[0]
+                    : exp.evaluate().topK().stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        /** The epoch's top-k accuracies by metric name: test, train, then validation, each k increasing. */
+        Map<String, Double> topK(Evaluation val, Evaluation test, Evaluation train) {
+            Map<String, Double> out = new LinkedHashMap<>();
+            for (int i = 0; i < ks.length; i++) {
+                if (test != null) out.put(EvaluateSpec.topKMetric("test", ks[i]), test.topKAccuracy(i));
+            }
+            for (int i = 0; i < ks.length; i++) {
+                if (train != null) out.put(EvaluateSpec.topKMetric("train", ks[i]), train.topKAccuracy(i));
+            }
+            for (int i = 0; i < ks.length; i++) {
+                if (val != null) out.put(EvaluateSpec.topKMetric("val", ks[i]), val.topKAccuracy(i));
+            }
+            return out;
         }
 
         Result run(Checkpoint.State state) {
@@ -411,21 +431,21 @@ public final class Trainer {
                 Evaluation val = null;
                 DataSetIterator valBatches = data.val();
                 if (valBatches != null) {
-                    val = Evaluation.of(net, valBatches, numClasses, o.stop::requested);
+                    val = Evaluation.of(net, valBatches, numClasses, ks, o.stop::requested);
                     if (val == null) {
                         result = interrupt(inEpoch(e));
                         return false;
                     }
                 }
                 if (exp.evaluate() == null || exp.evaluate().test()) {
-                    lastTest = Evaluation.of(net, data.test(), numClasses, o.stop::requested);
+                    lastTest = Evaluation.of(net, data.test(), numClasses, ks, o.stop::requested);
                     if (lastTest == null) {
                         result = interrupt(inEpoch(e));
                         return false;
                     }
                 }
                 if (exp.evaluate() != null && exp.evaluate().train()) {
-                    lastTrain = Evaluation.of(net, data.trainEval(), numClasses, o.stop::requested);
+                    lastTrain = Evaluation.of(net, data.trainEval(), numClasses, ks, o.stop::requested);
                     if (lastTrain == null) {
                         result = interrupt(inEpoch(e));
                         return false;
@@ -444,7 +464,7 @@ public final class Trainer {
                 Metrics.Epoch em = new Metrics.Epoch(e + 1, trainLoss,
                         lastTest == null ? null : lastTest.loss(), lastTest == null ? null : lastTest.accuracy(),
                         lastTrain == null ? null : lastTrain.accuracy(), val == null ? null : val.loss(),
-                        val == null ? null : val.accuracy(), lr, seconds);
+                        val == null ? null : val.accuracy(), lr, seconds, topK(val, lastTest, lastTrain));
                 metrics.epochs.add(em);
                 if (EpochSelection.newBest(exp.checkpoint(), metrics)) {
                     ModelFile.write(graph, run.modelFile().resolveSibling(BEST_MODEL), o.writeHook);
@@ -488,6 +508,10 @@ public final class Trainer {
             if (em.valAccuracy() != null) {
                 sb.append(String.format(Locale.ROOT, "  val_loss %.4f  val_acc %.2f %%", em.valLoss(),
                         100 * em.valAccuracy()));
+            }
+            for (Map.Entry<String, Double> t : em.topK().entrySet()) {    // test_top5_accuracy -> test_top5
+                sb.append(String.format(Locale.ROOT, "  %s %.2f %%", t.getKey().replace("_accuracy", ""),
+                        100 * t.getValue()));
             }
             sb.append(String.format(Locale.ROOT, "  lr %.4g  %.1f s", em.lr(), em.seconds()));
             if (trainSeconds > 0 && images > 0) {

@@ -26,7 +26,7 @@ class ErrorsTest {
     @Test
     void unknownKeyFarFromAnyListsTheKeys() {
         y.fails(Yamls.BASE + "evaluate: {validation: true}\n", "3:12",
-                "evaluate.validation: unknown key `validation`; expected one of train, test");
+                "evaluate.validation: unknown key `validation`; expected one of train, test, top_k");
     }
 
     @Test

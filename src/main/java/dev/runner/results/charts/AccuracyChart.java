@@ -5,6 +5,8 @@ import java.awt.geom.Ellipse2D;
 import java.awt.geom.Rectangle2D;
 import java.nio.file.Path;
 import java.text.DecimalFormat;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYTextAnnotation;
@@ -32,9 +34,15 @@ public final class AccuracyChart implements RunChart {
     @Override
     public void draw(RunReader.Run run, Path png) {
         boolean val = run.epochs().stream().anyMatch(e -> e.valAccuracy() != null);
+        java.util.Map<String, double[]> topK = new java.util.LinkedHashMap<>();
+        for (RunReader.Epoch e : run.epochs()) {
+            for (String m : e.topK().keySet()) {
+                topK.computeIfAbsent(m, k -> run.epochColumn(x -> x.topK().get(k)));
+            }
+        }
         draw(png, run.name(), run.hasTrainAccuracy() ? run.epochColumn(RunReader.Epoch::trainAccuracy) : null,
                 run.epochColumn(RunReader.Epoch::testAccuracy),
-                val ? run.epochColumn(RunReader.Epoch::valAccuracy) : null);
+                val ? run.epochColumn(RunReader.Epoch::valAccuracy) : null, topK);
     }
 
     /** As {@link #draw(Path, String, double[], double[], double[])} without a validation set. */
@@ -50,6 +58,15 @@ public final class AccuracyChart implements RunChart {
      * @param val   fractions per epoch on the validation set, or null without one
      */
     public static void draw(Path png, String name, double[] train, double[] test, double[] val) {
+        draw(png, name, train, test, val, java.util.Map.of());
+    }
+
+    /**
+     * As {@link #draw(Path, String, double[], double[], double[])}, with the top-k accuracies ({@code evaluate.top_k})
+     * as thin dotted lines in the colour of their split, by metric name ({@code test_top5_accuracy}).
+     */
+    public static void draw(Path png, String name, double[] train, double[] test, double[] val,
+                            java.util.Map<String, double[]> topK) {
         XYSeriesCollection ds = new XYSeriesCollection();
         ds.addSeries(ChartParts.perEpoch("test accuracy", test, 100));
         if (train != null) {
@@ -77,10 +94,23 @@ public final class AccuracyChart implements RunChart {
             r.setSeriesStroke(vs, ChartStyle.line(2.0f));
             r.setSeriesShape(vs, new Rectangle2D.Double(-4, -4, 8, 8));
         }
+        for (java.util.Map.Entry<String, double[]> t : topK.entrySet()) {   // thin dashed, the colour of its split
+            String split = t.getKey().substring(0, t.getKey().indexOf('_'));
+            String k = t.getKey().substring(split.length() + 4, t.getKey().length() - "_accuracy".length());
+            ds.addSeries(ChartParts.perEpoch((split.equals("val") ? "validation" : split) + " top-" + k
+                    + " accuracy", t.getValue(), 100));
+            int ts = ds.getSeriesCount() - 1;
+            r.setSeriesPaint(ts, split.equals("test") ? ChartStyle.TEST : split.equals("val") ? ChartStyle.VAL
+                    : ChartStyle.TRAIN);
+            r.setSeriesStroke(ts, ChartStyle.dashed(1.5f));
+            r.setSeriesShape(ts, new Ellipse2D.Double(-3, -3, 6, 6));
+        }
         XYPlot plot = new XYPlot(ds, x, y, r);
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
-        for (double[] s : new double[][]{train, test, val}) {
+        List<double[]> all = new ArrayList<>(java.util.Arrays.asList(train, test, val));
+        all.addAll(topK.values());
+        for (double[] s : all) {
             if (s == null) {
                 continue;
             }
