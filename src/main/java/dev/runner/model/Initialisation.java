@@ -39,11 +39,14 @@ final class Initialisation {
      * 1 at input channel i's kernel centre ((kh / 2, kw / 2)) and 0 elsewhere; the other filters keep their draw.
      */
     static void dirac(INDArray w) {
-        long out = w.size(0), in = w.size(1), kh = w.size(2), kw = w.size(3);
-        for (long i = 0; i < Math.min(out, in); i++) {
-            w.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i)).assign(0);
-            w.putScalar(new long[] {i, i, kh / 2, kw / 2}, 1.0);
+        int out = (int) w.size(0), in = (int) w.size(1), kh = (int) w.size(2), kw = (int) w.size(3);
+        float[] v = w.dup('c').data().asFloat();
+        int filter = in * kh * kw;
+        for (int i = 0; i < Math.min(out, in); i++) {
+            java.util.Arrays.fill(v, i * filter, (i + 1) * filter, 0f);
+            v[i * filter + (i * kh + kh / 2) * kw + kw / 2] = 1f;
         }
+        w.assign(Nd4j.createFromArray(v).reshape('c', w.shape()));
     }
 
     /** Sets batch norm's scale (gamma) and shift (beta) to constants. */

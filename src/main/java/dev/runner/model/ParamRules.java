@@ -15,12 +15,17 @@ import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.schedule.ISchedule;
 
 /**
- * A layer's {@code trainable:} in its DL4J configuration, before the graph is built, so that both engines (whose
+ * A layer's {@code trainable:}, {@code lr_scale:} and {@code weight_decay_scale:} (PyTorch's parameter groups) in
+ * its DL4J configuration, before the graph is built, so that both engines (whose
  * updates are DL4J's updater's) and a restored model.zip keep it. A parameter that trains for the first N epochs
  * gets its own updater whose learning rate is the optimizer's until epoch N and 0 from then on
  * ({@link UntilEpoch}), and its weight decay the same cut; a frozen one (N = 0) a learning rate of 0 and no decay.
  * With a learning rate of 0 every optimizer's step is 0 whatever its state (SGD's momentum, Adam's moments), so
- * the parameter keeps its value exactly, as PyTorch's {@code requires_grad = False} (which skips it).
+ * the parameter keeps its value exactly, as PyTorch's {@code requires_grad = False} (which skips it). A scaled
+ * parameter's updater has the learning rate times {@code lr_scale} (the schedule's shape kept) and its coupled
+ * decay {@code weight_decay x weight_decay_scale}. (AdamW's decoupled decay, {@link
+ * dev.runner.train.DecoupledWeightDecay}, follows the learning rate, so a frozen parameter is not decayed, but it
+ * does not see {@code weight_decay_scale}.)
  */
 final class ParamRules {
     private ParamRules() {}
@@ -28,16 +33,20 @@ final class ParamRules {
     /** Applies every node's {@code trainable} to {@code conf}'s layers; {@code updater} is the optimizer's. */
     static void apply(ComputationGraphConfiguration conf, ModelSpec spec, IUpdater updater, double weightDecay) {
         for (LayerNode n : spec.nodes()) {
-            if (n.trainable().isEmpty()) continue;
+            if (!n.hasParamRules()) continue;
             GraphVertex v = conf.getVertices().get(n.name());
             if (!(v instanceof LayerVertex lv)) {
                 throw new IllegalStateException(n.name() + " is not a layer of the compiled graph");
             }
             Layer l = lv.getLayerConf().getLayer();
-            for (Map.Entry<String, Integer> e : n.trainable().entrySet()) {
-                IUpdater u = until(updater, e.getValue());
-                List<Regularization> wd = decay(weightDecay, e.getValue());
-                boolean bias = e.getKey().equals("bias");
+            java.util.Set<String> params = new java.util.LinkedHashSet<>(n.trainable().keySet());
+            params.addAll(n.lrScale().keySet());
+            params.addAll(n.weightDecayScale().keySet());
+            for (String p : params) {
+                int epochs = n.trainable().getOrDefault(p, Integer.MAX_VALUE);
+                IUpdater u = until(updater, epochs, n.lrScale().getOrDefault(p, 1.0));
+                List<Regularization> wd = decay(weightDecay * n.weightDecayScale().getOrDefault(p, 1.0), epochs);
+                boolean bias = p.equals("bias");
                 if (l instanceof TorchBatchNorm bn) {
                     if (bias) {
                         bn.setBetaUpdater(u);
@@ -61,12 +70,12 @@ final class ParamRules {
         }
     }
 
-    /** {@code updater} with its learning rate cut to 0 from epoch {@code epochs} on. */
-    static IUpdater until(IUpdater updater, int epochs) {
+    /** {@code updater} with its learning rate times {@code scale}, cut to 0 from epoch {@code epochs} on. */
+    static IUpdater until(IUpdater updater, int epochs, double scale) {
         IUpdater u = updater.clone();
         ISchedule s = scheduleOf(u);
         if (s == null) s = new dev.runner.train.Schedules.Constant(u.getLearningRate(0, 0));
-        u.setLrAndSchedule(u.getLearningRate(0, 0), new UntilEpoch(s, epochs));
+        u.setLrAndSchedule(u.getLearningRate(0, 0) * scale, new UntilEpoch(s, epochs, scale));
         return u;
     }
 
@@ -81,19 +90,19 @@ final class ParamRules {
     static List<Regularization> decay(double wd, int epochs) {
         List<Regularization> out = new ArrayList<>();
         if (wd > 0 && epochs > 0) {
-            out.add(new TorchWeightDecay(new UntilEpoch(new dev.runner.train.Schedules.Constant(wd), epochs)));
+            out.add(new TorchWeightDecay(new UntilEpoch(new dev.runner.train.Schedules.Constant(wd), epochs, 1)));
         }
         return out;
     }
 
     /**
-     * {@code base} for epochs 0 .. epochs - 1 (0-based, the network's epoch count), 0 from then on. A bean for
-     * DL4J's JSON configuration.
+     * {@code scale x base} for epochs 0 .. epochs - 1 (0-based, the network's epoch count), 0 from then on. A bean
+     * for DL4J's JSON configuration.
      */
-    public record UntilEpoch(ISchedule base, int epochs) implements ISchedule {
+    public record UntilEpoch(ISchedule base, int epochs, double scale) implements ISchedule {
         @Override
         public double valueAt(int iteration, int epoch) {
-            return epoch < epochs ? base.valueAt(iteration, epoch) : 0.0;
+            return epoch < epochs ? scale * base.valueAt(iteration, epoch) : 0.0;
         }
 
         @Override

@@ -34,7 +34,13 @@ public final class Language {
             optional("trainable", new AnyOf(List.of(BOOL, integer(0, 100_000), new MapOf(new AnyOf(List.of(BOOL,
                     integer(0, 100_000)))))), "`true`", "`false`: its parameters never change (PyTorch's"
                     + " requires_grad = False); N: they train for the first N epochs only; `{weight: ..., bias: ...}`:"
-                    + " per parameter"));
+                    + " per parameter"),
+            optional("lr_scale", new AnyOf(List.of(num(Range.NON_NEGATIVE), new MapOf(num(Range.NON_NEGATIVE)))), "`1`",
+                    "the optimizer's learning rate times this for its parameters, or `{weight: ..., bias: ...}` per"
+                            + " parameter (a PyTorch parameter group's lr)"),
+            optional("weight_decay_scale", new AnyOf(List.of(num(Range.NON_NEGATIVE), new MapOf(num(Range.NON_NEGATIVE)))),
+                    "`1`", "the optimizer's weight decay times this for its parameters, or per parameter (a PyTorch"
+                            + " parameter group's weight_decay)"));
 
     public static final Section REPEAT = section("repeat", "repeats a list of layers in sequence",
             required("times", integer(1, 1000), "how many times"),

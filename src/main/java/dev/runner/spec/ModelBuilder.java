@@ -91,6 +91,8 @@ final class ModelBuilder {
         final int index;
         List<String> inputs;
         Map<String, Integer> trainable = Map.of();
+        Map<String, Double> lrScale = Map.of();
+        Map<String, Double> wdScale = Map.of();
 
         N(String name, LayerSpec layer, List<Ref> refs, SourcePos pos, String path, int index) {
             this.name = name;
@@ -238,12 +240,12 @@ final class ModelBuilder {
         String kind, name = null;
         YNode args = null;
         List<Ref> inputs = null;
-        YNode trainable = null;
+        YNode trainable = null, lrScale = null, wdScale = null;
         if (item instanceof YScalar s && s.value() instanceof String str) {
             kind = str;
         } else if (item instanceof YMap m) {
             List<String> kinds = m.entries().keySet().stream().filter(k -> !k.equals("name") && !k.equals("inputs")
-                    && !k.equals("trainable")).toList();
+                    && !k.equals("trainable") && !k.equals("lr_scale") && !k.equals("weight_decay_scale")).toList();
             if (kinds.isEmpty()) throw Fields.err(item, path, "a layer needs a type such as conv or relu");
             if (kinds.size() > 1)
                 throw new SpecException(m.entries().get(kinds.get(1)).keyPos(), path, "one layer per list item, found `"
@@ -257,6 +259,8 @@ final class ModelBuilder {
                             "names are letters, digits and _ (and not `input`), got \"" + name + "\"");
             }
             trainable = m.get("trainable");
+            lrScale = m.get("lr_scale");
+            wdScale = m.get("weight_decay_scale");
             if (m.get("inputs") != null) {
                 YNode in = m.get("inputs");
                 List<YNode> refs = in instanceof YList l ? l.items() : List.of(in);
@@ -275,9 +279,12 @@ final class ModelBuilder {
         if (nodes.size() > MAX_NODES) throw Fields.err(item, path, "the model has more than " + MAX_NODES + " layers");
 
         if (kind.equals("repeat") || blocks.containsKey(kind)) {
-            if (trainable != null)
-                throw Fields.err(trainable, path + ".trainable", "`trainable` goes next to a layer with parameters"
+            for (YNode r : new YNode[] {trainable, lrScale, wdScale}) {
+                if (r == null) continue;
+                String key = r == trainable ? "trainable" : r == lrScale ? "lr_scale" : "weight_decay_scale";
+                throw Fields.err(r, path + "." + key, "`" + key + "` goes next to a layer with parameters"
                         + " (conv, dense, batchnorm), not a " + (kind.equals("repeat") ? "repeat" : "block use"));
+            }
             if (name != null && sc.local.containsKey(name))
                 throw Fields.err(((YMap) item).get("name"), path + ".name", "the name `" + name + "` is already used here");
             if (inputs != null && inputs.size() != 1)
@@ -306,6 +313,8 @@ final class ModelBuilder {
         String local = name != null ? name : sc.next(LayerNames.base(kind));
         N n = add(sc.qualify(local), layer, inputs != null ? inputs : List.of(sc.last), pos, path);
         if (trainable != null) n.trainable = trainable(trainable, path + ".trainable", layer);
+        if (lrScale != null) n.lrScale = scales(lrScale, path + ".lr_scale", layer);
+        if (wdScale != null) n.wdScale = scales(wdScale, path + ".weight_decay_scale", layer);
         sc.local.put(local, n.name);
         sc.last = Ref.of(n.name);
     }
@@ -330,6 +339,26 @@ final class ModelBuilder {
         } else {
             Integer v = epochs(n, path);
             if (v != null) for (String p : params) out.put(p, v);
+        }
+        return Map.copyOf(out);
+    }
+
+    /** A layer's {@code lr_scale:} or {@code weight_decay_scale:}: a factor for every parameter or per parameter. */
+    private static Map<String, Double> scales(YNode n, String path, LayerSpec layer) {
+        List<String> params = layer.paramNames();
+        if (params.isEmpty()) throw Fields.err(n, path, "`" + layer.kind() + "` has no parameters to scale");
+        Vocabulary.Range r = Vocabulary.Range.NON_NEGATIVE;
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (n instanceof YMap m) {
+            for (Map.Entry<String, Entry> e : m.entries().entrySet()) {
+                if (!params.contains(e.getKey()))
+                    throw new SpecException(e.getValue().keyPos(), path + "." + e.getKey(),
+                            Fields.unknown("parameter", e.getKey(), params));
+                out.put(e.getKey(), Fields.toDouble(e.getValue().value(), path + "." + e.getKey(), r));
+            }
+        } else {
+            double v = Fields.toDouble(n, path, r);
+            for (String p : params) out.put(p, v);
         }
         return Map.copyOf(out);
     }
@@ -499,7 +528,7 @@ final class ModelBuilder {
             throw new SpecException(at.pos, at.path, name + ": " + e.getMessage());
         }
         return new LayerNode(name, layer, ins.size() == 1 && ins.get(0).isEmpty() ? List.of() : List.copyOf(ins),
-                at.pos, at.path, at.trainable);
+                at.pos, at.path, at.trainable, at.lrScale, at.wdScale);
     }
 
     /** The stride s with ceil(in / s) == out, or -1. */

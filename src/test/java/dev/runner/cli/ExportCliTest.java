@@ -59,7 +59,8 @@ class ExportCliTest {
                 - dropout: 0.3
                 - gelu
                 - {flatten, name: flat_again}
-                - {dense: {units: 3, bias: true}, name: out}
+                - {dense: {units: 3, bias: true}}
+                - {scale: 0.5, name: out}
             """;
 
     @BeforeAll

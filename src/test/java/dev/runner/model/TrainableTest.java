@@ -86,4 +86,34 @@ class TrainableTest {
             assertThat(NetworkTable.table(net.summary())).contains("of which frozen (trainable: false)");
         }
     }
+
+    @Test
+    void aParameterGroupScalesItsLearningRateAndWeightDecay() {
+        double lr = 0.1, wd = 0.05;
+        for (String engine : LossTest.engines()) {
+            ModelSpec plain = TestSpecs.create().add("flatten", TestSpecs.flatten()).add("fc", TestSpecs.dense(3)).build(2, 2, 2);
+            List<LayerNode> nodes = new ArrayList<>();
+            for (LayerNode n : plain.nodes()) {
+                nodes.add(n.name().equals("fc") ? new LayerNode(n.name(), n.layer(), n.inputs(), n.pos(), n.path(),
+                        Map.of(), Map.of("bias", 64.0), Map.of("bias", 1 / 64.0)) : n);
+            }
+            ModelSpec grouped = new ModelSpec(plain.input(), nodes, plain.loss(), plain.output());
+            CompileOptions o = new CompileOptions(5, new TorchSgd(lr, null, 0, 0, false), wd, "NCHW", engine);
+            Network a = ModelCompiler.computationGraph().compile(plain, o);
+            Network b = ModelCompiler.computationGraph().compile(grouped, o);
+            assertThat(b.graph().getLayer("fc").getParam("b")).isEqualTo(a.graph().getLayer("fc").getParam("b"));
+            INDArray w0 = a.graph().getLayer("fc").getParam("W").dup(), b0 = a.graph().getLayer("fc").getParam("b").dup();
+            steps(a, 1, 3);
+            steps(b, 1, 3);
+            INDArray dbA = a.graph().getLayer("fc").getParam("b").sub(b0).castTo(DataType.DOUBLE);
+            INDArray dbB = b.graph().getLayer("fc").getParam("b").sub(b0).castTo(DataType.DOUBLE);
+            // a: db = -lr (g + wd b0); b: db = -64 lr g - lr wd b0 (64x the rate, 1/64 the decay: the same decay)
+            INDArray g = dbA.div(-lr).sub(b0.castTo(DataType.DOUBLE).mul(wd));
+            INDArray expected = g.mul(-64 * lr).sub(b0.castTo(DataType.DOUBLE).mul(lr * wd));
+            assertThat(dbB.equalsWithEps(expected, 1e-5)).as(engine + ": " + dbB + " vs " + expected).isTrue();
+            assertThat(b.graph().getLayer("fc").getParam("W").equalsWithEps(a.graph().getLayer("fc").getParam("W"), 1e-7))
+                    .as(engine + " the weights' group is untouched").isTrue();
+            assertThat(w0).isNotNull();
+        }
+    }
 }

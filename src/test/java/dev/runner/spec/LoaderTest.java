@@ -235,6 +235,13 @@ class LoaderTest {
                 .isEqualTo(Map.of("weight", 2, "bias", 2));
         assertThat(y.load(Yamls.model("    - flatten\n    - {dense: 10, trainable: true}\n")).model().nodes().get(1).trainable())
                 .isEmpty();
+        Experiment g = y.load(Yamls.model("    - {batchnorm, lr_scale: {bias: 64}, weight_decay_scale: {bias: 0.015625}}\n"
+                + "    - flatten\n    - {dense: 10, lr_scale: 0.5}\n"));
+        assertThat(g.model().nodes().get(0).lrScale()).isEqualTo(Map.of("bias", 64.0));
+        assertThat(g.model().nodes().get(0).weightDecayScale()).isEqualTo(Map.of("bias", 0.015625));
+        assertThat(g.model().nodes().get(2).lrScale()).isEqualTo(Map.of("weight", 0.5, "bias", 0.5));
+        assertThat(g.model().nodes().get(2).hasParamRules()).isTrue();
+        assertThat(g.model().nodes().get(1).hasParamRules()).isFalse();
         y.fails(Yamls.model("    - {relu, trainable: false}\n    - dense: 10\n"), "4:25",
                 "model.layers[0].trainable: `relu` has no parameters to train or freeze");
         y.fails(Yamls.model("    - flatten\n    - {dense: {units: 10, bias: false}, trainable: {bias: false}}\n"), "5:53",

@@ -49,7 +49,7 @@ public record Conv(int filters, int[] kernel, int[] stride, int[] padding, int[]
         LayerArgs.image(x, "conv");
         if (init instanceof InitSpec.Whitening) {
             long d = (long) x[0] * kernel[0] * kernel[1];
-            if (!names.equals(List.of("input")))
+            if (!names.isEmpty() && !names.equals(List.of("input")))
                 throw new ShapeException("init whitening needs the network's input (its patches are the images'), got "
                         + String.join(", ", names));
             if (filters != d && filters != 2 * d)
