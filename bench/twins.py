@@ -191,6 +191,23 @@ class Respool(nn.Module):
                                     F.adaptive_max_pool2d(y, 1).flatten(1)], 1))
 
 
+class InvertedRes(nn.Module):
+    """bench/networks/inverted_res.yaml: an inverted residual (its 3x3 convolution full, not depthwise)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU6())
+        self.block = nn.Sequential(nn.Conv2d(16, 64, 1), nn.ReLU6(), nn.Conv2d(64, 64, 3, 1, 1), nn.Hardswish(),
+                                   nn.Conv2d(64, 16, 1))
+        self.head = nn.Sequential(nn.Conv2d(16, 32, 3, 2, 1, bias=False), nn.SiLU(), nn.BatchNorm2d(32),
+                                  nn.Hardswish(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                  nn.Linear(32, 64), nn.SiLU(), nn.Linear(64, 10))
+
+    def forward(self, x):
+        s = self.stem(x)
+        return self.head(s + self.block(s))
+
+
 def sgd(lr, momentum=0.0, nesterov=False, weight_decay=0.0):
     return ("sgd", dict(lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay))
 
@@ -213,6 +230,7 @@ TWINS = {
     "tiny": (tiny, (3, 24, 24), 16, adamw(1e-3, 0.01)),
     "wide": (Wide, (3, 64, 64), 32, sgd(0.02, 0.9)),
     "respool": (Respool, (3, 32, 32), 128, sgd(0.05, 0.9, weight_decay=5e-4)),
+    "inverted_res": (InvertedRes, (3, 32, 32), 64, sgd(0.05, 0.9, True, 5e-4)),
 }
 
 

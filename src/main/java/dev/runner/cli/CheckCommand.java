@@ -33,6 +33,12 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     PlacementOptions placement = new PlacementOptions();
 
+    private final Invocation invocation;
+
+    CheckCommand(Invocation invocation) {
+        this.invocation = invocation;
+    }
+
     @Override
     public Integer call() {
         PrintStream out = System.out;
@@ -47,7 +53,7 @@ final class CheckCommand implements Callable<Integer> {
             }
             Network net = ModelCompiler.computationGraph().compile(exp.model(),
                     CompileOptions.defaults(exp.seed(), new Sgd(1e-3)).withEngine(exp.engine())
-                            .withPrecision(exp.precision()));
+                            .withPrecision(exp.precision()).withCpuIsa(invocation.cpuIsa()));
             if (files.size() > 1) {
                 out.println("== " + f);
             }

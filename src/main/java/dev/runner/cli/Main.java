@@ -11,12 +11,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code runner}: {@code runner FILE.yaml} runs an experiment; subcommands run, check, bench, diff, report, schema. */
+/** {@code runner}: {@code runner FILE.yaml} runs an experiment; subcommands run, check, bench, diff, report, sweep,
+ * table, serve, schema, predict, evaluate, export. */
 @Command(name = "runner", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Declarative deep-learning experiments on Deeplearning4j.%n"
                 + "'runner FILE.yaml' is 'runner run FILE.yaml'.",
         subcommands = {RunCommand.class, CheckCommand.class, BenchCommand.class, DiffCommand.class,
-                ReportCommand.class, SweepCommand.class, TableCommand.class, SchemaCommand.class,
+                ReportCommand.class, SweepCommand.class, TableCommand.class, ServeCommand.class, SchemaCommand.class,
                 PredictCommand.class, EvaluateCommand.class, ExportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
@@ -124,7 +125,7 @@ public final class Main implements Callable<Integer> {
         return code;
     }
 
-    /** Makes the commands that take the invocation (run, sweep) with it, the others as picocli does. */
+    /** Makes the commands that take the invocation (run, sweep, check) with it, the others as picocli does. */
     private record Commands(Invocation invocation) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> cls) throws Exception {
@@ -133,6 +134,9 @@ public final class Main implements Callable<Integer> {
             }
             if (cls == SweepCommand.class) {
                 return cls.cast(new SweepCommand(invocation));
+            }
+            if (cls == CheckCommand.class) {
+                return cls.cast(new CheckCommand(invocation));
             }
             return CommandLine.defaultFactory().create(cls);
         }

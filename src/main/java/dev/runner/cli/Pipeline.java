@@ -89,22 +89,51 @@ final class Pipeline {
     }
 
     static Network compile(Experiment exp, Optimizers.Plan plan) {
-        return ModelCompiler.computationGraph().compile(exp.model(), plan.compileOptions(exp));
+        return compile(exp, plan, null);
+    }
+
+    /** {@link #compile(Experiment, Optimizers.Plan)} with the precision decided for {@code cpuIsa} (null: here). */
+    static Network compile(Experiment exp, Optimizers.Plan plan, String cpuIsa) {
+        return ModelCompiler.computationGraph().compile(exp.model(), plan.compileOptions(exp).withCpuIsa(cpuIsa));
     }
 
     /**
-     * A fresh network for training on {@code data}: compiled, then its data-dependent initialisations done
-     * ({@code init: whitening} reads the first training images, normalised, unaugmented).
+     * {@code init_from}: the weights of another run's model copied into {@code net} (freshly compiled), as the
+     * experiment says (all layers, or those that match); returns what provenance.json records, or null without
+     * {@code init_from}.
      */
-    static Network compile(Experiment exp, Optimizers.Plan plan, LoadedData data) {
-        Network net = compile(exp, plan);
+    static Map<String, Object> initFrom(Experiment exp, Network net, PrintStream out) {
+        dev.runner.spec.InitFromSpec from = exp.initFrom();
+        if (from == null) {
+            return null;
+        }
+        dev.runner.serving.SavedRun saved = dev.runner.serving.SavedRun.open(from.run(), from.model());
+        var source = dev.runner.model.ModelZip.read(saved.model(), false);
+        var r = dev.runner.model.WeightTransfer.copy(source, net.graph(), "all".equals(from.layers()),
+                saved.model().toString());
+        out.println("Weights from " + saved.model() + ": " + r.loaded().size() + " layers loaded"
+                + (r.initialised().isEmpty() ? "" : ", initialised as declared: " + String.join(", ", r.initialised())));
+        Map<String, Object> rec = new java.util.LinkedHashMap<>();
+        rec.put("run", saved.folder().toAbsolutePath().normalize().toString());
+        rec.put("model_file", saved.model().getFileName().toString());
+        rec.put("epoch", saved.epoch());
+        rec.put("layers", from.layers());
+        rec.put("loaded", r.loaded());
+        rec.put("initialised", r.initialised());
+        return rec;
+    }
+
+    /**
+     * A freshly compiled network's data-dependent initialisations ({@code init: whitening} reads the first training
+     * images, normalised, unaugmented); before {@link #initFrom}, which may overwrite them.
+     */
+    static void initFromData(Experiment exp, Network net, LoadedData data) {
         int n = dev.runner.model.Whitening.imagesNeeded(exp.model());
         if (n > 0) {
             try (var it = Batches.eval(data.train(), exp.data(), Math.min(n, data.train().size()), "NCHW")) {
                 dev.runner.model.Whitening.apply(net, exp.model(), it.next().getFeatures());
             }
         }
-        return net;
     }
 
     /** The network table, with each layer's precision at batch {@code batch} when the network runs in bf16. */

@@ -1,5 +1,6 @@
 package dev.runner.cli;
 
+import dev.runner.AtomicFiles;
 import dev.runner.UserError;
 import dev.runner.data.LoadedData;
 import dev.runner.model.CompileOptions;
@@ -111,8 +112,13 @@ final class RunCommand implements Callable<Integer> {
         }
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
-        Network net = Pipeline.compile(exp, plan, data);
+        Network net = Pipeline.compile(exp, plan, o.invocation.cpuIsa());
+        Pipeline.initFromData(exp, net, data);
+        Map<String, Object> weights = Pipeline.initFrom(exp, net, out);
         FolderRecorder recorder = recorder(exp, net, data, o);
+        if (weights != null) {
+            recorder.entry("init_from", weights);
+        }
         if (lrFrom != null) {
             // recorded when the folder is created: a resume needs it, also after the process was killed
             Map<String, Object> from = new LinkedHashMap<>();
@@ -194,17 +200,31 @@ final class RunCommand implements Callable<Integer> {
         if (!RunFolder.isRunFolder(folder)) {
             throw new UserError("--resume " + folder + ": not a results folder (no metrics.json)", 2, null);
         }
-        if (!o.experiment.sets.isEmpty()) {
-            throw new UserError("--set cannot be combined with --resume: a resumed run continues exactly the"
-                    + " experiment in " + folder.resolve(RunFolder.EXPERIMENT), 2, null);
+        boolean extend = !o.experiment.sets.isEmpty();
+        for (String set : o.experiment.sets) {
+            if (!set.startsWith("epochs=")) {
+                throw new UserError("--set " + set + ": with --resume only epochs can be set (--set epochs=N extends a"
+                        + " completed run); a resumed run continues exactly the experiment in "
+                        + folder.resolve(RunFolder.EXPERIMENT), 2, null);
+            }
         }
         RunLock.acquire(folder); // one process per run: a second one stops here, before loading anything
         try {
             String why = Trainer.notResumable(folder);
-            if (why != null) {
+            if (extend && why == null) {
+                throw new UserError("--resume " + folder + " --set epochs: only a completed run is extended; this one"
+                        + " has not completed: resume it without --set first", 2, null);
+            }
+            if (why != null && !extend) {
                 throw new UserError("--resume " + folder + ": " + why, 1, null);
             }
-            Experiment exp = Pipeline.load(folder.resolve(RunFolder.EXPERIMENT), List.of());
+            Experiment exp = Pipeline.load(folder.resolve(RunFolder.EXPERIMENT), o.experiment.sets);
+            if (extend) {
+                String no = dev.runner.train.RunExtension.notExtendable(folder, exp.epochCount());
+                if (no != null) {
+                    throw new UserError("--resume " + folder + " --set epochs=" + Trainer.epochsText(exp.epochs()) + ": " + no, 2, null);
+                }
+            }
             // the data the run was started on, unless --data-root says otherwise
             String dataRoot = o.experiment.dataRoot != null ? o.experiment.dataRoot
                     : Provenance.read(folder).path("data_root").asText(null);
@@ -220,10 +240,26 @@ final class RunCommand implements Callable<Integer> {
             }
             TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
             Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
+            if (extend) {
+                // the folder now holds the longer run: its experiment.yaml says so before training goes on
+                AtomicFiles.writeString(folder.resolve(RunFolder.EXPERIMENT), SpecWriter.toYaml(exp.resolved()));
+                Network net = Networks.load(exp.model(), plan.compileOptions(exp).withCpuIsa(o.invocation.cpuIsa()),
+                        folder.resolve(RunFolder.MODEL), true);
+                Trainer.Result r = dev.runner.train.RunExtension.extend(folder, exp, net, td,
+                        trainingOptions(exp, net, data, recorder(exp, net, data, o), o, out));
+                finish(exp, net, data, r.folder(), r.status(), out);
+                return r.exitCode();
+            }
             // without a checkpoint (stopped during the first epoch) the run starts over from a fresh network
-            Network net = Checkpoint.exists(folder)
-                    ? Networks.load(exp.model(), plan.compileOptions(exp), Checkpoint.modelFile(folder), true)
-                    : Pipeline.compile(exp, plan, data);
+            Network net;
+            if (Checkpoint.exists(folder)) {
+                net = Networks.load(exp.model(), plan.compileOptions(exp).withCpuIsa(o.invocation.cpuIsa()),
+                        Checkpoint.modelFile(folder), true);
+            } else {
+                net = Pipeline.compile(exp, plan, o.invocation.cpuIsa());
+                Pipeline.initFromData(exp, net, data);
+                Pipeline.initFrom(exp, net, out);    // starting over: from the same weights again
+            }
             Trainer.Result r = Trainer.resume(folder, exp, net, td,
                     trainingOptions(exp, net, data, recorder(exp, net, data, o), o, out));
             finish(exp, net, data, r.folder(), r.status(), out);
@@ -237,7 +273,8 @@ final class RunCommand implements Callable<Integer> {
     static LrRangeTest.Result rangeTest(Experiment exp, LoadedData data, RunOptions o, PrintStream out) {
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = LrRangeTest.plan(exp);
-        Network net = Pipeline.compile(exp, plan, data);
+        Network net = Pipeline.compile(exp, plan, o.invocation.cpuIsa());
+        Pipeline.initFromData(exp, net, data);
         LrRangeTest.Result r = LrRangeTest.run(exp, net, td,
                 options(net, exp.data().batchSize(), recorder(exp, net, data, o), o, out));
         try {

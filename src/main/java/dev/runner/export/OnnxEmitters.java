@@ -175,6 +175,14 @@ final class OnnxEmitters {
                 String times = g.node("Mul", name + ".mul", List.of(x, plus));
                 yield g.node("Mul", name, List.of(times, g.weight(name + ".half", new float[] {0.5f})));
             }
+            case "relu6" -> g.node("Clip", name, List.of(x, g.weight(name + ".min", new float[] {0f}),
+                    g.weight(name + ".max", new float[] {6f})));
+            case "hardswish" -> {   // HardSwish is opset 14: x * HardSigmoid(x; 1/6, 1/2)
+                String hs = g.node("HardSigmoid", name + ".hardsigmoid", List.of(x), real("alpha", 1f / 6),
+                        real("beta", 0.5f));
+                yield g.node("Mul", name, List.of(x, hs));
+            }
+            case "silu" -> g.node("Mul", name, List.of(x, g.node("Sigmoid", name + ".sigmoid", List.of(x))));
             default -> throw new IllegalArgumentException("no ONNX form of activation " + kind);
         };
     }

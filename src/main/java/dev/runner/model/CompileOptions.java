@@ -14,9 +14,11 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * @param layout      "NCHW" or "NHWC": the layout of the features the network is fed with
  * @param engine      the engine asked for: {@code auto}, {@code onednn} or {@code dl4j} (see {@link Placement})
  * @param precision   the precision asked for: {@code fp32}, {@code bf16} or {@code auto} (see {@link Precision})
+ * @param cpuIsa      oneDNN's instruction set the precision is decided for ({@code avx2}, {@code avx512_core_bf16}...);
+ *                    null: this CPU's ({@code CpuIsa.effective()}). Tests name another CPU's.
  */
 public record CompileOptions(long seed, IUpdater updater, double weightDecay, String layout, String engine,
-                             String precision) {
+                             String precision, String cpuIsa) {
     /** The layout measured fastest on this backend (see docs/speed.md). */
     public static final String DEFAULT_LAYOUT = "NHWC";
 
@@ -37,6 +39,12 @@ public record CompileOptions(long seed, IUpdater updater, double weightDecay, St
         }
     }
 
+    /** For this CPU. */
+    public CompileOptions(long seed, IUpdater updater, double weightDecay, String layout, String engine,
+                          String precision) {
+        this(seed, updater, weightDecay, layout, engine, precision, null);
+    }
+
     /** In fp32. */
     public CompileOptions(long seed, IUpdater updater, double weightDecay, String layout, String engine) {
         this(seed, updater, weightDecay, layout, engine, Precision.FP32);
@@ -53,10 +61,15 @@ public record CompileOptions(long seed, IUpdater updater, double weightDecay, St
     }
 
     public CompileOptions withEngine(String engine) {
-        return new CompileOptions(seed, updater, weightDecay, layout, engine, precision);
+        return new CompileOptions(seed, updater, weightDecay, layout, engine, precision, cpuIsa);
     }
 
     public CompileOptions withPrecision(String precision) {
-        return new CompileOptions(seed, updater, weightDecay, layout, engine, precision);
+        return new CompileOptions(seed, updater, weightDecay, layout, engine, precision, cpuIsa);
+    }
+
+    /** Decided for a CPU whose oneDNN instruction set is {@code isa} (null: this one). */
+    public CompileOptions withCpuIsa(String isa) {
+        return new CompileOptions(seed, updater, weightDecay, layout, engine, precision, isa);
     }
 }

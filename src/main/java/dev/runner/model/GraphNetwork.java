@@ -45,7 +45,8 @@ final class GraphNetwork implements Network {
         this.options = options;
         this.placement = Placement.decide(options.engine(), Backend.device(), OneDnnStep.unavailable(),
                 OneDnnStep.refusal(spec));
-        this.precision = Precision.decide(options.precision(), placement, CpuIsa.effective());
+        this.precision = Precision.decide(options.precision(), placement,
+                options.cpuIsa() != null ? options.cpuIsa() : CpuIsa.effective());
         this.layerMacs = Map.copyOf(layerMacs);
         this.macsPerSample = layerMacs.values().stream().mapToDouble(Double::doubleValue).sum();
         Bf16Rule rule = !precision.bf16() ? Bf16Rule.NONE

@@ -199,6 +199,9 @@ final class LayerCompilers {
             case "tanh" -> Activation.TANH.getActivationFunction();
             case "sigmoid" -> Activation.SIGMOID.getActivationFunction();
             case "gelu" -> new ErfGelu();
+            case "relu6" -> new org.nd4j.linalg.activations.impl.ActivationReLU6();
+            case "hardswish" -> new TorchHardswish();
+            case "silu" -> new org.nd4j.linalg.activations.impl.ActivationSwish();
             default -> throw err(node, "unknown activation '" + kind + "'");
         };
     }

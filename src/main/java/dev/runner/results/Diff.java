@@ -195,6 +195,33 @@ public final class Diff {
         }
     }
 
+    /**
+     * An experiment flattened the way {@link #experimentChanges} compares it: dotted key paths, the items of a
+     * {@code layers:} list under their names ({@code model.layers.conv1.conv.filters}), other lists by index,
+     * empty maps and lists as values. Two runs differ in a key when one lacks it or the values differ.
+     */
+    public static Map<String, Object> flattenByName(Map<String, Object> experiment) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        flattenByName("", experiment, out);
+        return out;
+    }
+
+    private static void flattenByName(String prefix, Object v, Map<String, Object> out) {
+        if (v instanceof Map<?, ?> m && !m.isEmpty()) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                String k = String.valueOf(e.getKey());
+                flattenByName(prefix.isEmpty() ? k : prefix + "." + k, e.getValue(), out);
+            }
+        } else if (v instanceof List<?> l && !l.isEmpty()) {
+            List<String> names = isLayerList(prefix) ? LayerNames.of(l) : null;
+            for (int i = 0; i < l.size(); i++) {
+                flattenByName(names != null ? prefix + "." + names.get(i) : prefix + "[" + i + "]", l.get(i), out);
+            }
+        } else {
+            out.put(prefix, v);
+        }
+    }
+
     /** A {@code layers:} list (the model's, a block's, a residual's), whose items are compared by name. */
     static boolean isLayerList(String key) {
         return key.equals("layers") || key.endsWith(".layers");

@@ -196,6 +196,22 @@ public final class SweepFolder {
         };
     }
 
+    /**
+     * Whether a swept key is drawn on a log axis (sweep.png, serve's sweep page): its values are all positive
+     * numbers, and the key is a learning rate (its last part ends in {@code lr}) or the values span 50x or more.
+     */
+    public static boolean logScale(String key, List<?> values) {
+        double min = Double.POSITIVE_INFINITY;
+        double max = 0;
+        for (Object v : values) {
+            if (!(v instanceof Number n) || !(n.doubleValue() > 0) || !Double.isFinite(n.doubleValue())) return false;
+            min = Math.min(min, n.doubleValue());
+            max = Math.max(max, n.doubleValue());
+        }
+        String last = key.substring(key.lastIndexOf('.') + 1);
+        return !values.isEmpty() && (last.endsWith("lr") || max / min >= 50);
+    }
+
     /** The run's training and evaluation time: the sum of its epochs' seconds. */
     public static Double seconds(RunReader.Run run) {
         double s = 0;

@@ -12,6 +12,7 @@ import java.util.Map;
  *                    defaults filled in), in canonical key order: what {@code experiment.yaml} contains
  * @param lrRangeTest null unless the experiment is an LR range test
  * @param earlyStopping null unless the run stops once a metric stops improving
+ * @param initFrom    null unless the run starts from another run's weights
  * @param engine      {@code auto}, {@code onednn} or {@code dl4j}: the engine asked for (the model stage decides)
  * @param precision   {@code fp32}, {@code bf16} or {@code auto}: the precision asked for (the model stage decides)
  * @param epochs      passes over the training set, possibly fractional: the run makes {@link #steps} steps in
@@ -31,6 +32,7 @@ public record Experiment(
         VisualizeSpec visualize,
         CheckpointSpec checkpoint,
         EarlyStoppingSpec earlyStopping,
+        InitFromSpec initFrom,
         Path file,
         Map<String, Object> resolved,
         String engine,
@@ -49,6 +51,6 @@ public record Experiment(
     /** The same experiment with learning rate {@code lr} (an {@code lr: {from_range_test}} resolved). */
     public Experiment withLr(double lr) {
         return new Experiment(name, description, seed, data, model, optimizer.withLr(lr), schedule, epochs, lrRangeTest,
-                evaluate, visualize, checkpoint, earlyStopping, file, resolved, engine, precision);
+                evaluate, visualize, checkpoint, earlyStopping, initFrom, file, resolved, engine, precision);
     }
 }

@@ -200,10 +200,25 @@ public final class ExperimentLoader {
             root.put("early_stopping", null);
         }
 
+        InitFromSpec initFrom = null;
+        if (root.has("init_from")) {
+            Fields f = Fields.of(root.node("init_from"), "init_from", top, Language.INIT_FROM);
+            YNode rn = f.required("run");
+            String base = rn.pos().line() > 0 ? rn.pos().file() : null; // relative to the file that says it
+            Path run = base == null ? Path.of(Fields.toStr(rn, f.at("run")))
+                    : Path.of(base).toAbsolutePath().resolveSibling(Fields.toStr(rn, f.at("run")));
+            run = run.toAbsolutePath().normalize();
+            f.put("run", run.toString());
+            initFrom = new InitFromSpec(run, f.getEnum("model"), f.getEnum("layers"));
+            root.put("init_from", f.out);
+        } else {
+            root.put("init_from", null);
+        }
+
         Map<String, Object> resolved = new LinkedHashMap<>();
         for (String k : resolvedKeys()) resolved.put(k, root.out.get(k));
         return new Experiment(name, description, seed, data, model, optimizer, schedule, epochs, lrt, evaluate,
-                visualize, checkpoint, earlyStopping, file, resolved, engine, precision);
+                visualize, checkpoint, earlyStopping, initFrom, file, resolved, engine, precision);
     }
 
     /**

@@ -59,7 +59,7 @@ public final class KeyTables {
         m.put("schedule", kinds(Language.SCHEDULE, "kind"));
         m.put("lr_range_test", keys(Language.LR_RANGE_TEST, ""));
         m.put("evaluate", keys(Language.EVALUATE, "evaluate.") + rows(Language.FEATURE_MAPS, "visualize.feature_maps.")
-                + rows(Language.CHECKPOINT, "checkpoint.") + rows(Language.EARLY_STOPPING, "early_stopping."));
+                + rows(Language.CHECKPOINT, "checkpoint.") + rows(Language.EARLY_STOPPING, "early_stopping.") + rows(Language.INIT_FROM, "init_from."));
         return m;
     }
 

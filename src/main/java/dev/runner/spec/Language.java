@@ -289,6 +289,14 @@ public final class Language {
             key("patience", integer(1, 100_000), 5, "epochs without improvement before the run stops"),
             key("min_delta", num(Range.NON_NEGATIVE), 0.0, "an improvement is a change by more than this"));
 
+    public static final Section INIT_FROM = section("init_from", "start from another run's trained weights (fine-tuning)",
+            required("run", TEXT, "the run folder (or a model file in one), relative to the file that says it")
+                    .example("results/origin/20261127-101500"),
+            key("model", oneOfWords("last", "best"), "last", "`last`: its `model.zip`; `best`: its `best_model.zip`"),
+            key("layers", oneOfWords("all", "matching"), "all", "`all`: every layer with parameters must be in the run"
+                    + " with the same name and shapes; `matching`: those that are get its weights, the rest are"
+                    + " initialised as declared"));
+
     /** {@code sweep.random}: trials drawn at random (SweepLoader reads the distributions). */
     public static final Section SWEEP_RANDOM = section("sweep_random", "trials drawn at random, reproducibly",
             required("trials", integer(1, 10_000), "how many trials to draw"),
@@ -322,6 +330,7 @@ public final class Language {
             optional("checkpoint", CHECKPOINT, "`{every: 1}`", "how often to save a resumable checkpoint, and"
                     + " whether to keep the best epoch's model"),
             optional("early_stopping", EARLY_STOPPING, "none", "complete the run once a metric stops improving"),
+            optional("init_from", INIT_FROM, "none", "start from another run's trained weights (fine-tuning)"),
             key("engine", oneOfWords(ENGINES), "auto", "what trains and evaluates the network: `onednn` the oneDNN"
                     + " engine (CPU), `dl4j` DL4J's own layers (the reference), `auto` the first on a CPU and the second"
                     + " on CUDA; `--engine` overrides it (see [speed.md](speed.md))"),

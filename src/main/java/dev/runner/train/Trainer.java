@@ -148,7 +148,7 @@ public final class Trainer {
         }
         Metrics top = Metrics.read(folder.resolve(Metrics.FILE));
         if (Metrics.COMPLETED.equals(top.status)) {
-            return "the run is already completed; there is nothing to continue";
+            return "the run is already completed (--set epochs=N trains it further)";
         }
         return null;
     }
@@ -199,6 +199,12 @@ public final class Trainer {
                     + folder);
             return new Loop(exp, net, data, o, run, log, metrics).run(state);
         }
+    }
+
+    /** Runs the loop of a run from {@code state} (for {@link RunExtension}). */
+    static Result loop(Experiment exp, Network net, TrainingData data, Options o, RunRecorder.Run run,
+                       RunRecorder.Log log, Metrics metrics, Checkpoint.State state) {
+        return new Loop(exp, net, data, o, run, log, metrics).run(state);
     }
 
     /** The report's final lines: overall test accuracy then one line per class, whole percents rounded down. */

@@ -58,6 +58,9 @@ class ExportCliTest {
                 - batchnorm
                 - dropout: 0.3
                 - gelu
+                - relu6
+                - hardswish
+                - silu
                 - {flatten, name: flat_again}
                 - {dense: {units: 3, bias: true}}
                 - {scale: 0.5, name: out}

@@ -183,7 +183,7 @@ class ReliabilityCliTest {
         Cli.Out r = Cli.run("run", "--resume", reference.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.errLines()).containsExactly("runner: --resume " + reference
-                + ": the run is already completed; there is nothing to continue");
+                + ": the run is already completed (--set epochs=N trains it further)");
     }
 
     @Test

@@ -67,6 +67,12 @@ class MixedPrecisionTest {
                 new CompileOptions(7, updater, 5e-4, layout, "onednn", precision));
     }
 
+    /** {@link #compile} with the precision decided for a CPU whose oneDNN ISA is {@code isa}. */
+    private static Network compileFor(String isa, ModelSpec spec, String layout, String precision, IUpdater updater) {
+        return ModelCompiler.computationGraph().compile(spec,
+                new CompileOptions(7, updater, 5e-4, layout, "onednn", precision).withCpuIsa(isa));
+    }
+
     /** ||a - b|| / ||b||. */
     private static double relative(INDArray a, INDArray b) {
         return a.sub(b).norm2Number().doubleValue() / b.norm2Number().doubleValue();
@@ -90,7 +96,14 @@ class MixedPrecisionTest {
                 .add("fc1", new Dense(16, true, "sigmoid"))
                 .add("lr", new Activation("leaky_relu", 0.1)).add("drop", new Dropout(0.3))
                 .add("fc", dense(5));
-        return List.of(convs, norms, b.build(3, 7, 7));
+        TestSpecs mobile = create().add("c1", new Conv(8, new int[] {3, 3}, new int[] {1, 1}, null,
+                        new int[] {1, 1}, true, "relu6"))
+                .add("hs", new Activation("hardswish", 0)).add("c2", new Conv(8, new int[] {1, 1}, new int[] {1, 1},
+                        new int[] {0, 0}, new int[] {1, 1}, true, "silu"))
+                .add("r6", new Activation("relu6", 0)).add("gap", TestSpecs.gap())
+                .add("fc1", new Dense(16, true, "hardswish")).add("si", new Activation("silu", 0))
+                .add("fc", dense(5));
+        return List.of(convs, norms, b.build(3, 7, 7), mobile.build(3, 7, 7));
     }
 
     @Test
@@ -300,10 +313,10 @@ class MixedPrecisionTest {
 
         // through the compiler, on a simulated CPU without bf16
         assumeTrue(OneDnnStep.unavailable() == null, "oneDNN step available");
-        try (AutoCloseable cpu = CpuIsa.simulate("avx512_core")) {
-            assertThatThrownBy(() -> compile(small(), "NHWC", "bf16", new Sgd(0.1)))
+        {
+            assertThatThrownBy(() -> compileFor("avx512_core", small(), "NHWC", "bf16", new Sgd(0.1)))
                     .isInstanceOf(SpecException.class).hasMessageContaining("oneDNN runs avx512_core here");
-            Network auto = compile(small(), "NHWC", "auto", new Sgd(0.1));
+            Network auto = compileFor("avx512_core", small(), "NHWC", "auto", new Sgd(0.1));
             assertThat(auto.precision().value()).isEqualTo("fp32");
             assertThat(((EngineGraph) auto.graph()).oneDnnStep().bf16()).isFalse();
         }

@@ -93,6 +93,9 @@ class OneDnnEngineTest {
                 .add("bn3", bn()).add("relu3", relu())
                 .add("fc2", new Dense(12, false, "gelu"))
                 .add("g", new Activation("gelu", 0))
+                .add("r6", new Activation("relu6", 0))
+                .add("hs", new Activation("hardswish", 0))
+                .add("si", new Activation("silu", 0))
                 .add("drop2", new Dropout(0.5))
                 .add("fc", dense(5))
                 .add("scaled", new dev.runner.spec.layers.Scale(1.0 / 9));
@@ -343,6 +346,31 @@ class OneDnnEngineTest {
     void everyLayerKindHasADl4jCompilerAndAOneDnnEmitter() {
         assertThat(LayerCompilers.BY_KIND.keySet()).containsExactlyInAnyOrderElementsOf(LayerKinds.NAMES);
         assertThat(dev.runner.model.onednn.Emitters.kinds()).containsExactlyInAnyOrderElementsOf(LayerKinds.NAMES);
+    }
+
+    @Test
+    void relu6HardswishAndSiluArePyTorchsOnDl4j() {
+        // torch.nn.ReLU6 / Hardswish / SiLU at [-4, -1, 0.5, 1, 2, 7], and their derivatives (autograd)
+        float[] xs = {-4, -1, 0.5f, 1, 2, 7};
+        double[][] want = {
+                {0, 0, 0.5, 1, 2, 6},
+                {0, -1.0 / 3, 0.5 * 3.5 / 6, 4.0 / 6, 10.0 / 6, 7},
+                {-0.07194484, -0.26894142, 0.31122967, 0.73105858, 1.76159416, 6.99362264}};
+        double[][] dwant = {
+                {0, 0, 1, 1, 1, 0},
+                {0, 1.0 / 6, 0.5 / 3 + 0.5, 1.0 / 3 + 0.5, 2.0 / 3 + 0.5, 1},
+                {-0.05266461, 0.07232949, 0.73996119, 0.92767051, 1.09078425, 1.00546050}};
+        String[] kinds = {"relu6", "hardswish", "silu"};
+        for (int k = 0; k < kinds.length; k++) {
+            var f = LayerCompilers.activation(null, kinds[k], 0);
+            INDArray x = org.nd4j.linalg.factory.Nd4j.createFromArray(xs);
+            INDArray out = f.getActivation(x.dup(), true);
+            INDArray grad = f.backprop(x.dup(), org.nd4j.linalg.factory.Nd4j.onesLike(x)).getFirst();
+            for (int i = 0; i < xs.length; i++) {
+                assertThat(out.getDouble(i)).as(kinds[k] + "(" + xs[i] + ")").isCloseTo(want[k][i], within(1e-6));
+                assertThat(grad.getDouble(i)).as(kinds[k] + "'(" + xs[i] + ")").isCloseTo(dwant[k][i], within(1e-6));
+            }
+        }
     }
 
     @Test

@@ -33,7 +33,8 @@ class BenchNetworksTest {
 
     /** Trainable parameters of each network's twin, as PyTorch counts them ({@code bench/torch_ref.py --list}). */
     static final Map<String, Long> TWIN_PARAMS = Map.of("branches", 78_658L, "gelu_mlp", 1_070_794L,
-            "vgg_dropout", 814_570L, "tiny", 2_250L, "wide", 392_778L, "respool", 310_442L);
+            "vgg_dropout", 814_570L, "tiny", 2_250L, "wide", 392_778L, "respool", 310_442L,
+            "inverted_res", 46_954L);
 
     static List<Experiment> load() throws IOException {
         try (Stream<Path> s = Files.list(DIR)) {

@@ -67,7 +67,7 @@ class BestEpochTest {
     static Experiment exp(int epochs, CheckpointSpec checkpoint, EarlyStoppingSpec stop) {
         OptimizerSpec opt = new OptimizerSpec("sgd", 0.05, null, 0.9, 0, false, 0, 0.9, 0.999, 1e-8);
         return new Experiment("peak", "", 42, null, null, opt, new ScheduleSpec.Constant(), epochs, null,
-                new EvaluateSpec(false, true), null, checkpoint, stop, null, Map.of(), "auto", "fp32");
+                new EvaluateSpec(false, true), null, checkpoint, stop, null, null, Map.of(), "auto", "fp32");
     }
 
     @Test

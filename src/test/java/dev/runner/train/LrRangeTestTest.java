@@ -126,7 +126,7 @@ class LrRangeTestTest {
         OptimizerSpec opt = new OptimizerSpec("sgd", Double.NaN, name, 0.9, 0, false, 0, 0.9, 0.999, 1e-8);
         return new Experiment(name, "", 42, null, null, opt, new ScheduleSpec.Constant(), 1,
                 new LrRangeTestSpec(1e-4, endLr, iterations, "exp", 0.05, 5), new EvaluateSpec(false, true), null,
-                new CheckpointSpec(1), null, null, Map.of(), "auto", "fp32");
+                new CheckpointSpec(1), null, null, null, Map.of(), "auto", "fp32");
     }
 
     LrRangeTest.Result runRange(Experiment e, TinyData data) {

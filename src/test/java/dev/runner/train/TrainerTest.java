@@ -35,7 +35,7 @@ class TrainerTest {
     static Experiment exp(String name, double epochs, double lr, boolean evalTrain, int every) {
         OptimizerSpec opt = new OptimizerSpec("sgd", lr, null, 0.9, 0, false, 1e-3, 0.9, 0.999, 1e-8);
         return new Experiment(name, "", 42, null, null, opt, new ScheduleSpec.Cosine(0, null), epochs, null,
-                new EvaluateSpec(evalTrain, true), null, new CheckpointSpec(every), null, null, Map.of(), "auto", "fp32");
+                new EvaluateSpec(evalTrain, true), null, new CheckpointSpec(every), null, null, null, Map.of(), "auto", "fp32");
     }
 
     TinyNet compile(Experiment e) {

@@ -6,17 +6,13 @@ import org.bytedeco.dnnl.global.dnnl;
  * The instruction set oneDNN dispatches its kernels for on this CPU ({@code dnnl_get_effective_cpu_isa}), by
  * oneDNN's name: {@code avx2}, {@code avx512_core}, {@code avx512_core_vnni}, {@code avx512_core_bf16} (AVX512-BF16:
  * Cooper Lake, Zen 4), {@code avx512_core_amx} (Sapphire Rapids)... It is capped by {@code ONEDNN_MAX_CPU_ISA}.
- * Tests replace it with {@link #simulate}.
+ * Tests decide a precision for another CPU through {@code CompileOptions.cpuIsa}.
  */
 public final class CpuIsa {
-    private static volatile String simulated;
-
     private CpuIsa() {}
 
-    /** oneDNN's name of the ISA it dispatches here (or the simulated one); "unknown" when oneDNN does not load. */
+    /** oneDNN's name of the ISA it dispatches here; "unknown" when oneDNN does not load. */
     public static String effective() {
-        String s = simulated;
-        if (s != null) return s;
         if (OneDnnStep.unavailable() != null) return "unknown";
         int v = dnnl.dnnl_get_effective_cpu_isa();
         for (dnnl.cpu_isa i : dnnl.cpu_isa.values()) if (i.value == v) return i.name();
@@ -26,11 +22,5 @@ public final class CpuIsa {
     /** Whether oneDNN has native bf16 kernels (bf16 dot products, AVX512-BF16 or AMX) at ISA {@code isa}. */
     public static boolean hasBf16(String isa) {
         return isa.equals("avx512_core_bf16") || isa.equals("avx512_core_amx");
-    }
-
-    /** Makes {@link #effective} report {@code isa} until the returned handle is closed (for tests). */
-    public static AutoCloseable simulate(String isa) {
-        simulated = isa;
-        return () -> simulated = null;
     }
 }

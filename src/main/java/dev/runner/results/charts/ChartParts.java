@@ -51,17 +51,17 @@ final class ChartParts {
         return x;
     }
 
-    /** Scientific notation for small learning rates (5.0E-3), plain otherwise; zero is always "0". */
-    static NumberFormat lrFormat(double max) {
-        if (max > 0 && (max < 0.01 || max >= 1000)) {
-            return new DecimalFormat("0.0#E0") {
-                @Override
-                public StringBuffer format(double number, StringBuffer result, java.text.FieldPosition pos) {
-                    return number == 0 ? result.append('0') : super.format(number, result, pos);
-                }
-            };
-        }
-        return new DecimalFormat("0.####");
+    /** Axis numbers as people write them ({@link dev.runner.results.HumanText#number}: 5e-3, 0.05, 128). */
+    static NumberFormat humanFormat() {
+        return new DecimalFormat() {
+            @Override
+            public StringBuffer format(double number, StringBuffer result, java.text.FieldPosition pos) {
+                // an axis tick is a step sum (0.30000000000000004): 10 significant digits are plenty
+                double shown = number == 0 ? 0 : Double.parseDouble(String.format(java.util.Locale.ROOT, "%.10g",
+                        number));
+                return result.append(dev.runner.results.HumanText.number(shown));
+            }
+        };
     }
 
     static int maxLength(String[] s) {

@@ -46,14 +46,14 @@ public final class LrChart implements RunChart {
         x.setRange(0, epochs * 1.02);
         NumberAxis y = new NumberAxis("learning rate");
         y.setAutoRangeIncludesZero(true);
-        y.setNumberFormatOverride(ChartParts.lrFormat(max));
+        y.setNumberFormatOverride(ChartParts.humanFormat());
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
         r.setSeriesPaint(0, ChartStyle.palette(2));
         r.setSeriesStroke(0, ChartStyle.line(2.5f));
         XYPlot plot = new XYPlot(new XYSeriesCollection(s), x, y, r);
         if (max > 0) {
             y.setRange(0, max * 1.08);
-            y.setTickUnit(new NumberTickUnit(niceStep(max * 1.08 / 8), ChartParts.lrFormat(max)));
+            y.setTickUnit(new NumberTickUnit(niceStep(max * 1.08 / 8), ChartParts.humanFormat()));
         }
         JFreeChart chart = new JFreeChart(ChartStyle.title(name, "learning rate per iteration"), ChartStyle.TITLE,
                 plot, true);

@@ -5,7 +5,10 @@ import static dev.runner.spec.lang.Vocabulary.*;
 import java.util.List;
 import dev.runner.spec.lang.Vocabulary;
 
-/** An element-wise activation: relu, leaky_relu (alpha), tanh, sigmoid, gelu; the same shape out as in. */
+/**
+ * An element-wise activation: relu, leaky_relu (alpha), tanh, sigmoid, gelu, relu6, hardswish, silu (PyTorch's
+ * nn.ReLU6, nn.Hardswish, nn.SiLU, as MobileNetV2/V3 and EfficientNet use them); the same shape out as in.
+ */
 public record Activation(String kind, double alpha) implements LayerSpec {
     public static final List<LayerKind> KINDS = List.of(
             plain("relu", "max(0, x): same shape"),
@@ -14,7 +17,10 @@ public record Activation(String kind, double alpha) implements LayerSpec {
                     (f, modelInit) -> new Activation("leaky_relu", f.getDouble("alpha"))),
             plain("tanh", "tanh: same shape"),
             plain("sigmoid", "logistic sigmoid: same shape"),
-            plain("gelu", "GELU, PyTorch's exact x * (1 + erf(x / sqrt 2)) / 2: same shape"));
+            plain("gelu", "GELU, PyTorch's exact x * (1 + erf(x / sqrt 2)) / 2: same shape"),
+            plain("relu6", "min(max(0, x), 6) (nn.ReLU6): same shape"),
+            plain("hardswish", "x * relu6(x + 3) / 6 (nn.Hardswish): same shape"),
+            plain("silu", "x * sigmoid(x), also called swish (nn.SiLU): same shape"));
 
     /** The activations' names, also the values of a conv or dense layer's {@code activation:}. */
     public static final List<String> NAMES = KINDS.stream().map(LayerKind::name).toList();
