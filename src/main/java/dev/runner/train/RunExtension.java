@@ -62,8 +62,8 @@ public final class RunExtension {
             metrics.write(folder);
             run.resumed(o.commandLine);
             try (RunRecorder.Log log = run.log(o.terminal)) {
-                log.println(String.format(Locale.ROOT, "Extending %s from %d to %d epochs (planned %d) -> %s",
-                        exp.name(), done, exp.epochs(), before, folder));
+                log.println(String.format(Locale.ROOT, "Extending %s from %d to %s epochs (planned %d) -> %s",
+                        exp.name(), done, Trainer.epochsText(exp.epochs()), before, folder));
                 return Trainer.loop(exp, net, data, o, run, log, metrics, state);
             }
         }
