@@ -7,6 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystems;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -15,9 +18,15 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * Writes that readers never see half-done and that survive a power cut: a temporary file in the same directory,
- * flushed to the disk ({@code fsync}), an atomic rename, then the directory flushed so the rename is on the disk
- * too. The file gets ordinary permissions (rw-r--r--), not the owner-only ones of a temporary file.
+ * The one way the runner writes a file, a results file or an output a user named ({@code report -o},
+ * {@code diff --plot}): a temporary file in the same directory, flushed to the disk ({@code fsync}), an atomic
+ * rename, then the directory flushed so the rename is on the disk too. The file gets ordinary permissions
+ * (rw-r--r--), not the owner-only ones of a temporary file.
+ *
+ * <p>Only a new file or a regular file is written: a target that is a device, a FIFO, a directory or a symbolic
+ * link is refused in one line before anything is written (a rename would replace the device node), and so is a
+ * target whose directory does not exist (no folders are made up from a mistyped path; results folders create
+ * their own subfolders first).
  */
 public final class AtomicFiles {
     /**
@@ -50,16 +59,15 @@ public final class AtomicFiles {
         void writeTo(OutputStream out) throws IOException;
     }
 
-    /** Writes {@code target} (parent folders created) atomically; a failure is a one-line {@link UserError}. */
+    /** Writes {@code target} atomically (its directory must exist); a failure is a one-line {@link UserError}. */
     public static void write(Path target, Content content) {
         write(target, content, WriteHook.NONE);
     }
 
     /** {@link #write(Path, Content)}, seen by {@code hook} first. */
     public static void write(Path target, Content content, WriteHook hook) {
+        Path dir = checkTarget(target);
         try {
-            Path dir = target.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
             hook.beforeWrite(target);
             Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp", READABLE);
             try {
@@ -73,8 +81,38 @@ public final class AtomicFiles {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
-            throw new UserError("cannot write " + target + ": " + e, e);
+            throw new UserError("cannot write " + target + ": " + ResultFiles.reason(e), e);
         }
+    }
+
+    /**
+     * Checks that {@code target} may be written: it does not exist or is a regular file (not a link), and its
+     * directory exists. Returns the directory; a {@link UserError} (exit 1) naming the path when not.
+     */
+    public static Path checkTarget(Path target) {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir == null || abs.getFileName() == null) {
+            throw new UserError("cannot write " + target + ": not a file name");
+        }
+        try {
+            BasicFileAttributes a = Files.readAttributes(abs, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!a.isRegularFile() || a.isSymbolicLink()) {
+                String what = a.isSymbolicLink() ? "a symbolic link" : a.isDirectory() ? "a directory"
+                        : "a device, FIFO or socket";
+                throw new UserError("refusing to write " + target + ": it is " + what
+                        + ", not a regular file (name a new file or a regular one)");
+            }
+        } catch (NoSuchFileException e) {
+            // a new file
+        } catch (IOException e) {
+            throw new UserError("cannot write " + target + ": " + ResultFiles.reason(e), e);
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new UserError("cannot write " + target + ": no such directory " + dir
+                    + (Files.exists(dir) ? " (not a directory)" : "; create it first"));
+        }
+        return dir;
     }
 
     public static void write(Path target, byte[] content) {

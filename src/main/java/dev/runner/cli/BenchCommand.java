@@ -55,6 +55,7 @@ final class BenchCommand implements Callable<Integer> {
         placement.startBackend();
         Experiment exp = Pipeline.load(file, placement.sets(experiment.sets));
         int b = batch != null ? batch : exp.data().batchSize();
+        Pipeline.checkMemory(exp, Math.max(b, evalBatch));
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("experiment", exp.name());
         if (!noData) {
@@ -70,10 +71,10 @@ final class BenchCommand implements Callable<Integer> {
         Network net = Pipeline.compile(exp, Trainer.plan(exp, 100));
         NetworkBench.Result r = NetworkBench.measure(net, b, evalBatch, steps, warmup);
         line.putAll(r.toMap());
-        if (r.referenceKernels() != null && !r.referenceKernels().isEmpty()) {
-            System.err.println("warning: on this CPU oneDNN has no fast kernel for " + r.referenceKernels().size()
-                    + " of this network's primitives and runs its slow reference code: "
-                    + String.join(", ", r.referenceKernels()));
+        if (r.slowKernels() != null && !r.slowKernels().isEmpty()) {
+            System.err.println("warning: on this CPU oneDNN has no fast kernel for " + r.slowKernels().size()
+                    + " of this network's primitives and runs slow generic code: "
+                    + String.join(", ", r.slowKernels()));
         }
         Map<String, Object> backend = Backend.describe();
         line.put("backend", backend);

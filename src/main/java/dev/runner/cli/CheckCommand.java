@@ -51,13 +51,17 @@ final class CheckCommand implements Callable<Integer> {
             if (!Double.isNaN(opt.lr())) {
                 Schedules.of(exp.schedule(), opt.lr(), 100, exp.epochs());
             }
-            Network net = ModelCompiler.computationGraph().compile(exp.model(),
-                    CompileOptions.defaults(exp.seed(), new Sgd(1e-3)).withEngine(exp.engine())
-                            .withPrecision(exp.precision()).withCpuIsa(invocation.cpuIsa()));
+            dev.runner.model.MemoryEstimate mem = Pipeline.memory(exp, exp.data().batchSize());
             if (files.size() > 1) {
                 out.println("== " + f);
             }
             out.println(describe(exp));
+            out.println(mem.describe());
+            out.flush();
+            mem.check(Pipeline.precisionAskedFor(exp));
+            Network net = ModelCompiler.computationGraph().compile(exp.model(),
+                    CompileOptions.defaults(exp.seed(), new Sgd(1e-3)).withEngine(exp.engine())
+                            .withPrecision(exp.precision()).withCpuIsa(invocation.cpuIsa()));
             out.println(Pipeline.table(net, exp.data().batchSize()));
             out.println("engine: " + net.placement());
             out.println("precision: " + net.precision());

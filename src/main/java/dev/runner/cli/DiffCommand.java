@@ -1,5 +1,7 @@
 package dev.runner.cli;
 
+import dev.runner.results.SeedTable;
+import dev.runner.results.SweepFolder;
 import dev.runner.UserError;
 import dev.runner.results.Diff;
 import dev.runner.results.RunReader;
@@ -37,7 +39,14 @@ final class DiffCommand implements Callable<Integer> {
         } catch (UserError e) {
             throw new UserError(e.getMessage(), 2, null);     // a bad flag, not a runtime problem
         }
-        Diff.Result r = Diff.compare(resolve(a, results), resolve(b, results));
+        Path pa = resolve(a, results);
+        Path pb = resolve(b, results);
+        if (SweepFolder.isSweepFolder(pa) && SweepFolder.isSweepFolder(pb)) {
+            // two sweeps: their best configurations, and whether the difference is more than seed noise
+            System.out.print(SeedTable.compareBest(pa, pb));
+            return 0;
+        }
+        Diff.Result r = Diff.compare(pa, pb);
         System.out.print(Diff.render(r, f));
         if (plot != null) {
             Diff.plot(r, plot);

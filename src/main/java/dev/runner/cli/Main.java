@@ -40,8 +40,11 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
         if (file == null) {
             spec.commandLine().usage(spec.commandLine().getOut());
+            spec.commandLine().getErr().println("runner: give a command or an experiment file (usage above)");
+            spec.commandLine().getErr().flush();
             return 2;
         }
+        unknownCommand(file.toString());
         return RunCommand.run(file, options, invocation);
     }
 
@@ -72,11 +75,24 @@ public final class Main implements Callable<Integer> {
         cl.setParameterExceptionHandler(Main::badFlag);
         cl.setExecutionExceptionHandler((e, line, parsed) -> report(e, line.getErr()));
         try {
-            return cl.execute(args);
+            return stdoutWritten(cl.execute(args), cl.getErr());
         } catch (Error e) {
             // picocli passes Errors through: out of memory, stack overflow, a broken VM
             return jvmError(e, cl.getErr());
         }
+    }
+
+    /**
+     * {@code code}, or 1 when what the command printed did not reach standard output (a full disk, a closed pipe):
+     * {@link java.io.PrintStream} keeps such an error to itself, so {@code runner schema > /dev/full} said 0.
+     */
+    static int stdoutWritten(int code, PrintWriter err) {
+        if (System.out.checkError()) {
+            err.println("runner: cannot write to standard output (the disk is full or the reader has gone)");
+            err.flush();
+            return code == 0 ? 1 : code;
+        }
+        return code;
     }
 
     /** A JVM error as one line ({@link JvmError}), exit 1; the stack trace only with RUNNER_DEBUG set. */
@@ -89,8 +105,34 @@ public final class Main implements Callable<Integer> {
         return 1;
     }
 
+    /**
+     * {@code runner WORD} where WORD is neither a command nor a file: an unknown command (exit 2), not a missing
+     * experiment file or picocli's "Unmatched argument".
+     */
+    static void unknownCommand(String word) {
+        java.nio.file.Path p = java.nio.file.Path.of(word);
+        if (word.startsWith("-") || java.nio.file.Files.exists(p) || word.endsWith(".yaml") || word.endsWith(".yml")
+                || word.contains("/") || word.contains(java.io.File.separator)) {
+            return;
+        }
+        Invocation none = Invocation.of(new String[0]);
+        String commands = String.join(", ", new CommandLine(new Main(none), new Commands(none)).getSubcommands()
+                .keySet());
+        throw new dev.runner.UserError("unknown command '" + dev.runner.Text.printable(word, 60)
+                + "' (commands: " + commands + "; an experiment file ends in .yaml)", 2, null);
+    }
+
     private static int badFlag(CommandLine.ParameterException e, String[] args) {
         PrintWriter err = e.getCommandLine().getErr();
+        if (e.getCommandLine().getParent() == null && args.length > 0) {
+            try {
+                unknownCommand(args[0]);
+            } catch (dev.runner.UserError u) {
+                err.println("runner: " + u.getMessage());
+                err.flush();
+                return 2;
+            }
+        }
         String cmd = e.getCommandLine().getCommandSpec().qualifiedName();
         err.println("runner: " + e.getMessage() + " (see '" + cmd + " --help')");
         err.flush();

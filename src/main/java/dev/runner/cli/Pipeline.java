@@ -7,6 +7,7 @@ import dev.runner.data.ImageSet;
 import dev.runner.data.LoadedData;
 import dev.runner.model.Backend;
 import dev.runner.model.CompileOptions;
+import dev.runner.model.MemoryEstimate;
 import dev.runner.model.ModelCompiler;
 import dev.runner.model.Network;
 import dev.runner.model.NetworkTable;
@@ -94,7 +95,27 @@ final class Pipeline {
 
     /** {@link #compile(Experiment, Optimizers.Plan)} with the precision decided for {@code cpuIsa} (null: here). */
     static Network compile(Experiment exp, Optimizers.Plan plan, String cpuIsa) {
+        checkMemory(exp, exp.data().batchSize());
         return ModelCompiler.computationGraph().compile(exp.model(), plan.compileOptions(exp).withCpuIsa(cpuIsa));
+    }
+
+    /** The network's memory needs at batch {@code batch} ({@link MemoryEstimate}); bf16 only when asked for. */
+    static MemoryEstimate memory(Experiment exp, int batch) {
+        return MemoryEstimate.of(exp.model(), batch, exp.data().testBatchSize(), exp.optimizer());
+    }
+
+    /**
+     * Refuses in one line a network that cannot fit the memory this process may use, before data is loaded or
+     * anything allocated (ND4J's allocation of it would end the JVM with a segmentation fault).
+     */
+    static void checkMemory(Experiment exp, int batch) {
+        memory(exp, batch).check(precisionAskedFor(exp));
+    }
+
+    /** "bf16" when the experiment asks for it, else "fp32" (auto is estimated at its larger, fp32). */
+    static String precisionAskedFor(Experiment exp) {
+        return dev.runner.model.Precision.BF16.equals(exp.precision()) ? dev.runner.model.Precision.BF16
+                : dev.runner.model.Precision.FP32;
     }
 
     /**

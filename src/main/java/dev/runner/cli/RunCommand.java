@@ -54,6 +54,10 @@ final class RunCommand implements Callable<Integer> {
         /** A sweep's trial: the run goes to exactly this new folder instead of under --results. */
         @Option(names = "--into", paramLabel = "FOLDER", hidden = true)
         Path into;
+
+        /** A sweep's pruning rung: stop after this epoch with a checkpoint (the run ends interrupted). */
+        @Option(names = "--pause-after", paramLabel = "EPOCH", hidden = true)
+        int pauseAfter;
         @Mixin
         PlacementOptions placement = new PlacementOptions();
 
@@ -99,6 +103,7 @@ final class RunCommand implements Callable<Integer> {
         Experiment exp = Pipeline.load(file, o.placement.sets(o.experiment.sets));
         Pipeline.checkResultsRoot(o.results);
         Pipeline.checkDataRoot(o.experiment.dataRoot);
+        Pipeline.checkMemory(exp, exp.data().batchSize());
         LoadedData data = Pipeline.data(exp, o.experiment.dataRoot, out);
         if (exp.lrRangeTest() != null) {
             return rangeTest(exp, data, o, out).exitCode();
@@ -163,6 +168,13 @@ final class RunCommand implements Callable<Integer> {
                 .commandLine(o.invocation.argv())
                 .terminal(out)
                 .stop(stop);
+        if (o.pauseAfter > 0) {
+            opts.onEpoch((epoch, metrics) -> {
+                if (epoch == o.pauseAfter) {
+                    stop.request("paused after epoch " + epoch + " at a pruning rung of the sweep");
+                }
+            });
+        }
         o.invocation.trainer().accept(opts, stop);
         return opts;
     }
@@ -197,6 +209,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private static int resume(Path folder, RunOptions o, PrintStream out) {
+        if (!java.nio.file.Files.isDirectory(folder)) {
+            throw new UserError("--resume " + folder + ": no such folder", 2, null);
+        }
         if (!RunFolder.isRunFolder(folder)) {
             throw new UserError("--resume " + folder + ": not a results folder (no metrics.json)", 2, null);
         }
@@ -218,6 +233,8 @@ final class RunCommand implements Callable<Integer> {
             if (why != null && !extend) {
                 throw new UserError("--resume " + folder + ": " + why, 1, null);
             }
+            // read as every results file is: inside the folder, not through a link out
+            dev.runner.ResultFiles.checked(folder, RunFolder.EXPERIMENT, dev.runner.ResultFiles.SMALL_LIMIT);
             Experiment exp = Pipeline.load(folder.resolve(RunFolder.EXPERIMENT), o.experiment.sets);
             if (extend) {
                 String no = dev.runner.train.RunExtension.notExtendable(folder, exp.epochCount());
@@ -229,6 +246,7 @@ final class RunCommand implements Callable<Integer> {
             String dataRoot = o.experiment.dataRoot != null ? o.experiment.dataRoot
                     : Provenance.read(folder).path("data_root").asText(null);
             Pipeline.checkDataRoot(dataRoot);
+            Pipeline.checkMemory(exp, exp.data().batchSize());
             LoadedData data = Pipeline.data(exp, dataRoot, out);
             if (exp.optimizer().lrFromRangeTest() != null) {
                 double lr = Provenance.read(folder).path("lr_from_range_test").path("lr").asDouble(Double.NaN);

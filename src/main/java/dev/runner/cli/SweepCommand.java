@@ -63,29 +63,36 @@ final class SweepCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() {
-        Sweep sweep;
+        // the flags first: a bad one must not leave a sweep folder behind
+        int workers = where.workers == null ? 1 : where.workers;
+        if (workers < 1) {
+            throw new UserError("--workers " + workers + ": must be at least 1", 2, null);
+        }
+        if (where.spark != null) {
+            SparkTrials.checkMaster(where.spark);
+        }
+        SweepSpec spec = null;
         if (resume != null) {
             if (file != null || !grid.isEmpty() || !experiment.sets.isEmpty()) {
                 throw new UserError("--resume takes the sweep folder only: its trials are fixed in "
                         + resume.resolve(SweepFolder.INDEX), 2, null);
             }
-            sweep = Sweep.open(resume);
         } else {
             if (file == null) {
                 throw new UserError("no experiment file given (usage: runner sweep FILE.yaml [--grid KEY=A,B])", 2,
                         null);
             }
-            SweepSpec spec = SweepLoader.load(file, experiment.sets, grid);
-            sweep = Sweep.create(results, spec, file, experiment.sets, invocation.argv());
+            spec = SweepLoader.load(file, experiment.sets, grid);
         }
-        int workers = where.workers == null ? 1 : where.workers;
-        if (workers < 1) {
-            throw new UserError("--workers " + workers + ": must be at least 1", 2, null);
-        }
+        Sweep opened = resume != null ? Sweep.open(resume) : null;
+        String name = opened != null ? opened.index().name() : spec.name();
         String main = Main.class.getName();
+        // the executor before the folder: Spark that cannot start leaves nothing
         try (TrialExecutor executor = where.spark != null
-                ? new SparkTrials(where.spark, "runner sweep " + sweep.index().name(), experiment.dataRoot, main)
+                ? new SparkTrials(where.spark, "runner sweep " + name, experiment.dataRoot, main)
                 : new LocalTrials(workers, experiment.dataRoot, main)) {
+            Sweep sweep = opened != null ? opened : Sweep.create(results, spec, file, experiment.sets,
+                    invocation.argv());
             return sweep.run(executor, invocation.argv(), System.out, invocation.trialEnded());
         }
     }

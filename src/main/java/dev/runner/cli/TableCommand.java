@@ -1,5 +1,7 @@
 package dev.runner.cli;
 
+import dev.runner.results.SeedTable;
+import dev.runner.results.SweepFolder;
 import dev.runner.results.RunTable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +33,14 @@ final class TableCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         System.out.print(RunTable.render(RunTable.of(paths, metric, columns), format));
+        if (paths.size() == 1 && SweepFolder.isSweepFolder(paths.get(0))
+                && (format == RunTable.Format.TEXT || format == RunTable.Format.MARKDOWN)) {
+            SweepFolder.Index idx = SweepFolder.read(paths.get(0));
+            if (idx.seeds() > 1) {
+                System.out.println();
+                System.out.print(SeedTable.render(idx, format == RunTable.Format.MARKDOWN));
+            }
+        }
         System.out.flush();
         return 0;
     }

@@ -249,9 +249,9 @@ final class GraphNetwork implements Network {
     }
 
     @Override
-    public List<String> referenceKernels() {
+    public List<String> slowKernels() {
         OneDnnStep step = graph.oneDnnStep();
-        return step == null ? null : step.referenceKernels();
+        return step == null ? null : step.slowKernels();
     }
 
     /** The input's [channels, height, width]. */

@@ -202,9 +202,19 @@ public final class ModelZip {
         }
     }
 
+    /**
+     * An array entry, read through a stream that stops at 20 times the entry's compressed size (at least 16 MB):
+     * weights compress by less than 2x, a zip bomb by 1000x. A damaged array is a one-line {@link UserError}.
+     */
     private static INDArray array(ZipFile zip, ZipEntry e) throws IOException {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(zip.getInputStream(e)))) {
+        long limit = Math.max(16L << 20, 20 * Math.max(0, e.getCompressedSize()));
+        InputStream bounded = org.apache.commons.io.input.BoundedInputStream.builder()
+                .setInputStream(zip.getInputStream(e)).setMaxCount(limit).setPropagateClose(true).get();
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(bounded))) {
             return Nd4j.read(in);
+        } catch (RuntimeException | java.io.EOFException ex) {
+            throw new UserError(zip.getName() + ": entry '" + e.getName() + "' is not an array the runner wrote"
+                    + " (damaged, or more than " + (limit >> 20) + " MB when inflated)", ex);
         }
     }
 

@@ -34,11 +34,11 @@ public interface Network {
     }
 
     /**
-     * On the oneDNN engine, the primitives run so far that use oneDNN's reference implementations (plain loops,
-     * many times slower than its JIT kernels) on this CPU, as "layer: primitive (implementation)"; null on an
-     * engine that cannot tell.
+     * On the oneDNN engine, the primitives run so far that use one of oneDNN's slow generic implementations on this
+     * CPU (reference loops, generic {@code :any} code, GEMM behind a convolution; the rule is
+     * {@code onednn.SlowKernels}), as "layer: primitive (implementation)"; null on an engine that cannot tell.
      */
-    default List<String> referenceKernels() {
+    default List<String> slowKernels() {
         return null;
     }
 

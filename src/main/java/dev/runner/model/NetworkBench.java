@@ -30,12 +30,12 @@ public final class NetworkBench {
      * @param peakRssBytes    the process's peak resident memory (VmHWM) after the run, or -1 when unknown
      * @param fp32Layers      in bf16, the convolutions and dense layers that run fp32 ({@link Precision#bf16For})
      *                        at the training and at the evaluation batch size; null in fp32
-     * @param referenceKernels on the oneDNN engine, the primitives that ran oneDNN's reference implementations
-     *                        ({@link Network#referenceKernels}); null on the DL4J engine
+     * @param slowKernels     on the oneDNN engine, the primitives that ran one of oneDNN's slow generic
+     *                        implementations ({@link Network#slowKernels}); null on the DL4J engine
      */
     public record Result(int trainBatch, int evalBatch, int steps, int warmup, double trainImagesPerS,
                          double evalImagesPerS, long params, Placement placement, Precision precision,
-                         long peakRssBytes, Map<String, List<String>> fp32Layers, List<String> referenceKernels) {
+                         long peakRssBytes, Map<String, List<String>> fp32Layers, List<String> slowKernels) {
         /** The keys of {@code runner bench}'s JSON line, in order. */
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -48,7 +48,7 @@ public final class NetworkBench {
             m.put("precision", precision.value());
             m.put("precision_why", precision.why());
             if (fp32Layers != null) m.put("fp32_layers", fp32Layers);
-            if (referenceKernels != null) m.put("reference_kernels", referenceKernels);
+            if (slowKernels != null) m.put("slow_kernels", slowKernels);
             m.put("train_batch", trainBatch);
             m.put("eval_batch", evalBatch);
             m.put("steps", steps);
@@ -117,7 +117,7 @@ public final class NetworkBench {
 
         return new Result(trainBatch, evalBatch, steps, warmup, (double) trainBatch * steps / trainSeconds,
                 (double) evalBatch * steps / evalSeconds, net.trainableParams(), net.placement(), net.precision(),
-                peakRssBytes(), fp32Layers(net, trainBatch, evalBatch), net.referenceKernels());
+                peakRssBytes(), fp32Layers(net, trainBatch, evalBatch), net.slowKernels());
     }
 
     /** In bf16, the convolutions and dense layers that run fp32 at each batch size; null when none runs bf16. */

@@ -54,12 +54,18 @@ public final class FolderRecorder implements RunRecorder {
     public Run start(Experiment exp) {
         Path folder = exactly != null ? RunFolder.createExactly(exactly) : RunFolder.create(root, exp.name());
         RunLock.acquire(folder);
-        AtomicFiles.writeString(folder.resolve(RunFolder.EXPERIMENT), experimentYaml == null ? "" : experimentYaml);
-        Provenance.Input pin = provenance != null ? provenance
-                : new Provenance.Input(exp.seed(), null, List.of(), List.of(), null);
-        Provenance.start(folder, pin, Instant.now());
-        entries.forEach((k, v) -> Provenance.put(folder, k, v));
-        return new FolderRun(folder);
+        FolderRun run = new FolderRun(folder);
+        try {
+            AtomicFiles.writeString(folder.resolve(RunFolder.EXPERIMENT), experimentYaml == null ? ""
+                    : experimentYaml);
+            Provenance.Input pin = provenance != null ? provenance
+                    : new Provenance.Input(exp.seed(), null, List.of(), List.of(), null);
+            Provenance.start(folder, pin, Instant.now());
+            entries.forEach((k, v) -> Provenance.put(folder, k, v));
+        } catch (RuntimeException e) {
+            throw run.abandoned(e);
+        }
+        return run;
     }
 
     @Override
@@ -91,17 +97,20 @@ public final class FolderRecorder implements RunRecorder {
 
         @Override
         public String summary() {
-            Path f = folder.resolve(RunFolder.SUMMARY);
-            try {
-                return Files.isRegularFile(f) ? Files.readString(f) : "";
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
-            }
+            String s = dev.runner.ResultFiles.text(folder, RunFolder.SUMMARY, dev.runner.ResultFiles.SMALL_LIMIT);
+            return s == null ? "" : s;
         }
 
         @Override
         public void summary(String text) {
-            AtomicFiles.writeString(folder.resolve(RunFolder.SUMMARY), text);
+            try {
+                AtomicFiles.writeString(folder.resolve(RunFolder.SUMMARY), text);
+            } catch (RuntimeException e) {
+                if (dev.runner.ResultFiles.exists(folder, RunFolder.METRICS)) {
+                    throw e;
+                }
+                throw abandoned(e);      // the run's first files do not fit: nothing to keep
+            }
         }
 
         @Override
@@ -110,13 +119,74 @@ public final class FolderRecorder implements RunRecorder {
         }
 
         @Override
+        public void provenance(String key, Object value) {
+            Provenance.put(folder, key, value);
+        }
+
+        @Override
         public Path modelFile() {
             return folder.resolve(RunFolder.MODEL);
         }
 
         @Override
-        public void ended() {
-            Provenance.end(folder, Instant.now());
+        public void ended(boolean bestEffort) {
+            try {
+                Provenance.end(folder, Instant.now());
+            } catch (RuntimeException e) {
+                if (!bestEffort) {
+                    throw e;
+                }
+            }
+        }
+
+        @Override
+        public void reserve(long bytes) {
+            Path f = folder.resolve(RunFolder.RESERVE);
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate(1 << 16);
+                for (long done = 0; done < bytes; ) {
+                    zeros.clear().limit((int) Math.min(zeros.capacity(), bytes - done));
+                    done += ch.write(zeros);
+                }
+                ch.force(true);      // the blocks are the disk's now, not a promise
+            } catch (IOException e) {
+                releaseReserve();
+                throw new dev.runner.UserError("cannot set aside " + (bytes >> 10) + " KB in " + folder
+                        + " for the run's last metrics: " + (e instanceof java.nio.file.FileSystemException fs
+                        && fs.getReason() != null ? fs.getReason() : e.toString()), e);
+            }
+        }
+
+        @Override
+        public void releaseReserve() {
+            try {
+                Files.deleteIfExists(folder.resolve(RunFolder.RESERVE));
+            } catch (IOException e) {
+                // nothing more to give back
+            }
+        }
+
+        @Override
+        public void abandon() {
+            RunLock.release(folder);
+            try (java.util.stream.Stream<Path> s = Files.walk(folder)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                // what is left is not a results folder: table skips it, a resume says so
+            }
+        }
+
+        /** {@code e} after {@link #abandon}: the same one line, saying the folder was removed. */
+        RuntimeException abandoned(RuntimeException e) {
+            abandon();
+            String msg = e.getMessage() + "; the run could not start (" + folder + " removed)";
+            return e instanceof dev.runner.UserError u ? new dev.runner.UserError(msg, u.exitCode(), e)
+                    : new UncheckedIOException(msg, e.getCause() instanceof IOException io ? io
+                    : new IOException(e.getMessage()));
         }
     }
 }

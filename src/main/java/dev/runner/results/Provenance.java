@@ -125,12 +125,9 @@ public final class Provenance {
     /** provenance.json of {@code folder}; a missing or damaged file is a one-line {@link dev.runner.UserError}. */
     public static ObjectNode read(Path folder) {
         Path file = folder.resolve(RunFolder.PROVENANCE);
-        JsonNode n;
-        try {
-            n = JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-            throw new dev.runner.UserError("cannot read " + file + ": " + msg, e);
+        JsonNode n = dev.runner.ResultFiles.json(folder, RunFolder.PROVENANCE, dev.runner.ResultFiles.SMALL_LIMIT);
+        if (n == null) {
+            throw new dev.runner.UserError("cannot read " + file + ": no such file");
         }
         if (!(n instanceof ObjectNode o)) {
             throw new dev.runner.UserError("cannot read " + file + ": not a JSON object (damaged?)");

@@ -36,7 +36,7 @@ public final class Report {
     private Report() {
     }
 
-    /** Writes the report to {@code out} (parent folders created) and returns its text. */
+    /** Writes the report to {@code out} (a new or regular file in an existing folder) and returns its text. */
     public static String write(List<Path> runs, Path out) {
         String md = render(runs, out.toAbsolutePath().getParent());
         AtomicFiles.writeString(out, md);
@@ -57,7 +57,9 @@ public final class Report {
             } else {
                 RunReader.Run r = RunReader.read(p);
                 read.add(r);
-                names.add(r.name());
+                // the title names runs by experiment names only: a recorded '../../../../etc' is not a title
+                names.add(r.name().matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,199}") ? r.name()
+                        : r.folder().toAbsolutePath().normalize().getParent().getFileName().toString());
             }
         }
         StringBuilder sb = new StringBuilder();
@@ -114,6 +116,10 @@ public final class Report {
             sb.append("Best: **").append(text(best.name())).append("**.\n\n");
         }
         sb.append(RunTable.render(RunTable.of(List.of(folder), null), RunTable.Format.MARKDOWN)).append('\n');
+        if (idx.seeds() > 1) {
+            sb.append("By configuration over ").append(idx.seeds()).append(" seeds, ranked by the mean; 95 % CI of"
+                    + " the mean (Student t):\n\n").append(SeedTable.render(idx, true)).append('\n');
+        }
         Path png = folder.resolve(SweepFolder.PLOT);
         if (Files.isRegularFile(png)) {
             sb.append("![").append(text(idx.name())).append(": sweep](").append(link(reportDir, png)).append(")\n\n");
@@ -345,13 +351,7 @@ public final class Report {
     }
 
     private static void rangeTest(StringBuilder sb, RunReader.Run r) {
-        Path json = r.folder().resolve("lr_range_test.json");
-        JsonNode root;
-        try {
-            root = Json.MAPPER.readTree(json.toFile());
-        } catch (IOException e) {
-            throw new UserError("cannot read " + json + ": " + e.getMessage(), e);
-        }
+        JsonNode root = dev.runner.ResultFiles.json(r.folder(), "lr_range_test.json", dev.runner.ResultFiles.JSON_LIMIT);
         JsonNode s = root == null ? null : root.get("suggestions");
         if (s == null || !s.isObject() || s.isEmpty()) {
             return;
@@ -388,16 +388,7 @@ public final class Report {
 
     /** The folder's PNGs: the standard charts in their order, feature maps by layer order of name, then the rest. */
     static List<Path> pngs(Path folder) {
-        List<Path> all = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder, "*.png")) {
-            for (Path p : ds) {
-                if (Files.isRegularFile(p)) {
-                    all.add(p);
-                }
-            }
-        } catch (IOException e) {
-            throw new UserError("cannot list " + folder + ": " + e.getMessage(), e);
-        }
+        List<Path> all = new ArrayList<>(dev.runner.ResultFiles.files(folder, "*.png"));
         all.sort((x, y) -> {
             int rx = rank(x.getFileName().toString());
             int ry = rank(y.getFileName().toString());

@@ -23,6 +23,8 @@ public final class RunFolder {
     public static final String LOG = "log.txt";
     public static final String MODEL = "model.zip";
     public static final String CHECKPOINT = dev.runner.train.Checkpoint.DIR;
+    /** Disk set aside during a run for its last metrics.json ({@code RunRecorder.Run#reserve}); gone at its end. */
+    public static final String RESERVE = ".reserve";
 
     private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
             .withZone(ZoneOffset.UTC);
@@ -90,7 +92,7 @@ public final class RunFolder {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
                 if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                        && (n.startsWith(".") && n.endsWith(".tmp") || n.equals(MODEL + ".raw.tmp")
+                        && (n.startsWith(".") && n.endsWith(".tmp") || n.equals(RESERVE) || n.equals(MODEL + ".raw.tmp")
                         || n.equals(MODEL + ".tmp"))) {
                     Files.deleteIfExists(p);
                 }
@@ -102,7 +104,7 @@ public final class RunFolder {
 
     /** True when {@code dir} looks like a run folder (has a metrics.json). */
     public static boolean isRunFolder(Path dir) {
-        return Files.isRegularFile(dir.resolve(METRICS));
+        return dev.runner.ResultFiles.exists(dir, METRICS);
     }
 
     /**

@@ -1,10 +1,8 @@
 package dev.runner.results;
 
-import dev.runner.Json;
+import dev.runner.ResultFiles;
+import dev.runner.Text;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,13 +15,8 @@ import java.util.Optional;
 import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runner.UserError;
 import dev.runner.train.LrRangeTest;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Reads a results folder ({@code results/<name>/<run-id>/}) for charts, diff and report. Read-only: it never
@@ -31,8 +24,6 @@ import org.yaml.snakeyaml.error.YAMLException;
  * {@code lr_range_test.json} (an LR range test); anything else is a {@link UserError}.
  */
 public final class RunReader {
-    private static final ObjectMapper JSON = Json.MAPPER;
-
     private RunReader() {
     }
 
@@ -108,7 +99,7 @@ public final class RunReader {
         /** The experiment's description (experiment.yaml), or null. */
         public String description() {
             Object d = experiment == null ? null : experiment.get("description");
-            return d == null ? null : d.toString();
+            return d == null ? null : printable(d.toString());
         }
 
         /** "name/run-id", how a run is named in diff and report output. */
@@ -137,16 +128,15 @@ public final class RunReader {
     static String crashReason(Path folder) {
         String log = null;
         try {
-            Path f = folder.resolve(RunFolder.LOG);
-            log = Files.isRegularFile(f) ? Files.readString(f, java.nio.charset.StandardCharsets.UTF_8) : null;
-        } catch (IOException | java.io.UncheckedIOException e) {
+            log = ResultFiles.tail(folder, RunFolder.LOG, ResultFiles.LOG_TAIL);
+        } catch (UserError e) {
             // no reason to give
         }
         String last = null;
         if (log != null) {
             for (String line : log.split("\n")) {
                 if (line.startsWith("FAILED: ")) {
-                    last = line.substring("FAILED: ".length()).strip();
+                    last = Text.printable(line.substring("FAILED: ".length()).strip(), 500);
                 }
             }
         }
@@ -156,8 +146,8 @@ public final class RunReader {
 
     /** True when {@code dir} is a directory with metrics.json or lr_range_test.json. */
     public static boolean isResultsFolder(Path dir) {
-        return Files.isDirectory(dir) && (Files.isRegularFile(dir.resolve("metrics.json"))
-                || Files.isRegularFile(dir.resolve("lr_range_test.json")));
+        return Files.isDirectory(dir) && (ResultFiles.exists(dir, RunFolder.METRICS)
+                || ResultFiles.exists(dir, LrRangeTest.FILE));
     }
 
     /** Reads a results folder; a {@link UserError} naming the path when it is not one or cannot be parsed. */
@@ -168,57 +158,50 @@ public final class RunReader {
         if (!isResultsFolder(folder)) {
             throw new UserError("not a results folder (no metrics.json or lr_range_test.json): " + folder);
         }
-        Map<String, Object> experiment = readExperiment(folder.resolve("experiment.yaml"));
-        String summary = readText(folder.resolve("summary.txt"));
+        Map<String, Object> experiment = ResultFiles.yamlMap(folder, RunFolder.EXPERIMENT, ResultFiles.SMALL_LIMIT);
+        String summary = ResultFiles.text(folder, RunFolder.SUMMARY, ResultFiles.SMALL_LIMIT);
         String runId = folder.toAbsolutePath().normalize().getFileName().toString();
-        Path metricsFile = folder.resolve("metrics.json");
         String expName = experiment != null && experiment.get("name") != null
                 ? experiment.get("name").toString() : null;
-        if (!Files.isRegularFile(metricsFile)) {
+        if (!ResultFiles.exists(folder, RunFolder.METRICS)) {
             // an LR range test: its status is in lr_range_test.json
-            String name = expName != null ? expName : parentName(folder);
-            JsonNode rt;
-            try {
-                rt = JSON.readTree(folder.resolve("lr_range_test.json").toFile());
-            } catch (IOException e) {
-                throw new UserError("cannot read " + folder.resolve("lr_range_test.json") + ": " + e.getMessage(), e);
+            String name = validName(expName, folder);
+            JsonNode rt = ResultFiles.json(folder, LrRangeTest.FILE, ResultFiles.JSON_LIMIT);
+            if (rt == null || !rt.isObject()) {
+                throw new UserError("cannot read " + folder.resolve(LrRangeTest.FILE) + ": not a JSON object");
             }
-            String rtStatus = status(folder, rt.path("status").asText("unknown"));
+            String rtStatus = status(folder, printable(rt.path("status").asText("unknown")));
             return new Run(folder, runId, name, rtStatus, CRASHED.equals(rtStatus) ? crashReason(folder)
                     : text(rt, "error"), false, 0, 0,
                     List.of(), List.of(), new double[0], new double[0], null, experiment, summary);
         }
-        JsonNode m;
-        try {
-            m = JSON.readTree(metricsFile.toFile());
-        } catch (IOException e) {
-            throw new UserError("cannot read " + metricsFile + ": " + firstLine(e.getMessage()), e);
-        }
+        Path metricsFile = folder.resolve(RunFolder.METRICS);
+        JsonNode m = ResultFiles.json(folder, RunFolder.METRICS, ResultFiles.JSON_LIMIT);
         if (m == null || !m.isObject()) {
             throw new UserError("cannot read " + metricsFile + ": not a JSON object");
         }
-        String name = text(m, "name");
-        if (name == null) {
-            name = expName != null ? expName : parentName(folder);
-        }
+        String recorded = text(m, "name");
+        String name = recorded != null && !recorded.isBlank() ? recorded : validName(expName, folder);
         List<String> classes = new ArrayList<>();
         for (JsonNode c : iter(m.get("classes"))) {
-            classes.add(c.asText());
+            classes.add(printable(c.asText()));
         }
         List<Epoch> epochs = new ArrayList<>();
         for (JsonNode e : iter(m.get("epochs"))) {
             epochs.add(new Epoch(e.path("epoch").asInt(epochs.size() + 1), num(e, "train_loss"),
-                    num(e, "test_loss"), num(e, "test_accuracy"), num(e, "train_accuracy"), num(e, "val_loss"),
-                    num(e, "val_accuracy"), num(e, "lr"), num(e, "seconds"), topK(e)));
+                    num(e, "test_loss"), accuracy(e, "test_accuracy"), accuracy(e, "train_accuracy"),
+                    num(e, "val_loss"), accuracy(e, "val_accuracy"), num(e, "lr"), num(e, "seconds"), topK(e)));
         }
         JsonNode it = m.path("iterations");
         Final fin = null;
         JsonNode f = m.get("final");
         if (f != null && f.isObject()) {
-            fin = new Final(num(f, "test_accuracy"), num(f, "train_accuracy"), doubleMap(f.get("per_class_accuracy")),
-                    doubleMap(f.get("train_per_class_accuracy")), matrix(f.get("confusion_matrix")));
+            fin = new Final(accuracy(f, "test_accuracy"), accuracy(f, "train_accuracy"),
+                    accuracyMap(f.get("per_class_accuracy")), accuracyMap(f.get("train_per_class_accuracy")),
+                    matrix(f.get("confusion_matrix")));
         }
-        String status = status(folder, Optional.ofNullable(text(m, "status")).orElse("unknown"));
+        String status = status(folder, Optional.ofNullable(text(m, "status")).map(RunReader::printable)
+                .orElse("unknown"));
         return new Run(folder, runId, name, status, CRASHED.equals(status) ? crashReason(folder) : text(m, "error"),
                 true, m.path("epochs_planned").asInt(0), m.path("iterations_per_epoch").asInt(0),
                 List.copyOf(classes), List.copyOf(epochs), doubles(it.get("loss")), doubles(it.get("lr")), fin,
@@ -231,7 +214,7 @@ public final class RunReader {
         for (java.util.Iterator<String> it = e.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (dev.runner.spec.EvaluateSpec.isTopKMetric(k)) {
-                Double v = num(e, k);
+                Double v = accuracy(e, k);
                 if (v != null) out.put(k, v);
             }
         }
@@ -251,14 +234,10 @@ public final class RunReader {
             throw new UserError("no runs of experiment '" + name + "' under " + resultsRoot);
         }
         List<Path> runs = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                if (isResultsFolder(p)) {
-                    runs.add(p);
-                }
+        for (Path p : ResultFiles.directories(dir)) {
+            if (isResultsFolder(p)) {
+                runs.add(p);
             }
-        } catch (IOException e) {
-            throw new UserError("cannot list " + dir + ": " + e.getMessage(), e);
         }
         runs.sort(RunFolder.START_ORDER);
         Collections.reverse(runs);
@@ -291,65 +270,39 @@ public final class RunReader {
         if (!Files.isDirectory(dir)) {
             return Optional.empty();
         }
-        List<Path> runs;
-        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
-            runs = s.filter(p -> Files.isRegularFile(p.resolve(LrRangeTest.FILE))).sorted(RunFolder.START_ORDER.reversed()).toList();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
-        }
+        List<Path> runs = ResultFiles.directories(dir).stream().filter(p -> ResultFiles.exists(p, LrRangeTest.FILE))
+                .sorted(RunFolder.START_ORDER.reversed()).toList();
         for (Path run : runs) {
             try {
-                JsonNode n = JSON.readTree(run.resolve(LrRangeTest.FILE).toFile());
-                JsonNode lr = n.get("suggested_lr");
-                if ("completed".equals(n.path("status").asText()) && lr != null && lr.isNumber()) {
-                    return Optional.of(new FoundLr(run, lr.asDouble(), n.path("default").asText()));
+                JsonNode n = ResultFiles.json(run, LrRangeTest.FILE, ResultFiles.JSON_LIMIT);
+                JsonNode lr = n == null ? null : n.get("suggested_lr");
+                if ("completed".equals(n.path("status").asText()) && lr != null && lr.isNumber()
+                        && Double.isFinite(lr.asDouble()) && lr.asDouble() > 0) {
+                    return Optional.of(new FoundLr(run, lr.asDouble(), printable(n.path("default").asText())));
                 }
-            } catch (IOException e) {
+            } catch (UserError e) {
                 // an unreadable file: not a completed run
             }
         }
         return Optional.empty();
     }
 
-    /** experiment.yaml with SnakeYAML's safe constructor, or null when missing. */
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> readExperiment(Path file) {
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            Object o = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
-            if (o == null) {
-                return new LinkedHashMap<>();
-            }
-            if (!(o instanceof Map)) {
-                throw new UserError("cannot read " + file + ": not a YAML mapping");
-            }
-            return (Map<String, Object>) o;
-        } catch (IOException | YAMLException e) {
-            throw new UserError("cannot read " + file + ": " + firstLine(e.getMessage()), e);
-        }
+    /** The shape of an experiment name (spec's rule): what a results file may give as a run's name. */
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,199}");
+
+    /** {@code name} when it is a valid experiment name, else the folder's parent's name (a damaged file's). */
+    private static String validName(String name, Path folder) {
+        return name != null && NAME.matcher(name).matches() ? name : parentName(folder);
     }
 
-    private static String readText(Path file) {
-        try {
-            return Files.isRegularFile(file) ? Files.readString(file) : null;
-        } catch (IOException e) {
-            throw new UserError("cannot read " + file + ": " + e.getMessage(), e);
-        }
+    /** A string from a results file, as it may be shown: without terminal escapes, at most 500 characters. */
+    static String printable(String s) {
+        return Text.printable(s, 500);
     }
 
     private static String parentName(Path folder) {
         Path parent = folder.toAbsolutePath().normalize().getParent();
         return parent == null || parent.getFileName() == null ? "run" : parent.getFileName().toString();
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "unreadable";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 
     private static Iterable<JsonNode> iter(JsonNode n) {
@@ -359,13 +312,22 @@ public final class RunReader {
     /** {@code m.key} as text, or null when absent or null. */
     static String text(JsonNode m, String key) {
         JsonNode n = m.get(key);
-        return n == null || n.isNull() ? null : n.asText();
+        return n == null || n.isNull() ? null : printable(n.asText());
     }
 
     /** {@code m.key} as a number, or null when absent or not a number. */
     static Double num(JsonNode m, String key) {
         JsonNode n = m.get(key);
         return n == null || !n.isNumber() ? null : n.asDouble();
+    }
+
+    /**
+     * {@code m.key} as an accuracy: a number from 0 to 1, else null (a damaged file's 1e400 or 1.2e29 is not shown
+     * as a percentage).
+     */
+    static Double accuracy(JsonNode m, String key) {
+        Double v = num(m, key);
+        return v == null || !(v >= 0 && v <= 1) ? null : v;
     }
 
     private static double[] doubles(JsonNode n) {
@@ -379,13 +341,12 @@ public final class RunReader {
         return out;
     }
 
-    private static Map<String, Double> doubleMap(JsonNode n) {
+    private static Map<String, Double> accuracyMap(JsonNode n) {
         if (n == null || !n.isObject()) {
             return null;
         }
         Map<String, Double> out = new LinkedHashMap<>();
-        n.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().isNumber() ? e.getValue().asDouble()
-                : null));
+        n.fields().forEachRemaining(e -> out.put(printable(e.getKey()), accuracy(n, e.getKey())));
         return out;
     }
 
@@ -396,9 +357,12 @@ public final class RunReader {
         int[][] out = new int[n.size()][];
         for (int r = 0; r < out.length; r++) {
             JsonNode row = n.get(r);
+            if (row == null || !row.isArray() || row.size() != n.size()) {
+                return null;     // not a square matrix: damaged, not drawn
+            }
             out[r] = new int[row.size()];
             for (int c = 0; c < out[r].length; c++) {
-                out[r][c] = row.get(c).asInt();
+                out[r][c] = Math.max(0, row.get(c).asInt());
             }
         }
         return out;

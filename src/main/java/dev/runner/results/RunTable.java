@@ -3,6 +3,8 @@ package dev.runner.results;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runner.Json;
+import dev.runner.ResultFiles;
+import dev.runner.Text;
 import dev.runner.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -234,12 +236,7 @@ public final class RunTable {
             return List.of(p);
         }
         List<Path> out = new ArrayList<>();
-        List<Path> children;
-        try (Stream<Path> s = Files.list(p)) {
-            children = s.filter(Files::isDirectory).sorted(RunFolder.START_ORDER).toList();
-        } catch (IOException e) {
-            throw new UserError("cannot list " + p + ": " + e.getMessage(), e);
-        }
+        List<Path> children = ResultFiles.directories(p).stream().sorted(RunFolder.START_ORDER).toList();
         for (Path c : children) {
             if (c.getFileName().toString().startsWith(RunFolder.CHECKPOINT)) continue;
             out.addAll(collect(c));
@@ -315,7 +312,7 @@ public final class RunTable {
         h.addAll(t.metrics());
         h.add("status");
         h.add("time_s");
-        return h;
+        return h.stream().map(x -> Text.printable(x, 200)).toList();
     }
 
     private static List<String> cells(Table t, Row r, boolean raw) {
@@ -329,7 +326,7 @@ public final class RunTable {
         }
         c.add(r.status());
         c.add(r.seconds() == null ? "" : raw ? plain(r.seconds()) : String.format(Locale.ROOT, "%.1f", r.seconds()));
-        return c;
+        return c.stream().map(x -> Text.printable(x, 200)).toList();
     }
 
     private static String text(Table t) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runner.AtomicFiles;
 import dev.runner.Json;
+import dev.runner.ResultFiles;
 import dev.runner.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,6 +29,16 @@ public final class SweepFolder {
 
     public static final String PENDING = "pending";
     public static final String RUNNING = "running";
+    /** Stopped at a pruning rung with a checkpoint, waiting for a promotion. */
+    public static final String PAUSED = "paused";
+    /** Stopped at a pruning rung for good: its folder is complete up to that epoch. */
+    public static final String PRUNED = "pruned";
+    /** Never started: the sweep's budget was spent. */
+    public static final String NOT_STARTED = "not_started";
+
+    /** A trial's name as the runner writes it (its run folder's name inside the sweep folder). */
+    private static final java.util.regex.Pattern TRIAL_NAME =
+            java.util.regex.Pattern.compile("[0-9][A-Za-z0-9_.=+-]{0,254}");
 
     private SweepFolder() {
     }
@@ -37,7 +48,7 @@ public final class SweepFolder {
      *
      * @param values  the swept keys' values
      * @param set     the same as {@code --set} arguments
-     * @param status  pending, running, completed, failed or interrupted
+     * @param status  pending, running, paused, completed, pruned, failed, interrupted or not_started
      * @param error   why it failed or stopped, else null
      * @param metric  the sweep's metric at the trial's end, null when not measured
      * @param seconds the trial's training and evaluation time (sum over its epochs)
@@ -48,9 +59,24 @@ public final class SweepFolder {
             return new Trial(index, name, values, set, newStatus, newError, newMetric, newSeconds);
         }
 
-        /** Finished for good: completed or failed (a deterministic failure is not re-run by a resume). */
+        /**
+         * Finished for good: completed, pruned, failed (a deterministic failure is not re-run by a resume) or not
+         * started for want of budget.
+         */
         public boolean finished() {
-            return "completed".equals(status) || "failed".equals(status);
+            return "completed".equals(status) || "failed".equals(status) || PRUNED.equals(status)
+                    || NOT_STARTED.equals(status);
+        }
+    }
+
+    /**
+     * One job of an adaptive sweep (TPE, pruning), in the order the sweep decided them: train trial {@code trial}
+     * (1-based) up to {@code epochs} epochs, its rung {@code rung} of bracket {@code bracket}; {@code value} is the
+     * rung metric it measured there (NaN: failed), null while it has not ended.
+     */
+    public record Job(int trial, int bracket, int rung, int epochs, Double value) {
+        public Job withValue(Double v) {
+            return new Job(trial, bracket, rung, epochs, v);
         }
     }
 
@@ -61,17 +87,48 @@ public final class SweepFolder {
      * @param keys     the swept keys
      * @param set      {@code --set} overrides of every trial
      * @param executor how the trials ran: {@code workers N} or {@code spark MASTER}
+     * @param search   how trials were chosen: method, seeds, pruning, budgets, the decision lag and the wall time
+     *                 spent (docs/results.md); empty for a sweep written before these existed
+     * @param jobs     an adaptive sweep's jobs in decision order (its search state), else empty
      */
     public record Index(String name, String file, String metric, String goal, List<String> keys, List<String> set,
-                        String executor, List<String> commandLine, String created, List<Trial> trials) {
+                        String executor, List<String> commandLine, String created, List<Trial> trials,
+                        Map<String, Object> search, List<Job> jobs) {
         public Index withTrial(Trial t) {
             List<Trial> ts = new ArrayList<>(trials);
-            ts.set(t.index() - 1, t);
-            return new Index(name, file, metric, goal, keys, set, executor, commandLine, created, List.copyOf(ts));
+            if (t.index() - 1 == ts.size()) {
+                ts.add(t);
+            } else {
+                ts.set(t.index() - 1, t);
+            }
+            return new Index(name, file, metric, goal, keys, set, executor, commandLine, created, List.copyOf(ts),
+                    search, jobs);
         }
 
         public Index withExecutor(String e, List<String> cl) {
-            return new Index(name, file, metric, goal, keys, set, e, cl, created, trials);
+            return new Index(name, file, metric, goal, keys, set, e, cl, created, trials, search, jobs);
+        }
+
+        public Index withSearch(Map<String, Object> s) {
+            return new Index(name, file, metric, goal, keys, set, executor, commandLine, created, trials,
+                    java.util.Collections.unmodifiableMap(new LinkedHashMap<>(s)), jobs);
+        }
+
+        /** Job {@code n} (0-based) added or replaced. */
+        public Index withJob(int n, Job j) {
+            List<Job> js = new ArrayList<>(jobs);
+            if (n == js.size()) {
+                js.add(j);
+            } else {
+                js.set(n, j);
+            }
+            return new Index(name, file, metric, goal, keys, set, executor, commandLine, created, trials, search,
+                    List.copyOf(js));
+        }
+
+        /** Each configuration run at this many seeds ({@code sweep.seeds}). */
+        public int seeds() {
+            return search.get("seeds") instanceof Number n ? n.intValue() : 1;
         }
 
         public boolean maximize() {
@@ -95,7 +152,7 @@ public final class SweepFolder {
     }
 
     public static boolean isSweepFolder(Path dir) {
-        return Files.isRegularFile(dir.resolve(INDEX));
+        return ResultFiles.exists(dir, INDEX);
     }
 
     /** The trial's resolved experiment, written beside its run folder before it runs. */
@@ -120,6 +177,22 @@ public final class SweepFolder {
         n.put("created", index.created());
         Trial best = index.best();
         n.put("best", best == null ? null : best.name());
+        if (!index.search().isEmpty()) {
+            n.set("search", Json.MAPPER.valueToTree(index.search()));
+        }
+        if (!index.jobs().isEmpty()) {
+            ArrayNode js = n.putArray("jobs");
+            for (Job j : index.jobs()) {
+                ObjectNode o = js.addObject();
+                o.put("trial", j.trial());
+                o.put("bracket", j.bracket());
+                o.put("rung", j.rung());
+                o.put("epochs", j.epochs());
+                if (j.value() == null) o.putNull("value");
+                else if (Double.isNaN(j.value())) o.put("value", "failed");
+                else o.put("value", j.value());
+            }
+        }
         ArrayNode ts = n.putArray("trials");
         for (Trial t : index.trials()) {
             ObjectNode o = ts.addObject();
@@ -144,23 +217,28 @@ public final class SweepFolder {
     @SuppressWarnings("unchecked")
     public static Index read(Path sweep) {
         Path f = sweep.resolve(INDEX);
-        if (!Files.isRegularFile(f)) {
+        JsonNode n = ResultFiles.json(sweep, INDEX, ResultFiles.JSON_LIMIT);
+        if (n == null) {
             throw new UserError("not a sweep folder (no " + INDEX + "): " + sweep);
         }
-        JsonNode n;
-        try {
-            n = Json.MAPPER.readTree(f.toFile());
-        } catch (IOException e) {
-            throw new UserError("cannot read " + f + ": " + e.getMessage(), e);
+        if (!n.isObject()) {
+            throw new UserError("cannot read " + f + ": not a JSON object");
         }
         List<Trial> trials = new ArrayList<>();
         for (JsonNode t : n.path("trials")) {
-            Map<String, Object> values = Json.MAPPER.convertValue(t.path("values"), LinkedHashMap.class);
+            int index = trials.size() + 1;
+            String name = t.path("name").asText();
+            if (t.path("index").asInt() != index || !TRIAL_NAME.matcher(name).matches()) {
+                throw new UserError("cannot read " + f + ": trial " + index + " is damaged (its index or name is"
+                        + " not one the runner writes)");
+            }
+            Map<String, Object> values = t.path("values").isObject()
+                    ? Json.MAPPER.convertValue(t.path("values"), LinkedHashMap.class) : new LinkedHashMap<>();
             List<String> set = new ArrayList<>();
             t.path("set").forEach(s -> set.add(s.asText()));
-            trials.add(new Trial(t.path("index").asInt(), t.path("name").asText(), values, List.copyOf(set),
-                    t.path("status").asText(PENDING), RunReader.text(t, "error"), RunReader.num(t, "metric"),
-                    RunReader.num(t, "seconds")));
+            trials.add(new Trial(index, name, values, List.copyOf(set),
+                    RunReader.printable(t.path("status").asText(PENDING)), RunReader.text(t, "error"),
+                    RunReader.num(t, "metric"), RunReader.num(t, "seconds")));
         }
         List<String> keys = new ArrayList<>();
         n.path("keys").forEach(k -> keys.add(k.asText()));
@@ -168,10 +246,19 @@ public final class SweepFolder {
         n.path("set").forEach(k -> set.add(k.asText()));
         List<String> cl = new ArrayList<>();
         n.path("command_line").forEach(k -> cl.add(k.asText()));
+        Map<String, Object> search = n.has("search") ? Json.MAPPER.convertValue(n.path("search"), LinkedHashMap.class)
+                : new LinkedHashMap<>();
+        List<Job> jobs = new ArrayList<>();
+        for (JsonNode j : n.path("jobs")) {
+            JsonNode v = j.path("value");
+            jobs.add(new Job(j.path("trial").asInt(), j.path("bracket").asInt(), j.path("rung").asInt(),
+                    j.path("epochs").asInt(), v.isNumber() ? v.asDouble() : v.isTextual() ? Double.NaN : null));
+        }
         return new Index(n.path("name").asText(), RunReader.text(n, "file"),
                 n.path("metric").asText("test_accuracy"), n.path("goal").asText("max"), List.copyOf(keys),
                 List.copyOf(set), RunReader.text(n, "executor"),
-                List.copyOf(cl), RunReader.text(n, "created"), List.copyOf(trials));
+                List.copyOf(cl), RunReader.text(n, "created"), List.copyOf(trials),
+                java.util.Collections.unmodifiableMap(search), List.copyOf(jobs));
     }
 
     /** The sweep's metric of a finished run folder (its last epoch's value; accuracies from the final block). */
@@ -194,6 +281,35 @@ public final class SweepFolder {
                 yield last == null ? null : last.topK().get(metric);
             }
         };
+    }
+
+    /**
+     * The sweep's metric at epoch {@code epoch} of a run folder (a pruning rung), or null when the run has not
+     * measured it there.
+     */
+    public static Double metricAt(RunReader.Run run, String metric, int epoch) {
+        if (run.epochs().size() < epoch) return null;
+        RunReader.Epoch e = run.epochs().get(epoch - 1);
+        return switch (metric) {
+            case "test_accuracy" -> e.testAccuracy();
+            case "train_accuracy" -> e.trainAccuracy();
+            case "test_loss" -> e.testLoss();
+            case "train_loss" -> e.trainLoss();
+            case "val_accuracy" -> e.valAccuracy();
+            case "val_loss" -> e.valLoss();
+            default -> throw new IllegalArgumentException("unknown metric " + metric);
+        };
+    }
+
+    /**
+     * What a pruning rung compares at {@code epoch}: the validation counterpart of the sweep's metric
+     * ({@code val_accuracy} for an accuracy, {@code val_loss} for a loss) when the run measured one there (its
+     * experiment has {@code data.val_split}), else the sweep's metric itself.
+     */
+    public static Double rungValue(RunReader.Run run, String metric, int epoch) {
+        String val = metric.endsWith("accuracy") ? "val_accuracy" : "val_loss";
+        Double v = metricAt(run, val, epoch);
+        return v != null ? v : metricAt(run, metric, epoch);
     }
 
     /**

@@ -52,13 +52,14 @@ public record SavedRun(Path folder, Experiment experiment, List<String> classes,
         } else {
             throw new UserError(path + ": no such run folder or model file", 2, null);
         }
-        if (!Files.isRegularFile(folder.resolve(RunFolder.EXPERIMENT))
-                || !Files.isRegularFile(folder.resolve(Metrics.FILE))) {
+        if (!dev.runner.ResultFiles.exists(folder, RunFolder.EXPERIMENT)
+                || !dev.runner.ResultFiles.exists(folder, Metrics.FILE)) {
             throw new UserError(path + ": not in a results folder (no experiment.yaml and metrics.json beside it)",
                     2, null);
         }
-        Metrics metrics = Metrics.read(folder.resolve(Metrics.FILE));
-        if (!Files.isRegularFile(model)) {
+        Metrics metrics = Metrics.read(folder, Metrics.FILE);
+        // the model as results files are read: a regular file inside the folder, not a link out
+        if (dev.runner.ResultFiles.checked(folder, model.getFileName().toString(), Checkpoint.MODEL_LIMIT) == null) {
             String why = BEST.equals(which)
                     ? "the run kept no best model (its experiment has no checkpoint.best)"
                     : "the run has not completed (status " + metrics.status + ")"
@@ -66,6 +67,7 @@ public record SavedRun(Path folder, Experiment experiment, List<String> classes,
                     + folder : "");
             throw new UserError(model + ": missing: " + why, 1, null);
         }
+        dev.runner.ResultFiles.checked(folder, RunFolder.EXPERIMENT, dev.runner.ResultFiles.SMALL_LIMIT);
         Experiment exp = ExperimentLoader.load(folder.resolve(RunFolder.EXPERIMENT), List.of());
         if (exp.optimizer().lrFromRangeTest() != null) {
             // the updater compiled with the network does not change its outputs; the recorded lr keeps it valid

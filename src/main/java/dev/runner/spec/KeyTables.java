@@ -161,7 +161,7 @@ public final class KeyTables {
         if (t instanceof OneOf o) return "one of " + words(o.names());
         if (t instanceof Ref r) return type(Language.NAMED.get(r.name()));
         if (t instanceof Layers) return "list of layers";
-        if (t instanceof MapOf m) return m.value() instanceof Anything ? "`{name: default}`" : "map of blocks";
+        if (t instanceof MapOf m) return m.value() instanceof Anything ? "`{name: default}`" : m.value() instanceof Section b && b.name().equals("block") ? "map of blocks" : "map of " + type(m.value());
         if (t instanceof Anything) return "any value";
         throw new IllegalStateException("no text for " + t);
     }

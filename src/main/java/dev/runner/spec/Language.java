@@ -304,13 +304,40 @@ public final class Language {
             required("params", new Anything(), "key path: distribution (`{log_uniform: [low, high]}`, `{uniform:"
                     + " [low, high]}`, `{int_uniform: [low, high]}`, `{choice: [a, b]}` or a list)"));
 
+    /** {@code sweep.tpe}: trials suggested by TPE from the earlier ones (same keys as {@code random}). */
+    public static final Section SWEEP_TPE = section("sweep_tpe", "trials suggested by TPE (the first 10 at random)",
+            required("trials", integer(1, 10_000), "how many trials to run"),
+            key("seed", integer(0, Integer.MAX_VALUE), 0, "the same seed and results give the same trials"),
+            required("params", new Anything(), "key path: distribution, as for `random`"));
+
+    /** {@code sweep.pruning.asha} and {@code .hyperband}: successive halving over epochs. */
+    public static final Section SWEEP_HALVING = section("sweep_halving", "successive halving over epochs",
+            key("min_epochs", integer(1, 100_000), 1, "the first rung: every trial trains at least this long"),
+            optional("max_epochs", integer(1, 100_000), "the experiment's `epochs`",
+                    "the top rung: trials promoted this far complete (their `epochs` is set to it)"),
+            key("reduction_factor", integer(2, 100), 4, "rungs at min_epochs x factor^k; the best 1/factor of a"
+                    + " rung go on"));
+
+    /** {@code sweep.pruning}: stop hopeless trials early. */
+    public static final Section SWEEP_PRUNING = section("sweep_pruning", "stop the worst trials at rungs",
+            optional("asha", SWEEP_HALVING, "none", "asynchronous successive halving (one bracket)"),
+            optional("hyperband", SWEEP_HALVING, "none", "Hyperband: brackets of ASHA starting at each rung"));
+
     /** {@code sweep}: many trials of the experiment for {@code runner sweep} (SweepLoader expands it). */
     public static final Section SWEEP = section("sweep", "many trials of the experiment, for `runner sweep`",
             optional("grid", new Anything(), "none", "key path: list of values; the trials are every combination"),
             optional("random", SWEEP_RANDOM, "none", "trials drawn at random"),
+            optional("tpe", SWEEP_TPE, "none", "trials suggested by TPE (tree-structured Parzen estimator)"),
             optional("metric", new Anything(), "`test_accuracy`", "what \"best\" means: `test_accuracy`,"
                     + " `train_accuracy`, `val_accuracy`, `test_loss`, `train_loss` or `val_loss` (the last epoch's),"
-                    + " or `{max: NAME}` / `{min: NAME}`"));
+                    + " or `{max: NAME}` / `{min: NAME}`"),
+            optional("pruning", SWEEP_PRUNING, "none", "`asha` or `hyperband`: stop the worst trials early"),
+            key("seeds", integer(1, 100), 1, "run each configuration at this many seeds (the experiment's `seed`,"
+                    + " +1, ...): tables show mean ± sd and a 95 % CI"),
+            optional("max_trials", integer(1, 10_000), "no limit", "start at most this many trials"),
+            optional("max_minutes", num(Range.POSITIVE), "no limit", "start no trial (nor promotion) after this"
+                    + " much wall time (summed over --resume)"),
+            optional("max_concurrent", integer(1, 10_000), "the executor's slots", "trials at once at most"));
 
     /** The top level of an experiment file, keys in the order of the resolved experiment. */
     public static final Section EXPERIMENT = section("experiment", "an experiment file",

@@ -69,14 +69,17 @@ public final class SweepLoader {
         List<Axis> axes = new ArrayList<>();
         int trials;
         long seed = 0;
-        boolean random = f.has("random");
-        if (random) {
+        String method = f.has("tpe") ? "tpe" : f.has("random") ? "random" : "grid";
+        if (f.has("tpe") && f.has("random"))
+            throw Fields.err(f.node("tpe"), f.at("tpe"), "give one of grid, random or tpe");
+        if (!method.equals("grid")) {
             if (f.has("grid"))
-                throw Fields.err(f.node("random"), f.at("random"), "give grid or random, not both");
+                throw Fields.err(f.node(method), f.at(method), "give grid or " + method + ", not both");
             if (!grid.isEmpty())
                 throw new SpecException(SourcePos.flag("--grid " + grid.get(0)), null,
-                        "the experiment's sweep is random: --grid adds to a grid sweep only");
-            Fields r = Fields.of(f.node("random"), f.at("random"), f.map.pos(), Language.SWEEP_RANDOM);
+                        "the experiment's sweep is " + method + ": --grid adds to a grid sweep only");
+            Fields r = Fields.of(f.node(method), f.at(method), f.map.pos(),
+                    method.equals("tpe") ? Language.SWEEP_TPE : Language.SWEEP_RANDOM);
             trials = r.getInt("trials");
             seed = r.getInt("seed");
             YNode params = r.required("params");
@@ -100,7 +103,8 @@ public final class SweepLoader {
             }
             if (axes.isEmpty()) {
                 throw new SpecException(sweepNode != null ? sweepNode.pos() : SourcePos.of(file, 0, 0), KEY,
-                        "nothing to sweep: give sweep.grid or sweep.random in the file, or --grid key=a,b,c");
+                        "nothing to sweep: give sweep.grid, sweep.random or sweep.tpe in the file, or --grid"
+                                + " key=a,b,c");
             }
             long n = 1;
             for (Axis a : axes) {
@@ -113,19 +117,57 @@ public final class SweepLoader {
         for (Axis a : axes) {
             checkKey(a);
         }
+        int seeds = f.getInt("seeds");
+        SweepSpec.Pruning pruning = pruning(f, file, sets);
+        if (seeds > 1 && (pruning != null || method.equals("tpe")))
+            throw Fields.err(f.node("seeds"), f.at("seeds"), "seeds: " + seeds + " repeats grid and random trials;"
+                    + " with " + (pruning != null ? "pruning" : "tpe") + " each seed would be a trial of its own");
+        if (seeds > 1 && (long) trials * seeds > MAX_TRIALS)
+            throw Fields.err(f.node("seeds"), f.at("seeds"), "more than " + MAX_TRIALS + " trials");
+        for (Axis a : axes) {
+            if (seeds > 1 && a.key().equals("seed"))
+                throw new SpecException(a.pos(), a.key(), "cannot be swept with sweep.seeds (which sets it)");
+        }
+        Integer maxTrials = f.has("max_trials") ? f.getInt("max_trials") : null;
+        Double maxMinutes = f.getOptDouble("max_minutes");
+        Integer maxConcurrent = f.has("max_concurrent") ? f.getInt("max_concurrent") : null;
+        List<String> baseSets = new ArrayList<>(sets);
+        if (pruning != null) baseSets.add("epochs=" + pruning.maxEpochs());
         List<String> keys = axes.stream().map(Axis::key).toList();
         List<String> labels = labels(keys);
+        List<SweepSpec.Param> params = new ArrayList<>();
+        for (Axis a : axes) {
+            if (a.dist() != null) params.add(param(a));
+        }
+        SweepSpec.Search search = new SweepSpec.Search(method, seed, trials, List.copyOf(params), pruning, seeds,
+                maxTrials, maxMinutes, maxConcurrent, List.copyOf(baseSets));
+        Experiment base = ExperimentLoader.load(file, baseSets);
+        if (method.equals("tpe")) {
+            // every trial is suggested as the sweep runs: check both ends of every range (and every choice) now
+            SweepSpec spec = new SweepSpec(base.name(), file, keys, metric, List.of(), search);
+            int most = params.stream().mapToInt(p -> p.choices() == null ? 1 : p.choices().size()).max().orElse(1);
+            for (int c = 0; c < Math.max(2, most); c++) {
+                double[] x = new double[params.size()];
+                for (int i = 0; i < x.length; i++) {
+                    SweepSpec.Param p = params.get(i);
+                    x[i] = p.choices() != null ? Math.min(c, p.choices().size() - 1) : c % 2 == 0 ? p.low() : p.high();
+                }
+                trial(spec, c + 1, x, axes, sweepNode);
+            }
+            return spec;
+        }
         Random rng = new Random(seed);
         List<SweepSpec.Trial> out = new ArrayList<>();
-        int width = String.valueOf(trials).length() < 2 ? 2 : String.valueOf(trials).length();
-        String name = null;
+        int total = trials * seeds;
+        int width = String.valueOf(total).length() < 2 ? 2 : String.valueOf(total).length();
+        String name = base.name();
         for (int t = 0; t < trials; t++) {
             Map<String, Object> values = new LinkedHashMap<>();
             List<String> trialSets = new ArrayList<>();
-            StringBuilder label = new StringBuilder(String.format(Locale.ROOT, "%0" + width + "d", t + 1));
+            StringBuilder label = new StringBuilder();
             int rest = t;
             int[] pick = new int[axes.size()];
-            if (!random) {
+            if (method.equals("grid")) {
                 for (int i = axes.size() - 1; i >= 0; i--) {
                     int size = axes.get(i).values().size();
                     pick[i] = rest % size;
@@ -136,7 +178,7 @@ public final class SweepLoader {
                 Axis a = axes.get(i);
                 YNode v;
                 String shown;
-                if (random) {
+                if (a.dist() != null) {
                     Distribution d = a.dist();
                     if (d.choices() != null) {
                         int k = rng.nextInt(d.choices().size());
@@ -149,9 +191,8 @@ public final class SweepLoader {
                             case "int_uniform" -> d.low() + rng.nextInt((int) (d.high() - d.low()) + 1);
                             default -> d.low() + rng.nextDouble() * (d.high() - d.low());
                         };
-                        String text = d.kind().equals("int_uniform") ? String.valueOf((long) x) : number(x);
-                        v = new YScalar(YamlReader.typed(text), text, false, a.pos());
-                        shown = text;
+                        v = drawn(d.kind(), x, a.pos());
+                        shown = ((YScalar) v).text();
                     }
                 } else {
                     v = a.values().get(pick[i]);
@@ -161,14 +202,111 @@ public final class SweepLoader {
                 trialSets.add(a.key() + "=" + flow(v));
                 label.append('_').append(labels.get(i)).append('=').append(shown);
             }
-            String trialName = label.toString().replaceAll("[^A-Za-z0-9._=+-]", "-");
-            List<String> all = new ArrayList<>(sets);
-            all.addAll(trialSets);
-            Experiment exp = validate(file, all, t + 1, trialName, axes, sweepNode);
-            name = exp.name();
-            out.add(new SweepSpec.Trial(t + 1, trialName, values, List.copyOf(trialSets), exp));
+            for (int k = 0; k < seeds; k++) {
+                int index = t * seeds + k + 1;
+                Map<String, Object> vs = new LinkedHashMap<>(values);
+                List<String> ts = new ArrayList<>(trialSets);
+                String lb = label.toString();
+                if (seeds > 1) {
+                    long s = base.seed() + k;
+                    vs.put("seed", s);
+                    ts.add("seed=" + s);
+                    lb += "_seed=" + s;
+                }
+                String trialName = (String.format(Locale.ROOT, "%0" + width + "d", index) + lb)
+                        .replaceAll("[^A-Za-z0-9._=+-]", "-");
+                List<String> all = new ArrayList<>(baseSets);
+                all.addAll(ts);
+                Experiment exp = validate(file, all, index, trialName, axes, sweepNode);
+                name = exp.name();
+                out.add(new SweepSpec.Trial(index, trialName, vs, List.copyOf(ts), exp));
+            }
         }
-        return new SweepSpec(name, file, keys, metric, List.copyOf(out));
+        return new SweepSpec(name, file, keys, metric, List.copyOf(out), search);
+    }
+
+    /**
+     * Trial {@code index} of a TPE sweep with parameter values {@code x} (a choice as its index; numbers kept to 3
+     * significant digits, like random's), validated.
+     */
+    public static SweepSpec.Trial trial(SweepSpec spec, int index, double[] x) {
+        return trial(spec, index, x, List.of(), null);
+    }
+
+    private static SweepSpec.Trial trial(SweepSpec spec, int index, double[] x, List<Axis> axes, YNode sweepNode) {
+        List<SweepSpec.Param> params = spec.search().params();
+        List<String> labels = labels(params.stream().map(SweepSpec.Param::key).toList());
+        Map<String, Object> values = new LinkedHashMap<>();
+        List<String> trialSets = new ArrayList<>();
+        int width = Math.max(2, String.valueOf(spec.search().count()).length());
+        StringBuilder label = new StringBuilder(String.format(Locale.ROOT, "%0" + width + "d", index));
+        for (int i = 0; i < params.size(); i++) {
+            SweepSpec.Param p = params.get(i);
+            String set;
+            String shown;
+            Object plain;
+            if (p.choices() != null) {
+                int k = (int) x[i];
+                plain = p.choices().get(k);
+                set = p.choiceSets().get(k);
+                shown = p.choiceLabels().get(k);
+            } else {
+                YScalar v = drawn(p.kind(), x[i], SourcePos.flag("sweep.tpe"));
+                plain = YNode.plain(v);
+                set = v.text();
+                shown = v.text();
+            }
+            values.put(p.key(), plain);
+            trialSets.add(p.key() + "=" + set);
+            label.append('_').append(labels.get(i)).append('=').append(shown);
+        }
+        String trialName = label.toString().replaceAll("[^A-Za-z0-9._=+-]", "-");
+        List<String> all = new ArrayList<>(spec.search().baseSets());
+        all.addAll(trialSets);
+        Experiment exp = validate(spec.file(), all, index, trialName, axes, sweepNode);
+        return new SweepSpec.Trial(index, trialName, values, List.copyOf(trialSets), exp);
+    }
+
+    /** A drawn number as YAML reads it: an integer, or 3 significant digits. */
+    private static YScalar drawn(String kind, double x, SourcePos pos) {
+        String text = kind.equals("int_uniform") ? String.valueOf((long) Math.rint(x)) : number(x);
+        return new YScalar(YamlReader.typed(text), text, false, pos);
+    }
+
+    private static SweepSpec.Param param(Axis a) {
+        Distribution d = a.dist();
+        if (d.choices() == null) {
+            return new SweepSpec.Param(a.key(), d.kind(), d.low(), d.high(), null, null, null);
+        }
+        List<Object> plain = new ArrayList<>();
+        List<String> flows = new ArrayList<>();
+        List<String> shown = new ArrayList<>();
+        for (int k = 0; k < d.choices().size(); k++) {
+            YNode v = d.choices().get(k);
+            plain.add(YNode.plain(v));
+            flows.add(flow(v));
+            shown.add(scalarText(v, k));
+        }
+        return new SweepSpec.Param(a.key(), "choice", 0, d.choices().size() - 1, java.util.Collections
+                .unmodifiableList(plain), List.copyOf(flows), List.copyOf(shown));
+    }
+
+    /** {@code pruning: {asha: {...}}} or {@code {hyperband: {...}}}, or null. */
+    private static SweepSpec.Pruning pruning(Fields f, Path file, List<String> sets) {
+        if (!f.has("pruning")) return null;
+        Fields p = Fields.of(f.node("pruning"), f.at("pruning"), f.map.pos(), Language.SWEEP_PRUNING);
+        if (p.has("asha") == p.has("hyperband"))
+            throw Fields.err(f.node("pruning"), f.at("pruning"), "give one of asha or hyperband");
+        String kind = p.has("asha") ? "asha" : "hyperband";
+        Fields h = Fields.of(p.node(kind), p.at(kind), p.map.pos(), Language.SWEEP_HALVING);
+        int min = h.getInt("min_epochs");
+        int max = h.has("max_epochs") ? h.getInt("max_epochs") : ExperimentLoader.load(file, sets).epochCount();
+        int eta = h.getInt("reduction_factor");
+        if (max < min)
+            throw Fields.err(h.has("max_epochs") ? h.node("max_epochs") : h.node("min_epochs"),
+                    h.at(h.has("max_epochs") ? "max_epochs" : "min_epochs"), "min_epochs " + min
+                            + " is more than max_epochs " + max + (h.has("max_epochs") ? "" : " (the experiment's epochs)"));
+        return new SweepSpec.Pruning(kind, min, max, eta);
     }
 
     private static SweepSpec.Metric metric(Fields f) {

@@ -136,11 +136,40 @@ final class YamlReader {
             String problem = e.getProblem() != null ? e.getProblem() : e.getContext();
             throw new SpecException(pos(m), null, "invalid YAML: " + oneLine(problem));
         } catch (YAMLException e) {
-            throw new SpecException(forced != null ? forced : new SourcePos(source, 0, 0), null,
+            // a limit SnakeYAML's composer enforces without a position (aliases, nesting): found again by events
+            Mark m = limitBroken(text);
+            throw new SpecException(m != null ? pos(m) : forced != null ? forced : new SourcePos(source, 0, 0), null,
                     "invalid YAML: " + oneLine(e.getMessage()));
         } catch (StackOverflowError e) {
-            throw new SpecException(new SourcePos(source, 0, 0), null, "invalid YAML: nested too deeply");
+            Mark m = limitBroken(text);
+            throw new SpecException(m != null ? pos(m) : new SourcePos(source, 0, 0), null,
+                    "invalid YAML: nested too deeply");
         }
+    }
+
+    /**
+     * Where {@code text} first goes past {@link #MAX_DEPTH} levels of nesting or {@link #MAX_ALIASES} aliases, from
+     * the parser's events (which carry positions); null when it does not, or cannot be parsed that far.
+     */
+    private static Mark limitBroken(String text) {
+        int depth = 0;
+        int aliases = 0;
+        try {
+            for (org.yaml.snakeyaml.events.Event ev : new Yaml().parse(new StringReader(text))) {
+                if (ev instanceof org.yaml.snakeyaml.events.CollectionStartEvent) {
+                    if (++depth > MAX_DEPTH) {
+                        return ev.getStartMark();
+                    }
+                } else if (ev instanceof org.yaml.snakeyaml.events.CollectionEndEvent) {
+                    depth--;
+                } else if (ev instanceof org.yaml.snakeyaml.events.AliasEvent && ++aliases > MAX_ALIASES) {
+                    return ev.getStartMark();
+                }
+            }
+        } catch (YAMLException | StackOverflowError e) {
+            return null;
+        }
+        return null;
     }
 
     private static String oneLine(String s) {

@@ -36,8 +36,8 @@ public final class LocalTrials implements TrialExecutor {
     }
 
     @Override
-    public int run(Path sweep, String name, boolean resume) throws InterruptedException {
-        return TrialProcess.run(mainClass, sweep, name, resume, dataRoot, threads);
+    public int run(Path sweep, String name, boolean resume, int pauseAfter) throws InterruptedException {
+        return TrialProcess.run(mainClass, sweep, name, resume, pauseAfter, dataRoot, threads);
     }
 
     @Override

@@ -43,7 +43,20 @@ public final class SparkTrials implements TrialExecutor {
      * @param dataRoot  --data-root for the trials (the same path on every executor), or null for their default
      * @param mainClass the class whose {@code main} is {@code runner} (its {@code run} command runs a trial)
      */
+    /** The forms of a Spark master URL (Spark's own): local, local[N], local[*], local[N,F], spark://, yarn, k8s://. */
+    private static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
+            "local(\\[(\\*|[1-9][0-9]{0,4})(,[0-9]{1,4})?])?|(spark|k8s|mesos)://[^\\s]+|yarn");
+
+    /** A {@code --spark} value that is no Spark master URL is a usage error (exit 2), before anything starts. */
+    public static void checkMaster(String master) {
+        if (!MASTER.matcher(master).matches()) {
+            throw new UserError("--spark " + dev.runner.Text.printable(master, 80) + ": not a Spark master (expected"
+                    + " local[N], spark://HOST:PORT, yarn or k8s://...)", 2, null);
+        }
+    }
+
     public SparkTrials(String master, String appName, String dataRoot, String mainClass) {
+        checkMaster(master);
         this.master = master;
         this.mainClass = mainClass;
         this.local = master.startsWith("local");
@@ -58,7 +71,7 @@ public final class SparkTrials implements TrialExecutor {
         dev.runner.model.ModelZip.allowSpark(true);   // Spark's tasks and results are Java objects
         try {
             sc = new JavaSparkContext(conf);
-        } catch (RuntimeException | ExceptionInInitializerError e) {
+        } catch (Exception | ExceptionInInitializerError e) {     // Scala throws SparkException unchecked
             dev.runner.model.ModelZip.allowSpark(false);
             throw new UserError("--spark " + master + ": cannot start Spark: " + firstLine(e), 1, e);
         }
@@ -79,8 +92,8 @@ public final class SparkTrials implements TrialExecutor {
     }
 
     @Override
-    public int run(Path sweep, String name, boolean resume) {
-        Input in = new Input(name, resume, pack(sweep, name));
+    public int run(Path sweep, String name, boolean resume, int pauseAfter) {
+        Input in = new Input(name, resume, pauseAfter, pack(sweep, name));
         sc.setJobGroup("trial " + name, "runner sweep trial " + name, true);
         Output out;
         try {
@@ -116,7 +129,7 @@ public final class SparkTrials implements TrialExecutor {
     }
 
     /** What a task gets: the trial's name and its files packed. */
-    record Input(String name, boolean resume, byte[] zip) implements Serializable {
+    record Input(String name, boolean resume, int pauseAfter, byte[] zip) implements Serializable {
     }
 
     /** What a task returns: the trial process's exit code and the trial's files packed (or why it could not run). */
@@ -142,7 +155,8 @@ public final class SparkTrials implements TrialExecutor {
             try {
                 dir = Files.createTempDirectory("runner-trial-");
                 unpack(in.zip(), dir, in.name());
-                int code = TrialProcess.run(mainClass, dir, in.name(), in.resume(), dataRoot, threads);
+                int code = TrialProcess.run(mainClass, dir, in.name(), in.resume(), in.pauseAfter(), dataRoot,
+                        threads);
                 return new Output(code, pack(dir, in.name()), null);
             } catch (InterruptedException e) {
                 throw e;

@@ -3,26 +3,18 @@ package dev.runner.sweep;
 import dev.runner.AtomicFiles;
 import dev.runner.UserError;
 import dev.runner.results.charts.SweepChart;
-import dev.runner.results.RunFolder;
-import dev.runner.results.RunReader;
-import dev.runner.results.RunTable;
+import dev.runner.results.RunLock;
 import dev.runner.results.SweepFolder;
 import dev.runner.spec.SpecWriter;
+import dev.runner.spec.SweepLoader;
 import dev.runner.spec.SweepSpec;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The sweep engine: a sweep folder ({@link SweepFolder}: {@code sweep.json}, one experiment file and one run folder
@@ -46,10 +38,12 @@ public final class Sweep {
 
     private final Path folder;
     private final SweepFolder.Index index;
+    private final SweepSpec spec;
 
-    private Sweep(Path folder, SweepFolder.Index index) {
+    private Sweep(Path folder, SweepFolder.Index index, SweepSpec spec) {
         this.folder = folder;
         this.index = index;
+        this.spec = spec;
     }
 
     /**
@@ -70,14 +64,33 @@ public final class Sweep {
                     SpecWriter.toYaml(t.experiment().resolved()));
             trials.add(st);
         }
+        int count = spec.search().tpe() ? spec.search().count() : spec.trials().size();
         return new Sweep(folder, new SweepFolder.Index(spec.name(), file.toAbsolutePath().normalize().toString(),
                 spec.metric().name(), spec.metric().goal(), spec.keys(), List.copyOf(sets), null,
-                commandLine, Instant.now().toString(), List.copyOf(trials)));
+                commandLine, Instant.now().toString(), List.copyOf(trials),
+                Scheduler.describe(spec.search(), count), List.of()), spec);
     }
 
-    /** The sweep in {@code folder}, to continue: its trials are fixed in its {@code sweep.json}. */
+    /**
+     * The sweep in {@code folder}, to continue: its trials (and an adaptive sweep's jobs) are fixed in its
+     * {@code sweep.json}. A TPE sweep reads its experiment file again for the distributions, and refuses to go on
+     * when its search section changed.
+     */
     public static Sweep open(Path folder) {
-        return new Sweep(folder, SweepFolder.read(folder));
+        SweepFolder.Index index = SweepFolder.read(folder);
+        SweepSpec spec = null;
+        if ("tpe".equals(index.search().get("method"))) {
+            spec = SweepLoader.load(Path.of(index.file()), index.set(), List.of());
+            Map<String, Object> now = Scheduler.describe(spec.search(), spec.search().count());
+            for (String k : List.of("method", "seed", "trials", "pruning")) {
+                if (!String.valueOf(now.get(k)).equals(String.valueOf(index.search().get(k)))) {
+                    throw new UserError("--resume " + folder + ": the sweep section of " + index.file() + " changed"
+                            + " since the sweep began (" + k + " was " + index.search().get(k) + ", is " + now.get(k)
+                            + ")", 1, null);
+                }
+            }
+        }
+        return new Sweep(folder, index, spec);
     }
 
     public Path folder() {
@@ -90,235 +103,19 @@ public final class Sweep {
 
     /**
      * Runs every trial not finished yet on {@code executor} and waits for them; returns the exit code (0 all
-     * completed, 1 some failed, 130 some not finished: continue with {@code runner sweep --resume}).
+     * completed, 1 some failed, 130 some not finished: continue with {@code runner sweep --resume}). One driver per
+     * sweep folder: it holds the folder's {@link RunLock} throughout, so a second {@code sweep --resume} of it is
+     * refused in one line naming the holder's pid before it reads or changes anything.
      */
     public int run(TrialExecutor executor, List<String> commandLine, PrintStream out, TrialListener onTrialEnded) {
-        return new Running(folder, index.withExecutor(executor.describe(), commandLine), executor, out,
-                onTrialEnded).run();
-    }
-
-    /** One sweep's run: the index, kept up to date in sweep.json as trials start and end. */
-    private static final class Running {
-        final Path folder;
-        final TrialExecutor executor;
-        final PrintStream out;
-        final TrialListener onTrialEnded;
-        final AtomicBoolean stopping = new AtomicBoolean();
-        final AtomicInteger done = new AtomicInteger();
-        SweepFolder.Index index;
-
-        Running(Path folder, SweepFolder.Index index, TrialExecutor executor, PrintStream out,
-                TrialListener onTrialEnded) {
-            this.folder = folder;
-            this.index = index;
-            this.executor = executor;
-            this.out = out;
-            this.onTrialEnded = onTrialEnded;
-        }
-
-        int run() {
-            List<SweepFolder.Trial> todo = new ArrayList<>();
-            for (SweepFolder.Trial t : index.trials()) {
-                if (!t.finished()) {
-                    todo.add(prepare(t));
-                }
-            }
-            write();
-            int skipped = index.trials().size() - todo.size();
-            out.printf(Locale.ROOT, "Sweep of %s: %d trial%s (%s)%s, %s -> %s%n", index.name(),
-                    index.trials().size(), index.trials().size() == 1 ? "" : "s", sweptKeys(),
-                    skipped > 0 ? ", " + skipped + " finished already" : "", executor.describe(), folder);
-            Runnable stop = this::stop;
-            Thread hook = new Thread(() -> {
-                stop.run();
-                awaitQuietly();
-            }, "runner-sweep-stop");
-            Runtime.getRuntime().addShutdownHook(hook);
-            Object previous = installCtrlC();
-            ExecutorService pool = Executors.newFixedThreadPool(Math.min(executor.slots(), Math.max(1, todo.size())));
-            List<Future<?>> futures = new ArrayList<>();
-            int total = index.trials().size();
-            for (SweepFolder.Trial t : todo) {
-                futures.add(pool.submit(() -> runOne(t, total)));
-            }
-            pool.shutdown();
-            try {
-                for (Future<?> f : futures) {
-                    f.get();
-                }
-            } catch (InterruptedException e) {
-                stop();
-                Thread.currentThread().interrupt();
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException(e.getCause());
-            } finally {
-                finished.countDown();
-                restoreCtrlC(previous);
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException e) {
-                    // shutting down: the hook is running
-                }
-            }
-            return finish();
-        }
-
-        private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
-
-        private void awaitQuietly() {
-            try {
-                finished.await(dev.runner.train.StopSignal.SHUTDOWN_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        /**
-         * A trial about to run: its run folder, if any, is resumed (from its checkpoint, or from the start in the same
-         * folder when it stopped before its first one); a folder killed before it became a run folder is set aside.
-         */
-        private SweepFolder.Trial prepare(SweepFolder.Trial t) {
-            Path run = SweepFolder.runFolder(folder, t);
-            if (Files.exists(run) && !RunFolder.isRunFolder(run)) {
-                // killed before metrics.json was written: start over, keeping the old folder
-                Path aside = folder.resolve(t.name() + ".abandoned");
-                for (int n = 2; Files.exists(aside); n++) {
-                    aside = folder.resolve(t.name() + ".abandoned-" + n);
-                }
-                try {
-                    Files.move(run, aside);
-                } catch (IOException e) {
-                    throw new UserError("cannot set aside " + run + ": " + e.getMessage(), e);
-                }
-            }
-            return t.with(SweepFolder.PENDING, null, null, null);
-        }
-
-        private void runOne(SweepFolder.Trial t, int total) {
-            if (stopping.get()) {
-                return;
-            }
-            Path run = SweepFolder.runFolder(folder, t);
-            boolean resume = RunFolder.isRunFolder(run);
-            update(t.with(SweepFolder.RUNNING, null, null, null));
-            out.printf(Locale.ROOT, "[%d/%d] %s: %s%n", t.index(), total, t.name(), resume ? "resuming" : "started");
-            int code;
-            try {
-                code = executor.run(folder, t.name(), resume);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                code = 130;
-            } catch (RuntimeException e) {
-                TrialProcess.appendOutput(folder, t.name(), "runner: " + e.getMessage());
-                code = TrialProcess.NOT_STARTED;
-            }
-            SweepFolder.Trial ended = outcome(t, code);
-            update(ended);
-            done.incrementAndGet();
-            onTrialEnded.trialEnded(ended, this::stop);
-            String metric = ended.metric() == null ? "" : ", " + index.metric() + " " + show(index.metric(), ended.metric());
-            String secs = ended.seconds() == null ? "" : String.format(Locale.ROOT, ", %.1f s", ended.seconds());
-            out.printf(Locale.ROOT, "[%d/%d] %s: %s%s%s%s%n", t.index(), total, t.name(), ended.status(), metric,
-                    secs, ended.error() == null || "completed".equals(ended.status()) ? "" : " (" + ended.error() + ")");
-        }
-
-        /** The trial's status from its run folder (and the process's exit code when the folder does not say). */
-        private SweepFolder.Trial outcome(SweepFolder.Trial t, int code) {
-            Path run = SweepFolder.runFolder(folder, t);
-            if (!RunFolder.isRunFolder(run)) {
-                String why = TrialProcess.lastLine(folder, t.name());
-                return t.with(code == 130 ? "interrupted" : "failed", why != null ? why : TrialProcess.describe(code),
-                        null, null);
-            }
-            RunReader.Run r = RunReader.read(run);
-            Double metric = SweepFolder.metric(r, index.metric());
-            String status = r.status();
-            String error = r.error();
-            if ("running".equals(status) || "crashed".equals(status)) {
-                // the process ended without saying how: killed, or crashed in native code
-                status = code == 130 || code == 143 ? "interrupted" : "failed";
-                String last = TrialProcess.lastLine(folder, t.name());
-                error = TrialProcess.describe(code) + (last == null || code > 128 ? "" : ": " + last);
-            }
-            return t.with(status, error, metric, SweepFolder.seconds(r));
-        }
-
-        private synchronized void update(SweepFolder.Trial t) {
-            index = index.withTrial(t);
-            write();
-        }
-
-        private synchronized void write() {
-            SweepFolder.write(folder, index);
-        }
-
-        void stop() {
-            if (stopping.compareAndSet(false, true)) {
-                executor.stop();
-            }
-        }
-
-        private Object installCtrlC() {
-            try {
-                return sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> {
-                    if (stopping.get()) {
-                        out.println();
-                        out.println("Second Ctrl-C: stopping now.");
-                        out.flush();
-                        Runtime.getRuntime().halt(130);
-                    }
-                    out.println();
-                    out.println("Ctrl-C: stopping the sweep; running trials save a checkpoint (continue with"
-                            + " runner sweep --resume " + folder + ")");
-                    out.flush();
-                    stop();
-                });
-            } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
-                return null;
-            }
-        }
-
-        private void restoreCtrlC(Object previous) {
-            if (previous instanceof sun.misc.SignalHandler h) {
-                try {
-                    sun.misc.Signal.handle(new sun.misc.Signal("INT"), h);
-                } catch (IllegalArgumentException e) {
-                    // ignore
-                }
-            }
-        }
-
-        private int finish() {
-            for (SweepFolder.Trial t : index.trials()) {
-                if (SweepFolder.RUNNING.equals(t.status())) {
-                    update(t.with("interrupted", "the sweep stopped", t.metric(), t.seconds()));
-                }
-            }
-            SweepFolder.Trial best = index.best();
-            try {
-                drawPlot(folder, index);
-            } catch (RuntimeException e) {
-                out.println("runner: could not draw " + SweepFolder.PLOT + ": " + e.getMessage());
-            }
-            out.println();
-            out.print(RunTable.render(RunTable.of(List.of(folder), null), RunTable.Format.TEXT));
-            if (best != null) {
-                out.println("Best: " + best.name() + " (" + index.metric() + " " + show(index.metric(), best.metric())
-                        + ")");
-            }
-            out.println("Sweep: " + folder);
-            long pending = index.trials().stream().filter(t -> !t.finished()).count();
-            long failed = index.trials().stream().filter(t -> "failed".equals(t.status())).count();
-            if (pending > 0) {
-                out.println(pending + " trial" + (pending == 1 ? "" : "s") + " not finished: continue with runner"
-                        + " sweep --resume " + folder);
-                return 130;
-            }
-            return failed > 0 ? 1 : 0;
-        }
-
-        private String sweptKeys() {
-            return String.join(", ", index.keys());
+        RunLock.acquire(folder);
+        try {
+            // a resumed sweep's index as it is now that this driver holds the folder
+            SweepFolder.Index current = SweepFolder.isSweepFolder(folder) ? SweepFolder.read(folder) : index;
+            return new SweepRun(folder, current.withExecutor(executor.describe(), commandLine), spec, executor, out,
+                    onTrialEnded).run();
+        } finally {
+            RunLock.release(folder);
         }
     }
 
@@ -338,8 +135,22 @@ public final class Sweep {
         if (metric.stream().noneMatch(m -> m != null && Double.isFinite(m))) {
             return;
         }
+        List<double[]> meanSd = null;
+        if (index.seeds() > 1) {
+            // each configuration's mean ± sd, drawn once, at its first trial
+            meanSd = new ArrayList<>();
+            Map<String, double[]> byConfig = new java.util.HashMap<>();
+            for (dev.runner.results.SeedTable.Config c : dev.runner.results.SeedTable.of(index)) {
+                if (c.stats() != null) byConfig.put(c.name(), new double[] {c.stats().mean(), c.stats().sd()});
+            }
+            java.util.Set<String> drawn = new java.util.HashSet<>();
+            for (SweepFolder.Trial t : index.trials()) {
+                String c = dev.runner.results.SeedTable.configName(t.name());
+                meanSd.add(drawn.add(c) ? byConfig.get(c) : null);
+            }
+        }
         SweepChart.draw(folder.resolve(SweepFolder.PLOT), index.name(), index.metric(), index.keys(), values, metric,
-                best);
+                best, meanSd);
     }
 
     public static String show(String metric, double v) {

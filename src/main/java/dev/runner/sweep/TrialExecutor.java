@@ -18,9 +18,10 @@ public interface TrialExecutor extends AutoCloseable {
      * Runs trial {@code name} of the sweep in {@code sweep} (its experiment is {@code sweep/NAME.yaml}; with
      * {@code resume}, continues the interrupted run in {@code sweep/NAME/}) and waits for it.
      *
+     * @param pauseAfter stop after this epoch with a checkpoint (a pruning rung; the run ends interrupted), or 0
      * @return the trial process's exit code
      */
-    int run(Path sweep, String name, boolean resume) throws InterruptedException;
+    int run(Path sweep, String name, boolean resume, int pauseAfter) throws InterruptedException;
 
     /** Asks the running trials to stop cleanly (they save a checkpoint and end interrupted). */
     void stop();

@@ -39,10 +39,12 @@ final class TrialProcess {
      * @param main     the class whose {@code main} is {@code runner}
      * @param name     the trial's name: {@code dir/name.yaml} is its experiment, {@code dir/name/} its run folder
      * @param resume   continue the interrupted run in {@code dir/name/}
+     * @param pauseAfter stop after this epoch with a checkpoint ({@code run --pause-after}), or 0
      * @param dataRoot --data-root for the trial, or null for its default
      * @param threads  native threads for the trial, or 0 for runner's own choice
      */
-    static int run(String main, Path dir, String name, boolean resume, String dataRoot, int threads) throws InterruptedException {
+    static int run(String main, Path dir, String name, boolean resume, int pauseAfter, String dataRoot,
+                   int threads) throws InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -63,6 +65,10 @@ final class TrialProcess {
             cmd.add(dataRoot);
         }
         Path folder = dir.resolve(name);
+        if (pauseAfter > 0) {
+            cmd.add("--pause-after");
+            cmd.add(String.valueOf(pauseAfter));
+        }
         if (resume) {
             cmd.add("--resume");
             cmd.add(folder.toString());
@@ -125,19 +131,29 @@ final class TrialProcess {
         }
     }
 
-    /** The last non-blank line of the trial's output (why it failed when it left no metrics), or null. */
-    static String lastLine(Path dir, String name) {
+    /**
+     * Why the trial failed, from its output: the last line the runner wrote ({@code runner: ...}); without one, the
+     * last non-blank line, unless the process died of a signal ({@code code} above 128: a JVM crash's output is
+     * its {@code #} banner, not a reason). Null when there is nothing to say.
+     */
+    static String lastLine(Path dir, String name, int code) {
         try {
-            List<String> lines = Files.readAllLines(outputFile(dir, name));
+            List<String> lines = java.util.Arrays.asList(new String(Files.readAllBytes(outputFile(dir, name)),
+                    java.nio.charset.StandardCharsets.UTF_8).split("\n"));
+            String last = null;
             for (int i = lines.size() - 1; i >= 0; i--) {
-                if (!lines.get(i).isBlank()) {
-                    return lines.get(i).strip();
+                String l = lines.get(i).strip();
+                if (l.startsWith("runner: ")) {
+                    return dev.runner.Text.printable(l, 500);
+                }
+                if (last == null && !l.isBlank()) {
+                    last = l;
                 }
             }
+            return code > 128 || last == null ? null : dev.runner.Text.printable(last, 500);
         } catch (IOException e) {
-            // no output
+            return null;
         }
-        return null;
     }
 
     /**

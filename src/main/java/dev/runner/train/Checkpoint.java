@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import dev.runner.ResultFiles;
 import dev.runner.UserError;
 import dev.runner.AtomicFiles;
 import dev.runner.Json;
@@ -45,23 +46,33 @@ public final class Checkpoint {
     }
 
     public static Path dir(Path runFolder) {
-        Path cp = runFolder.resolve(DIR);
-        Path old = runFolder.resolve(DIR + ".old");
-        if (!Files.isDirectory(cp) && Files.isDirectory(old)) {
-            return old;
+        return runFolder.resolve(dirName(runFolder));
+    }
+
+    /** The checkpoint folder's name: {@code checkpoint}, or {@code checkpoint.old} when a save was cut short. */
+    private static String dirName(Path runFolder) {
+        if (!ResultFiles.isDirectory(runFolder, DIR) && ResultFiles.isDirectory(runFolder, DIR + ".old")) {
+            return DIR + ".old";
         }
-        return cp;
+        return DIR;
     }
 
     public static boolean exists(Path runFolder) {
-        Path d = dir(runFolder);
-        return Files.isRegularFile(d.resolve(STATE)) && Files.isRegularFile(d.resolve(MODEL));
+        String d = dirName(runFolder);
+        return ResultFiles.exists(runFolder, d + "/" + STATE) && ResultFiles.exists(runFolder, d + "/" + MODEL);
     }
 
-    /** The checkpoint's model file: restore it with {@link #restoreGraph} or {@code ModelZip.read}. */
+    /**
+     * The checkpoint's model file, checked as {@link ResultFiles} reads (inside the folder, a regular file, at
+     * most {@link #MODEL_LIMIT}): restore it with {@link #restoreGraph} or {@code ModelZip.read}.
+     */
     public static Path modelFile(Path runFolder) {
-        return dir(runFolder).resolve(MODEL);
+        Path p = ResultFiles.checked(runFolder, dirName(runFolder) + "/" + MODEL, MODEL_LIMIT);
+        return p != null ? p : dir(runFolder).resolve(MODEL);
     }
+
+    /** The largest checkpoint model read: 16 GiB (ModelZip checks each entry's size against the network). */
+    public static final long MODEL_LIMIT = 16L << 30;
 
     public static void save(Path runFolder, ComputationGraph graph, State state, Metrics metrics) {
         save(runFolder, graph, state, metrics, AtomicFiles.WriteHook.NONE);
@@ -98,17 +109,27 @@ public final class Checkpoint {
 
     public static State readState(Path runFolder) {
         requireExists(runFolder);
+        String name = dirName(runFolder) + "/" + STATE;
         try {
-            return JSON.readValue(dir(runFolder).resolve(STATE).toFile(), State.class);
-        } catch (IOException e) {
-            String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-            throw new UserError(dir(runFolder).resolve(STATE) + ": unreadable checkpoint state (" + msg + ")", e);
+            return ResultFiles.json(runFolder, name, ResultFiles.SMALL_LIMIT, State.class);
+        } catch (UserError e) {
+            throw new UserError(e.getMessage() + " (an unreadable checkpoint state)", e);
+        }
+    }
+
+    /** Refuses (one line) a state outside a run of {@code epochs} x {@code batches}: a damaged checkpoint. */
+    public static void checkState(Path runFolder, State s, int epochs, int batches) {
+        if (s.epoch() < 0 || s.epoch() >= epochs || s.batchesDone() < 0 || s.batchesDone() > batches
+                || s.iteration() < 0 || !(s.epochSeconds() >= 0) || s.epochSeconds() > 1e12) {
+            throw new UserError("--resume " + runFolder + ": " + dir(runFolder).resolve(STATE) + " is damaged"
+                    + " (epoch " + s.epoch() + ", batch " + s.batchesDone() + " of a run of " + epochs
+                    + " epochs of " + batches + " batches)");
         }
     }
 
     public static Metrics readMetrics(Path runFolder) {
         requireExists(runFolder);
-        return Metrics.read(dir(runFolder).resolve(Metrics.FILE));
+        return Metrics.read(runFolder, dirName(runFolder) + "/" + Metrics.FILE);
     }
 
     /** The checkpointed graph with its updater state and iteration count (wrap it as a Network to resume). */

@@ -233,6 +233,16 @@ public final class Metrics {
         g.writeEndObject();
     }
 
+    /**
+     * An upper bound of metrics.json's size at the end of a run of {@code epochs} x {@code iterations} with
+     * {@code classes} classes (each iteration's loss and learning rate, each epoch's row, the final block), for the
+     * disk a run sets aside for its last write; at most 256 MB.
+     */
+    public static long sizeBound(int epochs, int iterations, int classes) {
+        long b = 16_384 + 400L * epochs + 64L * epochs * iterations + 160L * classes + 24L * classes * classes;
+        return Math.min(b, 256L << 20);
+    }
+
     /** Writes {@code metrics.json} into {@code folder} atomically. */
     public void write(Path folder) {
         write(folder, AtomicFiles.WriteHook.NONE);
@@ -245,11 +255,15 @@ public final class Metrics {
 
     /** Reads a metrics.json; a damaged or unreadable file is a one-line {@link dev.runner.UserError} naming it. */
     public static Metrics read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new dev.runner.UserError("cannot read " + file + ": " + e.getMessage(), e);
+        return read(file.getParent(), file.getFileName().toString());
+    }
+
+    /** {@code folder/name} read as a metrics.json ({@link dev.runner.ResultFiles}: inside the folder, bounded). */
+    public static Metrics read(Path folder, String name) {
+        Path file = folder.resolve(name);
+        String text = dev.runner.ResultFiles.text(folder, name, dev.runner.ResultFiles.JSON_LIMIT);
+        if (text == null) {
+            throw new dev.runner.UserError("cannot read " + file + ": no such file");
         }
         try {
             return parse(text);
@@ -263,8 +277,7 @@ public final class Metrics {
         try {
             n = Json.MAPPER.readTree(json);
         } catch (IOException e) {
-            String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-            throw new IllegalArgumentException("not a metrics.json: " + msg, e);
+            throw new IllegalArgumentException("not a metrics.json: " + dev.runner.ResultFiles.jsonError(e), e);
         }
         if (n == null || !n.isObject()) {
             throw new IllegalArgumentException("not a metrics.json: not a JSON object");

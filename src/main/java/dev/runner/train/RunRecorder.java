@@ -40,14 +40,55 @@ public interface RunRecorder {
 
         void summary(String text);
 
+        /** Adds or replaces one top-level entry of the run's provenance (e.g. {@code slow_kernels}). */
+        void provenance(String key, Object value);
+
         /** Writes a small text file of the run atomically (e.g. the range test's curve). */
         void write(String file, String text);
 
         /** Where the trained model goes. */
         Path modelFile();
 
-        /** The run has ended (completed, failed or interrupted): its end time. */
-        void ended();
+        /**
+         * The run has ended (completed, failed or interrupted): its end time; {@code bestEffort} for a failed run,
+         * whose failure is not lost for want of an end time (a full disk).
+         */
+        void ended(boolean bestEffort);
+
+        default void ended() {
+            ended(false);
+        }
+
+        /**
+         * The run's first metrics ({@code firstWrite}) and the disk its last metrics will need ({@link #reserve});
+         * when either fails, nothing was recorded: the folder is removed ({@link #abandon}) and the one line says so.
+         */
+        default void begin(Runnable firstWrite, long reserveBytes) {
+            try {
+                firstWrite.run();
+                reserve(reserveBytes);
+            } catch (RuntimeException e) {
+                abandon();
+                throw new dev.runner.UserError(e.getMessage() + "; the run could not start (" + folder()
+                        + " removed)", 1, e);
+            }
+        }
+
+        /**
+         * Sets {@code bytes} of disk aside in the run's folder, so that the run's last {@link Metrics} can still be
+         * written when the disk fills up during the run (the failure is then recorded, not lost); a
+         * {@link dev.runner.UserError} when they are not there.
+         */
+        void reserve(long bytes);
+
+        /** Gives the space {@link #reserve} set aside back, just before the run's last write. */
+        void releaseReserve();
+
+        /**
+         * Removes the folder of a run that could not start (a full disk before its first metrics): a folder with
+         * nothing in it would be neither listed nor resumable.
+         */
+        void abandon();
 
         /** Releases the run's folder. */
         @Override

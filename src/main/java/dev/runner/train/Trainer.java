@@ -1,7 +1,6 @@
 package dev.runner.train;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -116,7 +115,7 @@ public final class Trainer {
      */
     static RunRecorder.Run newRun(Experiment exp, Options o) {
         RunRecorder.Run run = o.recorder().start(exp);
-        run.summary(o.summaryText);
+        run.summary(o.summaryText);     // a run whose first files do not fit leaves no folder (the recorder's)
         return run;
     }
 
@@ -125,7 +124,8 @@ public final class Trainer {
         try (RunRecorder.Run run = newRun(exp, o)) {
             Path folder = run.folder();
             Metrics metrics = new Metrics(exp.name(), exp.epochCount(), data.iterationsPerEpoch(), data.classes());
-            metrics.write(folder, o.writeHook);
+            run.begin(() -> metrics.write(folder, o.writeHook),
+                    Metrics.sizeBound(exp.epochCount(), data.iterationsPerEpoch(), data.classes().size()));
             try (RunRecorder.Log log = run.log(o.terminal)) {
                 if (!o.summaryText.isBlank()) {
                     log.println(o.summaryText.stripTrailing());
@@ -143,10 +143,10 @@ public final class Trainer {
      * or failed, e.g. by a full disk) continues from its checkpoint, or from the start without one.
      */
     public static String notResumable(Path folder) {
-        if (!Files.isRegularFile(folder.resolve(Metrics.FILE))) {
+        if (!dev.runner.ResultFiles.exists(folder, Metrics.FILE)) {
             return "not a results folder (no metrics.json)";
         }
-        Metrics top = Metrics.read(folder.resolve(Metrics.FILE));
+        Metrics top = Metrics.read(folder, Metrics.FILE);
         if (Metrics.COMPLETED.equals(top.status)) {
             return "the run is already completed (--set epochs=N trains it further)";
         }
@@ -178,6 +178,7 @@ public final class Trainer {
                 : new Checkpoint.State(0, 0, 0, exp.seed(), 0);
         Metrics metrics = fromCheckpoint ? Checkpoint.readMetrics(folder)
                 : new Metrics(exp.name(), exp.epochCount(), data.iterationsPerEpoch(), data.classes());
+        Checkpoint.checkState(folder, state, exp.epochCount(), data.iterationsPerEpoch());
         if (state.iteration() != net.graph().getIterationCount()) {
             throw new UserError("--resume " + folder + ": the network is at iteration "
                     + net.graph().getIterationCount() + " but the checkpoint at " + state.iteration()
@@ -187,6 +188,7 @@ public final class Trainer {
             throw new UserError("--resume " + folder + ": the experiment or data differ from the checkpoint's (seed "
                     + state.seed() + ", " + metrics.iterationsPerEpoch + " iterations per epoch)");
         }
+        run.reserve(Metrics.sizeBound(exp.epochCount(), data.iterationsPerEpoch(), data.classes().size()));
         metrics.status = Metrics.RUNNING;
         metrics.error = null;
         metrics.epochsPlanned = exp.epochCount();
@@ -219,7 +221,7 @@ public final class Trainer {
             }
             total += n;
             correct += confusion[c][c];
-            if (c < classes.size()) perClass.put(classes.get(c), fraction(confusion[c][c], n));
+            if (c < classes.size()) perClass.put(classes.get(c), n == 0 ? null : fraction(confusion[c][c], n));
         }
         return accuracyLines(Math.toIntExact(total), "test", fraction(correct, total), classes, perClass);
     }
@@ -237,9 +239,10 @@ public final class Trainer {
         }
         if (perClass != null) {
             for (String c : classes) {
-                Double v = perClass.get(c);
-                if (v != null) {
-                    out.add(String.format(Locale.ROOT, "Accuracy of %5s : %2d %%", c, percent(v)));
+                Double v = perClass.get(c);     // null for a class without images: no accuracy, not 0 %
+                if (v != null || perClass.containsKey(c)) {
+                    out.add(v != null ? String.format(Locale.ROOT, "Accuracy of %5s : %2d %%", c, percent(v))
+                            : String.format(Locale.ROOT, "Accuracy of %5s : no %s images", c, split));
                 }
             }
         }
@@ -584,10 +587,13 @@ public final class Trainer {
         }
 
         private Result end(String status, String error) {
+            run.releaseReserve();
             metrics.status = status;
             metrics.error = error;
             metrics.write(folder, o.writeHook);
-            run.ended();
+            List<String> slow = net.slowKernels(); // what ran oneDNN's slow generic code (not for a failed run)
+            if (slow != null && !Metrics.FAILED.equals(status)) run.provenance("slow_kernels", slow);
+            run.ended(Metrics.FAILED.equals(status));
             return new Result(folder, status, error, metrics);
         }
     }

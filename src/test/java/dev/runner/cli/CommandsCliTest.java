@@ -77,10 +77,13 @@ class CommandsCliTest {
     }
 
     @Test
-    void anUnknownCommandIsTakenAsAMissingFile() {
+    void anUnknownCommandIsNamedAsOne() {
         Cli.Out r = Cli.run("frobnicate");
         assertThat(r.code()).as("%s", r).isEqualTo(2);
-        assertThat(oneLine(r)).contains("frobnicate").contains("not found");
+        assertThat(oneLine(r)).startsWith("runner: unknown command 'frobnicate' (commands: run, check");
+        Cli.Out file = Cli.run("frobnicate.yaml");      // a file name: a missing experiment file
+        assertThat(file.code()).as("%s", file).isEqualTo(2);
+        assertThat(oneLine(file)).contains("frobnicate.yaml").contains("not found");
     }
 
     @Test

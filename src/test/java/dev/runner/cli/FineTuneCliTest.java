@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runner.model.ModelZip;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
@@ -68,5 +69,31 @@ class FineTuneCliTest {
         ComputationGraph tuned = ModelZip.read(Cli.onlyRun(results, "wide").resolve("model.zip"), false);
         assertThat(maxDiff(tuned.getLayer("conv1").getParam("W"), source.getLayer("conv1").getParam("W")))
                 .isLessThan(1e-6);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"onednn", "dl4j"})
+    void aFrozenLayerKeepsTheWeightsItStartedFrom(String engine) throws Exception {
+        Path images = Cli.imageFolder(tmp.resolve("images"), 8, 3);
+        Path results = tmp.resolve("results");
+        Cli.Out src = Cli.run("run", Cli.write(tmp.resolve("src.yaml"), Cli.tinyYaml("src", images, 1, "")).toString(),
+                "--results", results.toString());
+        assertThat(src.code()).as(src.toString()).isZero();
+        Path srcRun = Cli.onlyRun(results, "src");
+        ComputationGraph source = ModelZip.read(srcRun.resolve("model.zip"), false);
+        String frozen = Cli.tinyYaml("frozen", images, 1, "init_from: {run: '" + srcRun + "'}\nengine: " + engine + "\n")
+                .replace("{conv: {filters: 4, kernel: 3}}", "{conv: {filters: 4, kernel: 3}, trainable: false}")
+                .replace("momentum: 0.9", "momentum: 0.9, weight_decay: 0.01");
+        Cli.Out r = Cli.run("run", Cli.write(tmp.resolve("frozen.yaml"), frozen).toString(), "--results",
+                results.toString());
+        assertThat(r.code()).as(r.toString()).isZero();
+        Path run = Cli.onlyRun(results, "frozen");
+        ComputationGraph tuned = ModelZip.read(run.resolve("model.zip"), false);
+        assertThat(Files.readString(run.resolve("experiment.yaml"))).contains("trainable: false");
+        assertThat(maxDiff(tuned.getLayer("conv1").getParam("W"), source.getLayer("conv1").getParam("W"))).isZero();
+        assertThat(maxDiff(tuned.getLayer("conv1").getParam("b"), source.getLayer("conv1").getParam("b"))).isZero();
+        assertThat(maxDiff(tuned.getLayer("fc1").getParam("W"), source.getLayer("fc1").getParam("W")))
+                .isGreaterThan(1e-4);
+        assertThat(Files.readString(run.resolve("experiment.yaml"))).contains("trainable: false");
     }
 }

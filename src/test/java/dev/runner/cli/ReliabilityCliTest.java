@@ -103,7 +103,7 @@ class ReliabilityCliTest {
         Cli.Out diff = Cli.run("diff", folder.toString(), reference.toString());
         assertThat(diff.code()).as("%s", diff).isZero();
         assertThat(diff.out()).contains("crashed (its process is gone)");
-        Path md = tmp.resolve("crash-report/report.md");
+        Path md = Files.createDirectories(tmp.resolve("crash-report")).resolve("report.md");
         Cli.Out report = Cli.run("report", folder.toString(), "-o", md.toString());
         assertThat(report.code()).as("%s", report).isZero();
         assertThat(Files.readString(md)).contains("crashed, 1 of 2 epochs");
@@ -131,7 +131,7 @@ class ReliabilityCliTest {
         Path folder = Cli.onlyRun(results, "full");
         assertThat(r.code()).as("%s", r).isEqualTo(1);
         assertThat(r.errLines()).containsExactly("runner: cannot write " + folder.resolve("metrics.json")
-                + ": java.io.IOException: No space left on device");
+                + ": No space left on device");
         assertThat(r.out()).contains("runner: could not mark " + folder + " failed (");
         Cli.assertNoStackTrace(r.err());
         // the last good metrics.json, the reason in log.txt, and no stray temporary file
@@ -202,7 +202,25 @@ class ReliabilityCliTest {
         Cli.Out s = Cli.run("run", "--resume", folder.toString());
         assertThat(s.code()).as("%s", s).isEqualTo(1);
         assertThat(s.errLines()).hasSize(1);
-        assertThat(s.err()).startsWith("runner: " + state + ": unreadable checkpoint state (");
+        assertThat(s.err()).startsWith("runner: cannot read " + state + ": not valid JSON at line 1")
+                .endsWith("(an unreadable checkpoint state)\n");
+    }
+
+    @Test
+    void aCheckpointStateOutsideTheRunIsRefusedNotResumed() throws Exception {
+        for (String[] bad : new String[][] {{"batchesDone", "99999"}, {"epoch", "99999"}, {"epoch", "-1"},
+                {"batchesDone", "-3"}}) {
+            Path folder = stoppedAfterEpochOne("state-" + bad[0] + bad[1].replace("-", "m"));
+            Path state = folder.resolve("checkpoint/state.json");
+            ObjectNode n = (ObjectNode) Cli.json(state);
+            n.put(bad[0], Integer.parseInt(bad[1]));
+            Files.writeString(state, n.toString());
+            Cli.Out r = Cli.run("run", "--resume", folder.toString());
+            assertThat(r.code()).as("%s", r).isEqualTo(1);
+            assertThat(r.errLines()).as("%s", r).hasSize(1);
+            assertThat(r.err()).contains(state + " is damaged").doesNotContain("internal error");
+            assertThat(Cli.json(folder.resolve("metrics.json")).get("status").asText()).isNotEqualTo("completed");
+        }
     }
 
     @Test
@@ -225,7 +243,9 @@ class ReliabilityCliTest {
     void outOfMemoryIsOneLineExitOneAndTheRunMarkedFailed() throws Exception {
         Path root = tmp.resolve("oom-results");
         // a batch of a million 8x8 images does not fit in a 128 MB heap: out of memory in the first step
-        Process p = ChildJvm.start(List.of("-Xmx128m"), Main.class.getName(), List.of("run", file.toString(),
+        // (JavaCPP's physical-memory limit lifted: it is 2x the heap, which the memory check would refuse first)
+        Process p = ChildJvm.start(List.of("-Xmx128m", "-Dorg.bytedeco.javacpp.maxphysicalbytes=0"),
+                Main.class.getName(), List.of("run", file.toString(),
                 "--set", "data.batch_size=1000000", "--set", "name=oom", "--results", root.toString()),
                 tmp.resolve("oom.out"), tmp.resolve("oom.err"));
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();

@@ -93,7 +93,7 @@ class SweepCliTest {
         assertThat(table.out().lines().toList()).hasSize(3);
         assertThat(table.out().lines().findFirst().orElseThrow()).startsWith("run,optimizer.sgd.lr,test_accuracy");
         assertThat(table.out().lines().skip(1).findFirst().orElseThrow()).startsWith("01_lr=0.05,0.05,");
-        Path report = tmp.resolve("report/r.md");
+        Path report = Files.createDirectories(tmp.resolve("report")).resolve("r.md");
         Cli.Out rep = Cli.run("report", sweep.toString(), "-o", report.toString());
         assertThat(rep.code()).as("%s", rep).isZero();
         String md = Files.readString(report);
@@ -115,6 +115,25 @@ class SweepCliTest {
                 .containsExactly("completed", "pending", "pending");
         Path done = sweep.resolve("01_lr=0.05");
         byte[] doneMetrics = Files.readAllBytes(done.resolve("metrics.json"));
+
+        // one driver per sweep folder: a second one is refused in one line naming the holder, and changes nothing
+        byte[] index = Files.readAllBytes(sweep.resolve("sweep.json"));
+        Process holder = ChildJvm.start(List.of(), LockHolder.class.getName(), List.of(sweep.toString()),
+                tmp.resolve("sweep-holder.out"), tmp.resolve("sweep-holder.err"));
+        try {
+            for (int i = 0; i < 600 && !Files.readString(tmp.resolve("sweep-holder.out")).contains("locked"); i++) {
+                assertThat(holder.isAlive()).as("the lock holder died: %s",
+                        Files.readString(tmp.resolve("sweep-holder.err"))).isTrue();
+                Thread.sleep(50);
+            }
+            Cli.Out second = Cli.run("sweep", "--resume", sweep.toString(), "--data-root", tmp.toString());
+            assertThat(second.code()).as("%s", second).isEqualTo(1);
+            assertThat(second.errLines()).containsExactly("runner: " + sweep + " is in use by another runner process"
+                    + " (pid " + holder.pid() + "); wait for it to end or stop it, one process per run");
+            assertThat(Files.readAllBytes(sweep.resolve("sweep.json"))).isEqualTo(index);
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
 
         // the second trial interrupted in its second epoch, with a checkpoint (as Ctrl-C leaves it)
         StopSignal stop = new StopSignal();

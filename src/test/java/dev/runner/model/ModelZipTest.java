@@ -142,4 +142,15 @@ class ModelZipTest {
                 .hasMessage(partial + ": not a model written by the runner (no configuration.json or"
                         + " coefficients.bin)");
     }
+
+    @Test
+    void aZipBombEntryIsRefusedInWordsNotAnEnumError(@TempDir Path dir) throws Exception {
+        Map<String, byte[]> entries = written(dir);
+        entries.put(ModelZip.COEFFICIENTS, new byte[64 << 20]);       // 64 MB of zeros: 64 KB compressed
+        Path bomb = zip(dir.resolve("bomb.zip"), entries);
+        assertThatThrownBy(() -> ModelZip.read(bomb, true)).isInstanceOf(UserError.class)
+                .hasMessage(bomb + ": entry 'coefficients.bin' is not an array the runner wrote (damaged, or more"
+                        + " than 16 MB when inflated)")
+                .hasMessageNotContaining("enum");
+    }
 }

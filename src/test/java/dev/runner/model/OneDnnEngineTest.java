@@ -410,9 +410,28 @@ class OneDnnEngineTest {
             assertThat(net.placement().engine()).isEqualTo("onednn");
             net.fit(new DataSet(input(layout, 3, 8, 12, 12), GraphCompilerTest.oneHot(8, 5)));
             assertThat(net.output(input(layout, 4, 8, 12, 12)).sumNumber().doubleValue()).isCloseTo(8, within(1e-4));
-            assertThat(net.referenceKernels()).as(layout).isNotNull().isEmpty();
+            assertThat(net.slowKernels()).as(layout).isNotNull().isEmpty();
         }
-        assertThat(compile(spec, "NHWC", "dl4j").referenceKernels()).isNull();
+        assertThat(compile(spec, "NHWC", "dl4j").slowKernels()).isNull();
+    }
+
+    /**
+     * The slow-kernel report names a primitive that runs oneDNN's generic code: batch norm on 36 channels after a
+     * concat (24 + 12: no block of 16 filled) runs {@code nspc_bnorm:any} or {@code ncsp_bnorm:any}, about 10 times
+     * slower than {@code bnorm_jit} (issue 27's DenseNet-style network), and the report says so.
+     */
+    @Test
+    void theReportNamesABatchNormOnGenericCode() {
+        assumeTrue(available(), "oneDNN step available");
+        TestSpecs t = create().add("stem", conv(12, 3, 1, 1, true)).add("relu1", relu());
+        t.addFrom("a", conv(24, 3, 1, 1, true), "relu1").addFrom("b", conv(12, 1, 1, 0, true), "relu1")
+                .addFrom("cat", new Concat(), "a", "b").add("bn", bn()).add("relu2", relu())
+                .add("gap", new GlobalPool("avg")).add("fc", dense(5));
+        ModelSpec spec = t.build(3, 8, 8);
+        Network net = compile(spec, "NHWC", "onednn");
+        net.fit(new DataSet(input("NHWC", 3, 4, 8, 8), GraphCompilerTest.oneHot(4, 5)));
+        assertThat(net.slowKernels()).anyMatch(k -> k.startsWith("bn: batch_normalization_forward (")
+                && k.endsWith("bnorm:any)")).anyMatch(k -> k.startsWith("bn: batch_normalization_backward ("));
     }
 
     private static INDArray input(String layout, long seed, int batch, int h, int w) {

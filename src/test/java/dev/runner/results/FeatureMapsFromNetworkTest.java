@@ -97,7 +97,7 @@ class FeatureMapsFromNetworkTest {
         String[] layouts = {"NCHW", "NHWC"};
         for (int l = 0; l < 2; l++) {
             INDArray features = layouts[l].equals("NHWC") ? nchw.permute(0, 2, 3, 1).dup() : nchw;
-            Path dir = tmp.resolve(layouts[l]);
+            Path dir = java.nio.file.Files.createDirectories(tmp.resolve(layouts[l]));
             List<Path> written = FeatureMapsFromNetwork.draw(dir, "origin", new FakeNet(layouts[l]),
                     List.of("conv1"), features, new int[]{0, 7}, norm);
             assertThat(written).containsExactly(dir.resolve("feature_maps_conv1.png"));

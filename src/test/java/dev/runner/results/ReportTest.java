@@ -125,7 +125,7 @@ class ReportTest {
 
     @Test
     void everyChartIsLinkedRelativeToTheReportAndResolves() throws Exception {
-        Path out = root.resolve("reports/sub/lab.md");
+        Path out = java.nio.file.Files.createDirectories(root.resolve("reports/sub")).resolve("lab.md");
         String md = Report.write(List.of(a, b), out);
         List<String> links = new ArrayList<>();
         Matcher m = Pattern.compile("!\\[[^\\]]*\\]\\(([^)]+)\\)").matcher(md);
@@ -220,7 +220,7 @@ class ReportTest {
         Path run = CraftedRuns.write(root, "crafted", "20261127-140000", CraftedRuns.ORIGIN_YAML, crafted);
         String md = Report.render(List.of(run), root);
         assertThat(md).doesNotContain("\n# Owned").doesNotContain("[link](").doesNotContain("<img")
-                .contains("## 1. x \\# Owned \\[link\\](http://evil) &lt;img src=x&gt; \\*bold\\*\n");
+                .contains("## 1. x\u240a\\# Owned \\[link\\](http://evil) &lt;img src=x&gt; \\*bold\\*\n");
         assertThat(md.lines().filter(l -> l.startsWith("#"))).allMatch(l -> !l.startsWith("# Owned"));
     }
 }

@@ -113,7 +113,7 @@ class RunTableTest {
                 new SweepFolder.Trial(1, "01_lr=0.001", v1, List.of("optimizer.sgd.lr=0.001"), "completed", null,
                         1.35, 192.0),
                 new SweepFolder.Trial(2, "02_lr=0.005", v2, List.of("optimizer.sgd.lr=0.005"), "pending", null,
-                        null, null))));
+                        null, null)), java.util.Map.of(), List.of()));
         assertThat(t1).isEqualTo(sweep.resolve("01_lr=0.001/"));
         RunTable.Table t = RunTable.of(List.of(sweep), null);
         assertThat(t.sortMetric()).isEqualTo("test_loss");

@@ -33,7 +33,9 @@ class SafeLoadingTest {
             sb.append("a").append(i).append(": &a").append(i).append(" [").append(("*a" + (i - 1) + ", ").repeat(8))
                     .append("*a").append(i - 1).append("]\n");
         assertThatThrownBy(() -> y.load(sb.toString())).isInstanceOf(SpecException.class)
-                .hasMessage(t + ": invalid YAML: Number of aliases for non-scalar nodes exceeds the specified max=50");
+                // the 51st alias, found by the parser's events (SnakeYAML's composer gives no position)
+                .hasMessage(t + ":7:35: invalid YAML: Number of aliases for non-scalar nodes exceeds the specified"
+                        + " max=50");
     }
 
     @Test

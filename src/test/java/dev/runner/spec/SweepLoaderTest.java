@@ -152,4 +152,68 @@ class SweepLoaderTest {
         assertThat(e.epochCount()).isEqualTo(1);
         assertThat(e.resolved()).doesNotContainKey("sweep");
     }
+
+    @Test
+    void pruningTpeSeedsAndBudgets() {
+        SweepSpec s = load(Yamls.BASE + """
+                sweep:
+                  random: {trials: 3, params: {optimizer.sgd.lr: {log_uniform: [1e-3, 1e-1]}}}
+                  pruning: {hyperband: {min_epochs: 1, max_epochs: 9, reduction_factor: 3}}
+                  max_trials: 2
+                  max_minutes: 30
+                  max_concurrent: 1
+                """, List.of());
+        assertThat(s.search().pruning()).isEqualTo(new SweepSpec.Pruning("hyperband", 1, 9, 3));
+        assertThat(s.search().adaptive()).isTrue();
+        assertThat(s.trials()).allSatisfy(t -> assertThat(t.experiment().epochs()).isEqualTo(9));
+        assertThat(s.search().maxTrials()).isEqualTo(2);
+        assertThat(s.search().maxMinutes()).isEqualTo(30.0);
+        assertThat(s.search().maxConcurrent()).isEqualTo(1);
+
+        SweepSpec tpe = load(Yamls.BASE + """
+                sweep:
+                  tpe: {trials: 20, seed: 4, params: {optimizer.sgd.lr: {log_uniform: [1e-3, 1e-1]},
+                        data.batch_size: [4, 8]}}
+                """, List.of());
+        assertThat(tpe.trials()).isEmpty();
+        assertThat(tpe.search().method()).isEqualTo("tpe");
+        assertThat(tpe.search().count()).isEqualTo(20);
+        SweepSpec.Trial t = SweepLoader.trial(tpe, 12, new double[] {0.0123456, 1});
+        assertThat(t.name()).isEqualTo("12_lr=0.0123_batch_size=8");
+        assertThat(t.experiment().optimizer().lr()).isEqualTo(0.0123);
+        assertThat(t.experiment().data().batchSize()).isEqualTo(8);
+
+        SweepSpec seeds = load(Yamls.BASE + """
+                sweep: {grid: {optimizer.sgd.lr: [0.1, 0.2]}, seeds: 2}
+                """, List.of());
+        assertThat(seeds.trials()).extracting(SweepSpec.Trial::name).containsExactly(
+                "01_lr=0.1_seed=42", "02_lr=0.1_seed=43", "03_lr=0.2_seed=42", "04_lr=0.2_seed=43");
+        assertThat(seeds.trials().get(1).experiment().seed()).isEqualTo(43);
+    }
+
+    @Test
+    void pruningAndSeedsErrorsNameTheKey() {
+        assertThatThrownBy(() -> load(Yamls.BASE + """
+                sweep:
+                  random: {trials: 3, params: {optimizer.sgd.lr: [0.1, 0.2]}}
+                  pruning: {asha: {min_epochs: 3}}
+                """, List.of("epochs=2")))
+                .hasMessageContaining("sweep.pruning.asha.min_epochs: min_epochs 3 is more than max_epochs 2 (the"
+                        + " experiment's epochs)");
+        assertThatThrownBy(() -> load(Yamls.BASE + """
+                sweep:
+                  random: {trials: 3, params: {optimizer.sgd.lr: [0.1, 0.2]}}
+                  pruning: {asha: {}, hyperband: {}}
+                """, List.of())).hasMessageContaining("sweep.pruning: give one of asha or hyperband");
+        assertThatThrownBy(() -> load(Yamls.BASE + """
+                sweep:
+                  tpe: {trials: 3, params: {optimizer.sgd.lr: [0.1, 0.2]}}
+                  seeds: 3
+                """, List.of())).hasMessageContaining("sweep.seeds: seeds: 3 repeats grid and random trials; with"
+                + " tpe each seed would be a trial of its own");
+        assertThatThrownBy(() -> load(Yamls.BASE + """
+                sweep:
+                  tpe: {trials: 3, params: {optimizer.sgd.lr: {uniform: [-1, 0.1]}}}
+                """, List.of())).hasMessageContaining("sweep trial 1").hasMessageContaining("optimizer.sgd.lr");
+    }
 }

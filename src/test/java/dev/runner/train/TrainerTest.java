@@ -207,7 +207,7 @@ class TrainerTest {
         assertThat(Trainer.summaryLines(List.of("a", "b"), new long[][] {{2, 1}, {0, 0}})).containsExactly(
                 "Accuracy of the network on the 3 test images: 66 %",
                 "Accuracy of     a : 66 %",
-                "Accuracy of     b :  0 %");
+                "Accuracy of     b : no test images");     // no images: no accuracy (metrics.json: null)
     }
 
     @Test

@@ -198,14 +198,14 @@ public final class OneDnnStep implements AutoCloseable {
     }
 
     /**
-     * The primitives of the plans it holds (the last few input shapes, training and inference) that run oneDNN's
-     * reference implementations, many times slower than its JIT kernels: "layer: primitive (implementation)".
-     * Empty where every layer has a JIT kernel on this CPU.
+     * The primitives of the plans it holds (the last few input shapes, training and inference) that run one of
+     * oneDNN's slow generic implementations ({@link SlowKernels}: reference loops, generic {@code :any} code, GEMM
+     * behind a convolution): "layer: primitive (implementation)". Empty where every layer has a fast kernel here.
      */
-    public List<String> referenceKernels() {
+    public List<String> slowKernels() {
         Set<String> all = new LinkedHashSet<>();
-        for (Plan p : plans.values()) all.addAll(p.referenceKernels);
-        for (Plan p : inferencePlans.values()) all.addAll(p.referenceKernels);
+        for (Plan p : plans.values()) all.addAll(p.slowKernels);
+        for (Plan p : inferencePlans.values()) all.addAll(p.slowKernels);
         return List.copyOf(all);
     }
 

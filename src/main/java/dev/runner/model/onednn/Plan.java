@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.binary;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
@@ -63,10 +64,10 @@ final class Plan implements AutoCloseable {
     /** Backward steps' builders to run after a layer's own (the gradients of the conversions it made). */
     private final Map<String, List<Runnable>> afterBackward = new HashMap<>();
     /**
-     * The primitives that run oneDNN's reference implementations ({@code ref:any}: plain loops, many times slower
-     * than its JIT kernels), as "layer: primitive (implementation)", in the order they were made.
+     * The primitives that run one of oneDNN's slow generic implementations ({@link SlowKernels}), as
+     * "layer: primitive (implementation)", in the order they were made.
      */
-    final Set<String> referenceKernels = new LinkedHashSet<>();
+    final Set<String> slowKernels = new LinkedHashSet<>();
     private FloatBuffer logits;
     private FloatBuffer logitsDiff;
     private int classes;
@@ -288,13 +289,20 @@ final class Plan implements AutoCloseable {
         return status == dnnl.dnnl_success && out.get(0) != null ? out.getString(0) : "unknown";
     }
 
+    /** The number of dimensions of {@code p}'s source (4 for maps, 2 for vectors), 0 when it has none. */
+    static int sourceDims(primitive p) {
+        dnnl_memory_desc_t md = dnnl.dnnl_primitive_desc_query_md(p.get_dnnl_primitive_desc(), dnnl.dnnl_query_src_md, 0);
+        return md == null || md.isNull() ? 0 : md.ndims();
+    }
+
     /** Adds a step running {@code p} on (argument, memory) pairs; a pair with no memory (no bias, say) is left out. */
     void exec(List<Runnable> to, primitive p, Object... args) {
         IntMemoryMap m = new IntMemoryMap();
         for (int i = 0; i < args.length; i += 2) if (args[i + 1] != null) m.put((Integer) args[i], (memory) args[i + 1]);
-        String what = building + ": " + p.getClass().getSimpleName();
+        String kind = p.getClass().getSimpleName();
+        String what = building + ": " + kind;
         String impl = implementation(p);
-        if (impl.startsWith("ref")) referenceKernels.add(what + " (" + impl + ")");
+        if (SlowKernels.slow(kind, impl, sourceDims(p))) slowKernels.add(what + " (" + impl + ")");
         boolean alone = oneThread.contains(p);
         to.add(() -> {
             try {

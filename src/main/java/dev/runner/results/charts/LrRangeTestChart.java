@@ -48,17 +48,14 @@ public final class LrRangeTestChart implements RunChart {
 
     @Override
     public boolean applies(RunReader.Run run) {
-        return !run.metrics() && Files.isRegularFile(run.folder().resolve(LrRangeTest.FILE));
+        return !run.metrics() && dev.runner.ResultFiles.exists(run.folder(), LrRangeTest.FILE);
     }
 
     @Override
     public void draw(RunReader.Run run, Path png) {
-        Path file = run.folder().resolve(LrRangeTest.FILE);
-        JsonNode n;
-        try {
-            n = Json.MAPPER.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new UserError("cannot read " + file + ": " + e.getMessage(), e);
+        JsonNode n = dev.runner.ResultFiles.json(run.folder(), LrRangeTest.FILE, dev.runner.ResultFiles.JSON_LIMIT);
+        if (n == null || !n.isObject()) {
+            throw new UserError("cannot read " + run.folder().resolve(LrRangeTest.FILE) + ": not a JSON object");
         }
         Map<String, Double> suggestions = new LinkedHashMap<>();
         n.path("suggestions").fields().forEachRemaining(e -> suggestions.put(e.getKey(),
@@ -69,6 +66,9 @@ public final class LrRangeTestChart implements RunChart {
 
     /** A JSON array of numbers (null: NaN). */
     private static double[] doubles(JsonNode a) {
+        if (!a.isArray()) {
+            return new double[0];
+        }
         double[] out = new double[a.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = a.get(i).isNumber() ? a.get(i).asDouble() : Double.NaN;

@@ -55,6 +55,17 @@ public final class SweepChart {
      */
     public static void draw(Path png, String name, String metricName, List<String> keys,
                             List<Map<String, Object>> values, List<Double> metric, int best) {
+        draw(png, name, metricName, keys, values, metric, best, null);
+    }
+
+    /**
+     * The same, with each configuration's mean ± standard deviation over its seeds drawn as a bar beside the
+     * dots ({@code sweep.seeds}).
+     *
+     * @param meanSd per trial, {mean, sd} of its configuration on the first trial of each, else null (null: none)
+     */
+    public static void draw(Path png, String name, String metricName, List<String> keys,
+                            List<Map<String, Object>> values, List<Double> metric, int best, List<double[]> meanSd) {
         boolean accuracy = metricName.endsWith("accuracy");
         NumberAxis y = new NumberAxis(metricName.replace('_', ' ') + (accuracy ? " (%)" : ""));
         y.setAutoRangeIncludesZero(false);
@@ -125,7 +136,32 @@ public final class SweepChart {
             r.setSeriesShape(b, new Ellipse2D.Double(-10, -10, 20, 20));
             r.setSeriesShapesFilled(b, false);
             r.setSeriesStroke(b, ChartStyle.line(3f));
-            combined.add(new XYPlot(ds, xAxis, null, r), 1);
+            XYPlot plot = new XYPlot(ds, xAxis, null, r);
+            if (meanSd != null) {
+                org.jfree.data.xy.YIntervalSeries bars = new org.jfree.data.xy.YIntervalSeries("mean ± sd");
+                for (int i = 0; i < xs.size(); i++) {
+                    double[] ms = meanSd.get(i);
+                    if (ms == null || !Double.isFinite(ms[0])) continue;
+                    double x = numeric ? ((Number) xs.get(i)).doubleValue()
+                            : categories.indexOf(RunTable.cell(xs.get(i)));
+                    double f = accuracy ? 100 : 1;
+                    double sd = Double.isFinite(ms[1]) ? ms[1] : 0;
+                    bars.add(x, f * ms[0], f * (ms[0] - sd), f * (ms[0] + sd));
+                }
+                org.jfree.data.xy.YIntervalSeriesCollection bd = new org.jfree.data.xy.YIntervalSeriesCollection();
+                bd.addSeries(bars);
+                org.jfree.chart.renderer.xy.XYErrorRenderer er = new org.jfree.chart.renderer.xy.XYErrorRenderer();
+                er.setDrawXError(false);
+                er.setDefaultLinesVisible(false);
+                er.setSeriesPaint(0, ChartStyle.MARKER);
+                er.setErrorPaint(ChartStyle.MARKER);
+                er.setErrorStroke(ChartStyle.line(2f));
+                er.setCapLength(10);
+                er.setSeriesShape(0, new java.awt.Rectangle(-5, -2, 10, 4));
+                plot.setDataset(1, bd);
+                plot.setRenderer(1, er);
+            }
+            combined.add(plot, 1);
             if (k == 0 && colours == null) {
                 legend.add(new LegendItem("trials", null, null, null, new Ellipse2D.Double(-6, -6, 12, 12),
                         ChartStyle.TEST));
@@ -139,6 +175,10 @@ public final class SweepChart {
         legend.add(new LegendItem("best", null, null, null, true, new Ellipse2D.Double(-8, -8, 16, 16),
                 false, ChartStyle.MARKER, true, ChartStyle.MARKER, ChartStyle.line(3f), false,
                 new java.awt.geom.Line2D.Double(), ChartStyle.line(1f), ChartStyle.MARKER));
+        if (meanSd != null) {
+            legend.add(new LegendItem("mean ± sd over seeds", null, null, null, new java.awt.Rectangle(-5, -2, 10, 4),
+                    ChartStyle.MARKER));
+        }
         combined.setFixedLegendItems(legend);
         JFreeChart chart = new JFreeChart(ChartStyle.title(name, "sweep"), ChartStyle.TITLE, combined, true);
         ChartStyle.apply(chart);

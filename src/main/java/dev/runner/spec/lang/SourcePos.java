@@ -10,7 +10,8 @@ public record SourcePos(String file, int line, int column) {
 
     /** A position that is a command-line flag such as {@code --set epochs=2}. */
     public static SourcePos flag(String flag) {
-        return new SourcePos(flag, 0, 0);
+        // a flag's value can be long (a --grid of 10,000 values): the error names its start, not all of it
+        return new SourcePos(dev.runner.Text.printable(flag, 120), 0, 0);
     }
 
     @Override
