@@ -108,6 +108,17 @@ class Branches(nn.Module):
         return self.fc(F.adaptive_avg_pool2d(y, 1).flatten(1))
 
 
+class Scale(nn.Module):
+    """`scale: factor`: factor * x."""
+
+    def __init__(self, factor):
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x):
+        return x * self.factor
+
+
 def gelu_mlp():
     """bench/networks/gelu_mlp.yaml."""
     return nn.Sequential(
@@ -116,7 +127,7 @@ def gelu_mlp():
         nn.Conv2d(32, 64, 3, 2, 1), nn.Tanh(),
         nn.Flatten(),
         nn.Linear(4096, 256), nn.GELU(), nn.Dropout(0.3),
-        nn.Linear(256, 10))
+        nn.Linear(256, 10), Scale(0.5))
 
 
 def vgg_dropout():

@@ -85,8 +85,10 @@ final class CheckCommand implements Callable<Integer> {
             sb.append(String.format(Locale.ROOT, "LR range test: %s from %.3g to %.3g over %d iterations%n",
                     t.mode(), t.startLr(), t.endLr(), t.iterations()));
         } else {
-            sb.append(String.format(Locale.ROOT, "%d epochs, batch %d, %s lr %s, schedule %s%n", exp.epochs(),
-                    exp.data().batchSize(), o.type(), lr, scheduleName(exp)));
+            sb.append(String.format(Locale.ROOT, "%s epochs, batch %d%s, %s lr %s, schedule %s%n",
+                    dev.runner.train.Trainer.epochsText(exp.epochs()),
+                    exp.data().batchSize(), exp.data().dropLast() ? " (drop_last)" : "", o.type(), lr,
+                    scheduleName(exp)));
         }
         return sb.toString();
     }

@@ -144,6 +144,19 @@ final class Pipeline {
         return rec;
     }
 
+    /**
+     * A freshly compiled network's data-dependent initialisations ({@code init: whitening} reads the first training
+     * images, normalised, unaugmented); before {@link #initFrom}, which may overwrite them.
+     */
+    static void initFromData(Experiment exp, Network net, LoadedData data) {
+        int n = dev.runner.model.Whitening.imagesNeeded(exp.model());
+        if (n > 0) {
+            try (var it = Batches.eval(data.train(), exp.data(), Math.min(n, data.train().size()), "NCHW")) {
+                dev.runner.model.Whitening.apply(net, exp.model(), it.next().getFeatures());
+            }
+        }
+    }
+
     /** The network table, with each layer's precision at batch {@code batch} when the network runs in bf16. */
     static String table(Network net, int batch) {
         return NetworkTable.table(net.summary(), net.layerPrecisions(batch));
@@ -156,9 +169,12 @@ final class Pipeline {
 
     /** The loaded images as the trainer's batches, in the network's layout. */
     static TrainingData trainingData(Experiment exp, LoadedData data, String layout) {
-        int batch = exp.data().batchSize();
         int n = data.train().size();
-        int ipe = (n + batch - 1) / batch;
+        int ipe = exp.data().batchesPerEpoch(n);
+        if (ipe == 0) {
+            throw new dev.runner.UserError("data.drop_last: the " + n + " training images make no full batch of "
+                    + exp.data().batchSize() + "; use a smaller batch_size or drop_last: false", 2, null);
+        }
         return TrainingData.of(data.classes(), ipe,
                 e -> Batches.train(data.train(), exp.data(), exp.seed(), e, layout),
                 () -> Batches.eval(data.test(), exp.data(), exp.data().testBatchSize(), layout),

@@ -118,6 +118,7 @@ final class RunCommand implements Callable<Integer> {
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = Trainer.plan(exp, td.iterationsPerEpoch());
         Network net = Pipeline.compile(exp, plan, o.invocation.cpuIsa());
+        Pipeline.initFromData(exp, net, data);
         Map<String, Object> weights = Pipeline.initFrom(exp, net, out);
         FolderRecorder recorder = recorder(exp, net, data, o);
         if (weights != null) {
@@ -236,9 +237,9 @@ final class RunCommand implements Callable<Integer> {
             dev.runner.ResultFiles.checked(folder, RunFolder.EXPERIMENT, dev.runner.ResultFiles.SMALL_LIMIT);
             Experiment exp = Pipeline.load(folder.resolve(RunFolder.EXPERIMENT), o.experiment.sets);
             if (extend) {
-                String no = dev.runner.train.RunExtension.notExtendable(folder, exp.epochs());
+                String no = dev.runner.train.RunExtension.notExtendable(folder, exp.epochCount());
                 if (no != null) {
-                    throw new UserError("--resume " + folder + " --set epochs=" + exp.epochs() + ": " + no, 2, null);
+                    throw new UserError("--resume " + folder + " --set epochs=" + Trainer.epochsText(exp.epochs()) + ": " + no, 2, null);
                 }
             }
             // the data the run was started on, unless --data-root says otherwise
@@ -274,6 +275,7 @@ final class RunCommand implements Callable<Integer> {
                         Checkpoint.modelFile(folder), true);
             } else {
                 net = Pipeline.compile(exp, plan, o.invocation.cpuIsa());
+                Pipeline.initFromData(exp, net, data);
                 Pipeline.initFrom(exp, net, out);    // starting over: from the same weights again
             }
             Trainer.Result r = Trainer.resume(folder, exp, net, td,
@@ -290,6 +292,7 @@ final class RunCommand implements Callable<Integer> {
         TrainingData td = Pipeline.trainingData(exp, data, CompileOptions.DEFAULT_LAYOUT);
         Optimizers.Plan plan = LrRangeTest.plan(exp);
         Network net = Pipeline.compile(exp, plan, o.invocation.cpuIsa());
+        Pipeline.initFromData(exp, net, data);
         LrRangeTest.Result r = LrRangeTest.run(exp, net, td,
                 options(net, exp.data().batchSize(), recorder(exp, net, data, o), o, out));
         try {

@@ -37,7 +37,8 @@ final class Augmenter {
     private final float[] mean;
     private final float[] std;
 
-    private Augmenter(List<TransformSpec> steps, TransformSpec.Normalize normalize, int channels, int h, int w) {
+    private Augmenter(List<TransformSpec> steps, TransformSpec.Normalize normalize, int channels, int h, int w,
+                      long seed, int epoch) {
         this.channels = channels;
         inH = h;
         inW = w;
@@ -66,7 +67,7 @@ final class Augmenter {
                 while (j < steps.size() && IndexMap.handles(steps.get(j))) {
                     j++;
                 }
-                IndexMap m = new IndexMap(steps.subList(i, j), i, channels, ch, cw);
+                IndexMap m = new IndexMap(steps.subList(i, j), i, channels, ch, cw, seed, epoch);
                 out.add(m);
                 ch = m.outH;
                 cw = m.outW;
@@ -111,14 +112,20 @@ final class Augmenter {
         workFloats = work;
     }
 
-    /** Training transforms followed by normalize. */
+    /** Training transforms followed by normalize (for epoch 0 of seed 0: no alternating flip inverted). */
     static Augmenter training(List<TransformSpec> augment, TransformSpec.Normalize normalize, int c, int h, int w) {
-        return new Augmenter(augment == null ? List.of() : augment, normalize, c, h, w);
+        return training(augment, normalize, c, h, w, 0, 0);
+    }
+
+    /** Training transforms followed by normalize, for epoch {@code epoch} (0-based) of a run seeded {@code seed}. */
+    static Augmenter training(List<TransformSpec> augment, TransformSpec.Normalize normalize, int c, int h, int w,
+                              long seed, int epoch) {
+        return new Augmenter(augment == null ? List.of() : augment, normalize, c, h, w, seed, epoch);
     }
 
     /** Normalize only (evaluation). */
     static Augmenter evaluation(TransformSpec.Normalize normalize, int c, int h, int w) {
-        return new Augmenter(List.of(), normalize, c, h, w);
+        return new Augmenter(List.of(), normalize, c, h, w, 0, 0);
     }
 
     /** True when no transform draws random numbers or moves pixels. */
@@ -183,10 +190,15 @@ final class Augmenter {
     /**
      * Transforms one image from {@code src[srcOff ..]} (CHW bytes, inH x inW) into {@code dst} as floats.
      *
+     * @param image the image's index in its set (an alternating flip's draw)
      * @param rng  the image's random source (unused for an identity plan)
      * @param nhwc false: write CHW at {@code dst[dstOff ..]}; true: HWC
      */
-    void apply(byte[] src, int srcOff, SplittableRandom rng, float[] dst, int dstOff, boolean nhwc, Scratch s) {
+    void apply(byte[] src, int srcOff, int image, SplittableRandom rng, float[] dst, int dstOff, boolean nhwc,
+               Scratch s) {
+        for (IndexMap.Scratch m : s.maps) {
+            if (m != null) m.image = image;
+        }
         if (fused) {
             ((IndexMap) stages[0]).apply(src, srcOff, lut, rng, dst, dstOff, nhwc, s.maps[0]);
         } else {

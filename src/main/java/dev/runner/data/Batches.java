@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
 /**
  * Epoch iterators over an {@link ImageSet}: {@link #train} (shuffled, augmented, normalised) and {@link #eval}
  * (in order, normalised). Features are float32 {@code [b, c, h, w]} (NCHW) or {@code [b, h, w, c]} (NHWC), labels
- * one-hot {@code [b, classes]}; the last partial batch is kept.
+ * one-hot {@code [b, classes]}; the last partial training batch is kept unless {@code drop_last} (evaluation keeps
+ * every image).
  *
  * <p>Randomness: the shuffle of epoch e uses a generator seeded from (seed, e); the augmentation of image i in
  * epoch e a generator seeded from (seed, e, i). Batches therefore depend only on (seed, epoch), never on the
@@ -30,11 +31,11 @@ public final class Batches {
     /** As {@link #train(ImageSet, DataSpec, long, int, String)} with an explicit number of worker threads. */
     public static EpochIterator train(ImageSet set, DataSpec spec, long seed, int epoch, String layout, int workers) {
         Augmenter aug = Augmenter.training(spec.augment(), spec.normalize(), set.channels(), set.height(),
-                set.width());
+                set.width(), seed, epoch);
         int[] order = spec.shuffle() ? permutation(set.size(), mix(mix(seed, epoch), 0x5EEDL)) : identity(set.size());
         long rngBase = mix(mix(seed, epoch), 0xA06L);
-        return new EpochIterator(set, aug, order, rngBase, !aug.isIdentity(), spec.batchSize(), layout, workers,
-                Math.max(DEFAULT_PREFETCH, 2 * workers), "train");
+        return new EpochIterator(set, aug, order, rngBase, !aug.isIdentity(), spec.batchSize(), spec.dropLast(),
+                layout, workers, Math.max(DEFAULT_PREFETCH, 2 * workers), "train");
     }
 
     /** The evaluation batches: every image once, in order, normalised only. */
@@ -45,7 +46,7 @@ public final class Batches {
     /** As {@link #eval(ImageSet, DataSpec, int, String)} with an explicit number of worker threads. */
     public static EpochIterator eval(ImageSet set, DataSpec spec, int batchSize, String layout, int workers) {
         Augmenter aug = Augmenter.evaluation(spec.normalize(), set.channels(), set.height(), set.width());
-        return new EpochIterator(set, aug, identity(set.size()), 0L, false, batchSize, layout, workers,
+        return new EpochIterator(set, aug, identity(set.size()), 0L, false, batchSize, false, layout, workers,
                 Math.max(DEFAULT_PREFETCH, 2 * workers), "eval");
     }
 

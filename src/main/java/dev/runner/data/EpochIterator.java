@@ -66,7 +66,7 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
     private int generation;
 
     EpochIterator(ImageSet set, Augmenter augmenter, int[] order, long rngBase, boolean random, int batchSize,
-                  String layout, int workers, int prefetch, String name) {
+                  boolean dropLast, String layout, int workers, int prefetch, String name) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
         }
@@ -82,12 +82,12 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
         this.nhwc = Batches.isNhwc(layout);
         this.workers = workers;
         this.prefetch = Math.max(prefetch, workers);
-        this.batches = (order.length + batchSize - 1) / batchSize;
+        this.batches = dropLast ? order.length / batchSize : (order.length + batchSize - 1) / batchSize;
         this.name = name;
         start();
     }
 
-    /** Number of batches in this pass (the last one may be partial). */
+    /** Number of batches in this pass (the last one may be partial unless drop_last). */
     public int batchCount() {
         return batches;
     }
@@ -204,7 +204,7 @@ public final class EpochIterator implements DataSetIterator, AutoCloseable {
         for (int i = 0; i < n; i++) {
             int image = order[from + i];
             SplittableRandom rng = random ? new SplittableRandom(Batches.mix(rngBase, image)) : null;
-            augmenter.apply(pixels, image * imageBytes, rng, features, i * per, nhwc, scratch);
+            augmenter.apply(pixels, image * imageBytes, image, rng, features, i * per, nhwc, scratch);
             labels[i * classes + lab[image]] = 1f;
         }
         long[] shape = nhwc

@@ -17,6 +17,9 @@ import java.util.SplittableRandom;
  * {@code RandomHorizontalFlip(p)}, cutout as a size x size square centred uniformly in the image and clipped at
  * the edges. Random draws per image, in the order the transforms are written: crop row offset, crop column offset
  * ({@code nextInt}), flip ({@code nextDouble() < p}), cutout centre row, centre column ({@code nextInt}).
+ * An alternating flip draws nothing from the image's generator: its flip is {@code nextDouble() < p} of a generator
+ * seeded from (the run's seed, the image) alone, the same in every epoch, inverted in odd epochs (0-based), as
+ * airbench's "alternating flip" (arXiv 2404.00498).
  *
  * <p>From bytes, each value goes through a 256-entry table per channel (ToTensor, and Normalize when this run is
  * the whole pipeline); from floats (after a resampling or colour transform), values are copied. Pixels zeroed by
@@ -28,6 +31,7 @@ final class IndexMap {
     private static final int CROP = 2;
     private static final int FLIP = 3;
     private static final int CUTOUT = 4;
+    private static final int FLIP_ALTERNATE = 5;
 
     private final int[] kind;
     private final int[] arg;        // pad/crop/cutout size
@@ -40,6 +44,9 @@ final class IndexMap {
     final int inW;
     final int outH;
     final int outW;
+    /** For an alternating flip: the generator seed of image i's flip is mix(flipSeed, i); odd epochs invert it. */
+    private final long flipSeed;
+    private final boolean oddEpoch;
 
     /** True for the transforms this class fuses. */
     static boolean handles(TransformSpec t) {
@@ -49,6 +56,13 @@ final class IndexMap {
 
     /** @param first the index of {@code steps.get(0)} in {@code data.augment}, for messages */
     IndexMap(List<TransformSpec> steps, int first, int channels, int h, int w) {
+        this(steps, first, channels, h, w, 0, 0);
+    }
+
+    /** For epoch {@code epoch} (0-based) of a run seeded {@code seed} (an alternating flip's draw and parity). */
+    IndexMap(List<TransformSpec> steps, int first, int channels, int h, int w, long seed, int epoch) {
+        flipSeed = Batches.mix(seed, 0xF11FL);
+        oddEpoch = Math.floorMod(epoch, 2) == 1;
         int n = steps.size();
         kind = new int[n];
         arg = new int[n];
@@ -98,7 +112,7 @@ final class IndexMap {
                 if (!(f.p() >= 0 && f.p() <= 1)) {
                     throw new UserError(where + ": horizontal_flip p must be in [0, 1], got " + f.p());
                 }
-                kind[k] = FLIP;
+                kind[k] = f.alternate() ? FLIP_ALTERNATE : FLIP;
                 prob[k] = f.p();
                 stageH[k + 1] = ch;
                 stageW[k + 1] = cw;
@@ -131,6 +145,13 @@ final class IndexMap {
         final int[] srcX = new int[outW];
         final boolean[][] rowMask = new boolean[cutouts][outH];
         final boolean[][] colMask = new boolean[cutouts][outW];
+        /** The index of the image being mapped (an alternating flip's draw). */
+        int image;
+    }
+
+    /** Whether image {@code image}'s alternating flip with probability {@code p} mirrors it in this epoch. */
+    boolean alternateFlip(int image, double p) {
+        return (new SplittableRandom(Batches.mix(flipSeed, image)).nextDouble() < p) != oddEpoch;
     }
 
     Scratch newScratch() {
@@ -194,6 +215,7 @@ final class IndexMap {
                     params[2 * k + 1] = rng.nextInt(stageW[k] - arg[k] + 1);
                 }
                 case FLIP -> params[2 * k] = rng.nextDouble() < prob[k] ? 1 : 0;
+                case FLIP_ALTERNATE -> params[2 * k] = alternateFlip(s.image, prob[k]) ? 1 : 0;
                 case CUTOUT -> {
                     params[2 * k] = rng.nextInt(stageH[k]);
                     params[2 * k + 1] = rng.nextInt(stageW[k]);
@@ -227,7 +249,7 @@ final class IndexMap {
                     shift(sy, params[2 * k]);
                     shift(sx, params[2 * k + 1]);
                 }
-                case FLIP -> {
+                case FLIP, FLIP_ALTERNATE -> {
                     if (params[2 * k] == 1) {
                         for (int x = 0; x < sx.length; x++) {
                             if (sx[x] >= 0) {

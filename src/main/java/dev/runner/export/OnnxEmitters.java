@@ -59,6 +59,8 @@ final class OnnxEmitters {
                 : g.node("Flatten", node.name(), in, integer("axis", 1)));
         m.put("dense", OnnxEmitters::dense);
         m.put("dropout", (g, node, in, shapes, params) -> g.node("Identity", node.name(), in));
+        m.put("scale", (g, node, in, shapes, params) -> g.node("Mul", node.name(), List.of(in.get(0),
+                g.weight(node.name() + ".factor", new float[] {(float) ((dev.runner.spec.layers.Scale) node.layer()).factor()}))));
         m.put("add", (g, node, in, shapes, params) -> g.node("Sum", node.name(), in));
         m.put("concat", (g, node, in, shapes, params) -> g.node("Concat", node.name(), in, integer("axis", 1)));
         return Map.copyOf(m);

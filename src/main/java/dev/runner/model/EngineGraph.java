@@ -104,7 +104,7 @@ final class EngineGraph extends ComputationGraph {
         }
         double loss = step.run(in[0], labels[0]);
         gradient = stepGradient;
-        score = loss + calcRegularizationScore(true);
+        score = loss + calcRegularizationScore(true);   // the batch mean, as DL4J's, whatever the reduction
         for (TrainingListener l : getListeners()) l.onBackwardPass(this);
     }
 

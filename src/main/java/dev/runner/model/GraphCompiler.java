@@ -82,6 +82,8 @@ final class GraphCompiler implements ModelCompiler {
         }
         NeuralNetConfiguration.Builder nb = new NeuralNetConfiguration.Builder()
                 .seed(options.seed())
+                // reduction sum: DL4J's updater divides the summed gradient by the batch size only in minibatch mode
+                .miniBatch(!spec.lossSum())
                 .dataType(DataType.FLOAT)
                 .updater(options.updater())
                 .weightInit(WeightInit.UNIFORM) // replaced by Initialisation once the graph is built
@@ -132,7 +134,9 @@ final class GraphCompiler implements ModelCompiler {
         gb.setOutputs(lossName);
         EngineGraph graph;
         try {
-            graph = new EngineGraph(gb.build());
+            ComputationGraphConfiguration conf = gb.build();
+            ParamRules.apply(conf, spec, options.updater(), options.weightDecay());
+            graph = new EngineGraph(conf);
             graph.init();
         } catch (SpecException e) {
             throw e;

@@ -59,7 +59,7 @@ final class GraphNetwork implements Network {
         for (GraphCompiler.Row row : specRows) {
             long p = trainableParams(this.graph.getLayer(row.name()));
             total += p;
-            r.add(new LayerRow(row.name(), row.type(), row.shape().clone(), p));
+            r.add(new LayerRow(row.name(), row.type(), row.shape().clone(), p, frozen(spec, this.graph, row.name())));
         }
         this.rows = Collections.unmodifiableList(r);
         this.trainable = total;
@@ -94,6 +94,22 @@ final class GraphNetwork implements Network {
         return false;
     }
 
+    /** The parameters of layer {@code name} that never train ({@code trainable: false}). */
+    static long frozen(ModelSpec spec, ComputationGraph graph, String name) {
+        Layer layer = graph.getLayer(name);
+        if (layer == null) return 0;
+        long n = 0;
+        for (dev.runner.spec.LayerNode node : spec.nodes()) {
+            if (!node.name().equals(name)) continue;
+            boolean bn = node.layer() instanceof dev.runner.spec.layers.BatchNorm;
+            for (String p : node.layer().paramNames()) {
+                INDArray a = layer.paramTable().get(p.equals("bias") ? (bn ? "beta" : "b") : (bn ? "gamma" : "W"));
+                if (node.frozen(p) && a != null) n += a.length();
+            }
+        }
+        return n;
+    }
+
     static long trainableParams(Layer layer) {
         if (layer == null) return 0;
         long n = 0;
@@ -115,8 +131,20 @@ final class GraphNetwork implements Network {
         // forward + backward is about three forward passes of work
         Backend.configureThread(Backend.threadsFor(3 * macsPerSample * batch.getFeatures().size(0)));
         double penalty = regularized ? graph.calcRegularizationScore(true) : 0.0;
-        graph.fit(batch);
+        graph.fit(spec.labelSmoothing() > 0 ? smoothed(batch, spec.labelSmoothing()) : batch);
+        // the recorded loss is the batch mean whatever the reduction (DL4J's score is the mean either way)
         score = graph.score() - penalty;
+    }
+
+    /**
+     * {@code batch} with its one-hot labels y replaced by {@code (1 - s) y + s / classes}: cross-entropy on these
+     * targets is {@code nn.CrossEntropyLoss(label_smoothing=s)}, in its value and its gradient (softmax - target),
+     * on either engine.
+     */
+    static DataSet smoothed(DataSet batch, double s) {
+        INDArray y = batch.getLabels();
+        INDArray t = y.mul(1 - s).addi(s / y.size(1));
+        return new org.nd4j.linalg.dataset.DataSet(batch.getFeatures(), t);
     }
 
     @Override

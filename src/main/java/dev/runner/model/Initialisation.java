@@ -25,9 +25,28 @@ final class Initialisation {
     /** Sets the layer's weights {@code W} and bias {@code b} (if any). */
     static void apply(Layer layer, String name, Target t, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + name.hashCode());
-        fill(layer.paramTable().get("W"), weights(t), rnd);
+        INDArray w = layer.paramTable().get("W");
+        fill(w, weights(t), rnd);
+        if (t.init() instanceof InitSpec.Dirac) dirac(w);
         double bound = 1.0 / Math.sqrt(t.fanIn());
-        fill(layer.paramTable().get("b"), new Draw(false, -bound, bound), rnd);
+        // a whitening conv's bias starts at 0 (its weights are set from the data after compiling: see Whitening)
+        fill(layer.paramTable().get("b"), t.init() instanceof InitSpec.Whitening ? new Draw(false, 0, 0)
+                : new Draw(false, -bound, bound), rnd);
+    }
+
+    /**
+     * {@code torch.nn.init.dirac_} on the first min(out, in) filters of a conv weight [out, in, kh, kw]: filter i is
+     * 1 at input channel i's kernel centre ((kh / 2, kw / 2)) and 0 elsewhere; the other filters keep their draw.
+     */
+    static void dirac(INDArray w) {
+        int out = (int) w.size(0), in = (int) w.size(1), kh = (int) w.size(2), kw = (int) w.size(3);
+        float[] v = w.dup('c').data().asFloat();
+        int filter = in * kh * kw;
+        for (int i = 0; i < Math.min(out, in); i++) {
+            java.util.Arrays.fill(v, i * filter, (i + 1) * filter, 0f);
+            v[i * filter + (i * kh + kh / 2) * kw + kw / 2] = 1f;
+        }
+        w.assign(Nd4j.createFromArray(v).reshape('c', w.shape()));
     }
 
     /** Sets batch norm's scale (gamma) and shift (beta) to constants. */
@@ -61,6 +80,14 @@ final class Initialisation {
         if (init instanceof InitSpec.Normal n) return new Draw(true, n.mean(), n.std());
         if (init instanceof InitSpec.Uniform u) return new Draw(false, u.low(), u.high());
         if (init instanceof InitSpec.Constant c) return new Draw(false, c.value(), c.value());
+        if (init instanceof InitSpec.Dirac d) {            // the filters beyond min(out, in): zeros or the default
+            double bound = d.othersDefault() ? 1.0 / Math.sqrt(t.fanIn()) : 0;
+            return new Draw(false, -bound, bound);
+        }
+        if (init instanceof InitSpec.Whitening) {          // a placeholder until the data sets them
+            double bound = 1.0 / Math.sqrt(t.fanIn());
+            return new Draw(false, -bound, bound);
+        }
         throw new IllegalStateException("no distribution for " + init);
     }
 

@@ -82,6 +82,9 @@ final class LayerCompilers {
         m.put("flatten", LayerCompilers::flatten);
         m.put("dense", LayerCompilers::dense);
         m.put("dropout", LayerCompilers::dropout);
+        m.put("scale", (b, node, x, out, ins) -> b.graph.addVertex(node.name(),
+                new org.deeplearning4j.nn.conf.graph.ScaleVertex(((dev.runner.spec.layers.Scale) node.layer()).factor()),
+                ins));
         m.put("add", (b, node, x, out, ins) -> {
             if (ins.length < 2) throw err(node, "add needs at least two inputs");
             b.graph.addVertex(node.name(), new ElementWiseVertex(ElementWiseVertex.Op.Add), ins);
@@ -112,8 +115,7 @@ final class LayerCompilers {
         } else {
             cb.convolutionMode(ConvolutionMode.Truncate).padding(c.padding());
         }
-        TorchWeightDecay.apply(cb, node.trainable() ? b.weightDecay : 0);
-        if (!node.trainable()) cb.updater(new FrozenUpdater());
+        TorchWeightDecay.apply(cb, b.weightDecay);
         b.graph.addLayer(node.name(), cb.build(), ins);
         long k = (long) c.kernel()[0] * c.kernel()[1];
         b.inits.put(node.name(), new Initialisation.Target(c.init(), x[0] * k, c.filters() * k));
@@ -131,8 +133,7 @@ final class LayerCompilers {
         t.setEps(bn.eps());
         t.setCnn2DFormat(b.format);
         t.setLayerName(node.name());
-        t.setTorchWeightDecay(node.trainable() ? b.weightDecay : 0);
-        if (!node.trainable()) t.setIUpdater(new FrozenUpdater());
+        t.setTorchWeightDecay(b.weightDecay);
         b.graph.addLayer(node.name(), t, ins);
     }
 
@@ -172,8 +173,7 @@ final class LayerCompilers {
         Dense d = (Dense) node.layer();
         DenseLayer.Builder db = new DenseLayer.Builder().nIn(x[0]).nOut(d.units()).hasBias(d.bias())
                 .activation(activation(node, d.activation()));
-        TorchWeightDecay.apply(db, node.trainable() ? b.weightDecay : 0);
-        if (!node.trainable()) db.updater(new FrozenUpdater());
+        TorchWeightDecay.apply(db, b.weightDecay);
         b.graph.addLayer(node.name(), db.build(), ins);
         b.inits.put(node.name(), new Initialisation.Target(d.init(), x[0], d.units()));
         b.macs.put(node.name(), (double) x[0] * d.units());

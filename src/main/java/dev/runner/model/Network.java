@@ -63,6 +63,14 @@ public interface Network {
     /** The underlying DL4J graph (serialisation, listeners, updater state). */
     ComputationGraph graph();
 
-    /** A row of the network table: name, type, output shape (without the batch dimension), trainable params. */
-    record LayerRow(String name, String type, int[] outputShape, long params) {}
+    /**
+     * A row of the network table: name, type, output shape (without the batch dimension), parameters (PyTorch's
+     * count, frozen ones included) and of them the frozen ones ({@code trainable: false}).
+     */
+    record LayerRow(String name, String type, int[] outputShape, long params, long frozen) {
+        /** Nothing frozen. */
+        public LayerRow(String name, String type, int[] outputShape, long params) {
+            this(name, type, outputShape, params, 0);
+        }
+    }
 }

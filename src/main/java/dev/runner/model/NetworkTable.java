@@ -27,6 +27,7 @@ public final class NetworkTable {
         int n = rows.size();
         String[][] cells = new String[n][cols];
         long total = 0;
+        long frozen = 0;
         for (int i = 0; i < n; i++) {
             Network.LayerRow r = rows.get(i);
             cells[i][0] = r.name();
@@ -35,6 +36,7 @@ public final class NetworkTable {
             cells[i][3] = String.format("%,d", r.params());
             if (withPrecision) cells[i][4] = precisions.getOrDefault(r.name(), "");
             total += r.params();
+            frozen += r.frozen();
         }
         String totalText = String.format("%,d", total);
         int[] w = new int[cols];
@@ -54,6 +56,11 @@ public final class NetworkTable {
         sb.append("-".repeat(width)).append('\n');
         sb.append(pad(label, w[0] + w[1] + w[2] + 6))
                 .append(" ".repeat(w[3] - totalText.length())).append(totalText).append('\n');
+        if (frozen > 0) {
+            String f = String.format("%,d", frozen);
+            sb.append(pad("of which frozen (trainable: false)", w[0] + w[1] + w[2] + 6))
+                    .append(" ".repeat(Math.max(0, w[3] - f.length()))).append(f).append('\n');
+        }
         return sb.toString();
     }
 

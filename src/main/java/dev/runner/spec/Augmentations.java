@@ -64,7 +64,7 @@ final class Augmentations {
                 return new TransformSpec.RandomCrop(s);
             }
             case "horizontal_flip" -> {
-                return new TransformSpec.HorizontalFlip(a.getDouble("p"));
+                return new TransformSpec.HorizontalFlip(a.getDouble("p"), a.getBool("alternate"));
             }
             case "cutout" -> {
                 return new TransformSpec.Cutout(a.getInt("size"));

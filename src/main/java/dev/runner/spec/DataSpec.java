@@ -10,6 +10,7 @@ import java.util.List;
  * @param normalize applied to train and test images last; null means images scaled to 0..1 only
  * @param valSplit  the fraction of each class of the training set held out as the validation set (0 = none)
  * @param valSeed   which images are held out: the same seed holds out the same images
+ * @param dropLast  leave out the last partial training batch
  */
 public record DataSpec(
         DatasetSpec dataset,
@@ -19,12 +20,24 @@ public record DataSpec(
         List<TransformSpec> augment,
         TransformSpec.Normalize normalize,
         double valSplit,
-        long valSeed) {
+        long valSeed,
+        boolean dropLast) {
 
     /** Without a held-out validation split. */
     public DataSpec(DatasetSpec dataset, int batchSize, int testBatchSize, boolean shuffle, List<TransformSpec> augment,
                     TransformSpec.Normalize normalize) {
         this(dataset, batchSize, testBatchSize, shuffle, augment, normalize, 0, 0);
+    }
+
+    /** Every training batch kept. */
+    public DataSpec(DatasetSpec dataset, int batchSize, int testBatchSize, boolean shuffle, List<TransformSpec> augment,
+                    TransformSpec.Normalize normalize, double valSplit, long valSeed) {
+        this(dataset, batchSize, testBatchSize, shuffle, augment, normalize, valSplit, valSeed, false);
+    }
+
+    /** Training batches per epoch over {@code images} images (0 when drop_last leaves none). */
+    public int batchesPerEpoch(int images) {
+        return dropLast ? images / batchSize : (images + batchSize - 1) / batchSize;
     }
 
     /** Where images come from. */

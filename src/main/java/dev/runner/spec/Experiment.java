@@ -15,6 +15,8 @@ import java.util.Map;
  * @param initFrom    null unless the run starts from another run's weights
  * @param engine      {@code auto}, {@code onednn} or {@code dl4j}: the engine asked for (the model stage decides)
  * @param precision   {@code fp32}, {@code bf16} or {@code auto}: the precision asked for (the model stage decides)
+ * @param epochs      passes over the training set, possibly fractional: the run makes {@link #steps} steps in
+ *                    {@link #epochCount} epochs, the last one cut short
  */
 public record Experiment(
         String name,
@@ -24,7 +26,7 @@ public record Experiment(
         ModelSpec model,
         OptimizerSpec optimizer,
         ScheduleSpec schedule,
-        int epochs,
+        double epochs,
         LrRangeTestSpec lrRangeTest,
         EvaluateSpec evaluate,
         VisualizeSpec visualize,
@@ -35,6 +37,16 @@ public record Experiment(
         Map<String, Object> resolved,
         String engine,
         String precision) {
+
+    /** The epochs the run has: {@code ceil(epochs)}. */
+    public int epochCount() {
+        return (int) Math.ceil(epochs - 1e-9);
+    }
+
+    /** Optimizer steps in all with {@code batchesPerEpoch} batches per epoch: {@code ceil(epochs x batchesPerEpoch)}. */
+    public long steps(int batchesPerEpoch) {
+        return (long) Math.ceil(epochs * batchesPerEpoch - 1e-9);
+    }
 
     /** The same experiment with learning rate {@code lr} (an {@code lr: {from_range_test}} resolved). */
     public Experiment withLr(double lr) {

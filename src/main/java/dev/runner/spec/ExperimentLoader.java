@@ -145,7 +145,8 @@ public final class ExperimentLoader {
         String name = root.getString("name", stem);
         String description = root.getString("description");
         long seed = root.getInt("seed");
-        int epochs = root.getInt("epochs");
+        double epochs = root.getDouble("epochs");
+        if (epochs == Math.rint(epochs)) root.put("epochs", (int) epochs);   // written back as 2, not 2.0
         String engine = root.getEnum("engine");
         String precision = root.getEnum("precision");
 
@@ -288,6 +289,7 @@ public final class ExperimentLoader {
         int batch = f.getInt("batch_size");
         int testBatch = f.getInt("test_batch_size");
         boolean shuffle = f.getBool("shuffle");
+        boolean dropLast = f.getBool("drop_last");
 
         Augmentations.Result aug = Augmentations.read(f.node("augment"), f.at("augment"), image[0],
                 image[1] > 0 ? new int[] {image[1], image[2]} : null);
@@ -316,7 +318,8 @@ public final class ExperimentLoader {
         }
         double valSplit = f.getDouble("val_split");
         long valSeed = f.getInt("val_seed");
-        return new DataSpec(dataset, batch, testBatch, shuffle, List.copyOf(augment), normalize, valSplit, valSeed);
+        return new DataSpec(dataset, batch, testBatch, shuffle, List.copyOf(augment), normalize, valSplit, valSeed,
+                dropLast);
     }
 
     private static DataSpec.ImageFolder imageFolder(Fields a) {

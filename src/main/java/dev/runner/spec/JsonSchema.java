@@ -263,6 +263,9 @@ public final class JsonSchema {
             n.putObject("propertyNames").put("pattern", Vocabulary.NAME.pattern());
             n.put("minProperties", 1);
             n.put("maxProperties", 1);
+        } else if (t instanceof MapOf m && !(m.value() instanceof Section b && b.name().equals("block"))) {
+            n.put("type", "object");                          // e.g. trainable's {weight: ..., bias: ...}
+            n.set("additionalProperties", type(m.value(), params));
         } else if (t instanceof MapOf m) {
             n.put("type", "object");
             List<String> reserved = new ArrayList<>(LayerKinds.SCHEMA.names());

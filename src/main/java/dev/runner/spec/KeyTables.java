@@ -48,6 +48,7 @@ public final class KeyTables {
         m.put("dataset", kindKeys(Language.DATASET));
         m.put("augment", kinds(Language.AUGMENT, "transform"));
         m.put("model", keys(Language.MODEL, ""));
+        m.put("loss", kindKeys(Language.LOSS));
         m.put("init", kinds(InitSpec.SCHEMA, "init"));
         m.put("batchnorm_init", keys(BatchNorm.INIT, "batchnorm.init."));
         m.put("layers", kinds(LayerKinds.SCHEMA, "type"));
@@ -160,7 +161,7 @@ public final class KeyTables {
         if (t instanceof OneOf o) return "one of " + words(o.names());
         if (t instanceof Ref r) return type(Language.NAMED.get(r.name()));
         if (t instanceof Layers) return "list of layers";
-        if (t instanceof MapOf m) return m.value() instanceof Anything ? "`{name: default}`" : "map of blocks";
+        if (t instanceof MapOf m) return m.value() instanceof Anything ? "`{name: default}`" : m.value() instanceof Section b && b.name().equals("block") ? "map of blocks" : "map of " + type(m.value());
         if (t instanceof Anything) return "any value";
         throw new IllegalStateException("no text for " + t);
     }

@@ -31,9 +31,16 @@ public final class Language {
             optional("name", NAME, "type's short name + counter", "the layer's name, for `inputs` and feature maps"),
             optional("inputs", new AnyOf(List.of(NAME, new ListOf(NAME, 1, -1))), "the layer before",
                     "the layers it reads (`input`: the network's or block's input)"),
-            key("trainable", BOOL, true, "`false` freezes the layer: its parameters are not updated (PyTorch's"
-                    + " `requires_grad = False`; a batch norm's running statistics still are), e.g. when fine-tuning"
-                    + " from `init_from`"));
+            optional("trainable", new AnyOf(List.of(BOOL, integer(0, 100_000), new MapOf(new AnyOf(List.of(BOOL,
+                    integer(0, 100_000)))))), "`true`", "`false`: its parameters never change (PyTorch's"
+                    + " requires_grad = False); N: they train for the first N epochs only; `{weight: ..., bias: ...}`:"
+                    + " per parameter"),
+            optional("lr_scale", new AnyOf(List.of(num(Range.NON_NEGATIVE), new MapOf(num(Range.NON_NEGATIVE)))), "`1`",
+                    "the optimizer's learning rate times this for its parameters, or `{weight: ..., bias: ...}` per"
+                            + " parameter (a PyTorch parameter group's lr)"),
+            optional("weight_decay_scale", new AnyOf(List.of(num(Range.NON_NEGATIVE), new MapOf(num(Range.NON_NEGATIVE)))),
+                    "`1`", "the optimizer's weight decay times this for its parameters, or per parameter (a PyTorch"
+                            + " parameter group's weight_decay)"));
 
     public static final Section REPEAT = section("repeat", "repeats a list of layers in sequence",
             required("times", integer(1, 1000), "how many times"),
@@ -51,10 +58,18 @@ public final class Language {
             optional("layers", new Layers(), "none", "the block's layers (either this or `residual`)"),
             optional("residual", RESIDUAL, "none", "a residual block (either this or `layers`)"));
 
+    /** The loss after the network's last layer. */
+    public static final OneOf LOSS = new OneOf("loss", "the loss after the last layer", List.of(
+            kind("cross_entropy", null, "softmax + negative log likelihood (nn.CrossEntropyLoss)",
+                    key("label_smoothing", num(Range.UNIT_OPEN_TOP), 0.0, "the target is (1 - s) x the one-hot"
+                            + " label + s / classes, as nn.CrossEntropyLoss(label_smoothing=s)"),
+                    key("reduction", oneOfWords("mean", "sum"), "mean", "the batch's loss is the `mean` or the"
+                            + " `sum` of its examples' (gradients scale with it; the recorded loss is always the mean)"))));
+
     public static final Section MODEL = section("model", "the network",
             required("input", new ListOf(integer(1, 1 << 16), 3, 3), "`[channels, height, width]`").example("[3, 32, 32]"),
             key("init", new Ref("init"), "pytorch", "the default `init` of every conv and dense layer"),
-            key("loss", oneOfWords("cross_entropy"), "cross_entropy", "softmax + negative log likelihood after the last layer"),
+            key("loss", LOSS, "cross_entropy", "softmax + negative log likelihood after the last layer"),
             optional("blocks", new MapOf(BLOCK), "none", "named sub-networks: `{NAME: {params, layers | residual}}`"),
             required("layers", new Layers(), "the network, at least one layer"));
 
@@ -114,7 +129,9 @@ public final class Language {
             kind("random_crop", "size", "a random `size`x`size` crop",
                     required("size", integer(1, 1 << 14), "pixels")),
             kind("horizontal_flip", "p", "mirrors left-right with probability `p`",
-                    key("p", num(Range.UNIT), 0.5, "probability")),
+                    key("p", num(Range.UNIT), 0.5, "probability"),
+                    key("alternate", BOOL, false, "`true`: each image's flip is drawn once (with `p`) and inverted"
+                            + " in every second epoch (epochs 2, 4, ...), so over two epochs every image is seen both ways")),
             kind("cutout", "size", "zeroes a random `size`x`size` square",
                     required("size", integer(1, 1 << 14), "pixels")),
             kind("color_jitter", null, "random brightness, contrast, saturation and hue, applied in a random order"
@@ -171,6 +188,7 @@ public final class Language {
             key("batch_size", integer(1, 1 << 20), 64, "training batch size"),
             key("test_batch_size", integer(1, 1 << 20), 256, "evaluation batch size (does not change results)"),
             key("shuffle", BOOL, true, "reshuffle the training set every epoch"),
+            key("drop_last", BOOL, false, "leave out the last partial training batch (torch's DataLoader `drop_last`)"),
             key("augment", new ListOf(AUGMENT, 0, -1), List.of(), "random transforms of training images, in order"),
             optional("normalize", NORMALIZE, "none (pixels scaled to 0..1 only)",
                     "`(x/255 - mean[c]) / std[c]`, applied last, to train and test"),
@@ -327,7 +345,8 @@ public final class Language {
             optional("extends", TEXT, "none", "a parent file (path relative to this file) whose keys this file overrides"),
             key("description", TEXT, "", "free text, copied into the results"),
             key("seed", integer(0, Integer.MAX_VALUE), 42, "seeds weights, shuffling, augmentation and dropout"),
-            key("epochs", integer(1, 100_000), 1, "passes over the training set"),
+            key("epochs", num(new Range(0, true, 100_000, false)), 1, "passes over the training set; a fraction"
+                    + " (`9.9`) ends the last epoch early, after ceil(epochs x batches per epoch) steps in all"),
             optional("data", DATA, "see `data`", "dataset, batch sizes, augmentation, normalisation"),
             required("model", MODEL, "the network"),
             required("optimizer", OPTIMIZER, "`sgd`, `adam` or `adamw`"),

@@ -90,7 +90,9 @@ final class ModelBuilder {
         final String path;
         final int index;
         List<String> inputs;
-        boolean trainable = true;
+        Map<String, Integer> trainable = Map.of();
+        Map<String, Double> lrScale = Map.of();
+        Map<String, Double> wdScale = Map.of();
 
         N(String name, LayerSpec layer, List<Ref> refs, SourcePos pos, String path, int index) {
             this.name = name;
@@ -128,7 +130,16 @@ final class ModelBuilder {
         String dflt = (String) f.key("init").dflt();
         b.init = InitSpec.read(f.has("init") ? f.node("init") : new YScalar(dflt, dflt, false, f.map.pos()), f.at("init"), initOut);
         f.put("init", initOut);
-        String loss = f.getEnum("loss");
+        String lossDefault = (String) f.key("loss").dflt();
+        Fields.Choice lc = Fields.choice(f.has("loss") ? f.node("loss")
+                : new YScalar(lossDefault, lossDefault, false, f.map.pos()), f.at("loss"), Language.LOSS);
+        Fields la = Fields.args(lc, Language.LOSS);
+        String loss = lc.kind();
+        double smoothing = la.getDouble("label_smoothing");
+        boolean sum = la.getEnum("reduction").equals("sum");
+        Map<String, Object> lossOut = new LinkedHashMap<>();
+        lossOut.put(loss, la.out);
+        f.put("loss", lossOut);
         if (f.has("blocks")) {
             b.readBlocks(f.node("blocks"), f.at("blocks"));
             f.put("blocks", YNode.plain(f.node("blocks")));
@@ -141,7 +152,8 @@ final class ModelBuilder {
         Scope scope = new Scope("", Ref.of(""), null);
         b.expandList(top.items(), f.at("layers"), scope);
         String output = b.resolve(scope.last);
-        return b.finish(loss, output);
+        ModelSpec m = b.finish(loss, output);
+        return new ModelSpec(m.input(), m.nodes(), m.loss(), m.output(), smoothing, sum);
     }
 
     // ---------------------------------------------------------------- blocks and $params
@@ -227,13 +239,13 @@ final class ModelBuilder {
     private void expandItem(YNode item, String path, Scope sc) {
         String kind, name = null;
         YNode args = null;
-        boolean trainable = true;
         List<Ref> inputs = null;
+        YNode trainable = null, lrScale = null, wdScale = null;
         if (item instanceof YScalar s && s.value() instanceof String str) {
             kind = str;
         } else if (item instanceof YMap m) {
             List<String> kinds = m.entries().keySet().stream().filter(k -> !k.equals("name") && !k.equals("inputs")
-                    && !k.equals("trainable")).toList();
+                    && !k.equals("trainable") && !k.equals("lr_scale") && !k.equals("weight_decay_scale")).toList();
             if (kinds.isEmpty()) throw Fields.err(item, path, "a layer needs a type such as conv or relu");
             if (kinds.size() > 1)
                 throw new SpecException(m.entries().get(kinds.get(1)).keyPos(), path, "one layer per list item, found `"
@@ -246,7 +258,9 @@ final class ModelBuilder {
                     throw Fields.err(m.get("name"), path + ".name",
                             "names are letters, digits and _ (and not `input`), got \"" + name + "\"");
             }
-            if (m.get("trainable") != null) trainable = Fields.toBool(m.get("trainable"), path + ".trainable");
+            trainable = m.get("trainable");
+            lrScale = m.get("lr_scale");
+            wdScale = m.get("weight_decay_scale");
             if (m.get("inputs") != null) {
                 YNode in = m.get("inputs");
                 List<YNode> refs = in instanceof YList l ? l.items() : List.of(in);
@@ -265,6 +279,12 @@ final class ModelBuilder {
         if (nodes.size() > MAX_NODES) throw Fields.err(item, path, "the model has more than " + MAX_NODES + " layers");
 
         if (kind.equals("repeat") || blocks.containsKey(kind)) {
+            for (YNode r : new YNode[] {trainable, lrScale, wdScale}) {
+                if (r == null) continue;
+                String key = r == trainable ? "trainable" : r == lrScale ? "lr_scale" : "weight_decay_scale";
+                throw Fields.err(r, path + "." + key, "`" + key + "` goes next to a layer with parameters"
+                        + " (conv, dense, batchnorm), not a " + (kind.equals("repeat") ? "repeat" : "block use"));
+            }
             if (name != null && sc.local.containsKey(name))
                 throw Fields.err(((YMap) item).get("name"), path + ".name", "the name `" + name + "` is already used here");
             if (inputs != null && inputs.size() != 1)
@@ -292,9 +312,61 @@ final class ModelBuilder {
                     kind + " takes one input; merge several with add or concat");
         String local = name != null ? name : sc.next(LayerNames.base(kind));
         N n = add(sc.qualify(local), layer, inputs != null ? inputs : List.of(sc.last), pos, path);
-        n.trainable = trainable;
+        if (trainable != null) n.trainable = trainable(trainable, path + ".trainable", layer);
+        if (lrScale != null) n.lrScale = scales(lrScale, path + ".lr_scale", layer);
+        if (wdScale != null) n.wdScale = scales(wdScale, path + ".weight_decay_scale", layer);
         sc.local.put(local, n.name);
         sc.last = Ref.of(n.name);
+    }
+
+    /**
+     * A layer's {@code trainable:} as epochs per parameter ({@code true} none listed, {@code false} 0 each, N each,
+     * or a map of parameter to true, false or N); the parameters are the layer's {@link LayerSpec#paramNames}.
+     */
+    private static Map<String, Integer> trainable(YNode n, String path, LayerSpec layer) {
+        List<String> params = layer.paramNames();
+        if (params.isEmpty())
+            throw Fields.err(n, path, "`" + layer.kind() + "` has no parameters to train or freeze");
+        Map<String, Integer> out = new LinkedHashMap<>();
+        if (n instanceof YMap m) {
+            for (Map.Entry<String, Entry> e : m.entries().entrySet()) {
+                if (!params.contains(e.getKey()))
+                    throw new SpecException(e.getValue().keyPos(), path + "." + e.getKey(),
+                            Fields.unknown("parameter", e.getKey(), params));
+                Integer v = epochs(e.getValue().value(), path + "." + e.getKey());
+                if (v != null) out.put(e.getKey(), v);
+            }
+        } else {
+            Integer v = epochs(n, path);
+            if (v != null) for (String p : params) out.put(p, v);
+        }
+        return Map.copyOf(out);
+    }
+
+    /** A layer's {@code lr_scale:} or {@code weight_decay_scale:}: a factor for every parameter or per parameter. */
+    private static Map<String, Double> scales(YNode n, String path, LayerSpec layer) {
+        List<String> params = layer.paramNames();
+        if (params.isEmpty()) throw Fields.err(n, path, "`" + layer.kind() + "` has no parameters to scale");
+        Vocabulary.Range r = Vocabulary.Range.NON_NEGATIVE;
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (n instanceof YMap m) {
+            for (Map.Entry<String, Entry> e : m.entries().entrySet()) {
+                if (!params.contains(e.getKey()))
+                    throw new SpecException(e.getValue().keyPos(), path + "." + e.getKey(),
+                            Fields.unknown("parameter", e.getKey(), params));
+                out.put(e.getKey(), Fields.toDouble(e.getValue().value(), path + "." + e.getKey(), r));
+            }
+        } else {
+            double v = Fields.toDouble(n, path, r);
+            for (String p : params) out.put(p, v);
+        }
+        return Map.copyOf(out);
+    }
+
+    /** true: null (always), false: 0, N: N epochs. */
+    private static Integer epochs(YNode n, String path) {
+        if (n instanceof YScalar s && s.value() instanceof Boolean b) return b ? null : 0;
+        return Fields.toInt(n, path, new Vocabulary.Int(0, 100_000));
     }
 
     private void repeat(YNode args, String path, SourcePos at, Scope sc, String name, Ref in) {
@@ -456,7 +528,7 @@ final class ModelBuilder {
             throw new SpecException(at.pos, at.path, name + ": " + e.getMessage());
         }
         return new LayerNode(name, layer, ins.size() == 1 && ins.get(0).isEmpty() ? List.of() : List.copyOf(ins),
-                at.pos, at.path, at.trainable);
+                at.pos, at.path, at.trainable, at.lrScale, at.wdScale);
     }
 
     /** The stride s with ceil(in / s) == out, or -1. */

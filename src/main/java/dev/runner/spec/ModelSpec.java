@@ -10,6 +10,13 @@ import java.util.List;
  * @param input  [channels, height, width]
  * @param loss   {@code cross_entropy}: a softmax + negative log likelihood head after the last node
  * @param output the name of the node whose output feeds the loss (the last one unless named)
+ * @param labelSmoothing the loss's target is {@code (1 - s) * onehot + s / classes} (0: the one-hot label)
+ * @param lossSum        the batch's loss is the sum of its examples' losses (false: the mean)
  */
-public record ModelSpec(int[] input, List<LayerNode> nodes, String loss, String output) {
+public record ModelSpec(int[] input, List<LayerNode> nodes, String loss, String output, double labelSmoothing,
+                        boolean lossSum) {
+    /** Cross-entropy on the one-hot labels, averaged over the batch. */
+    public ModelSpec(int[] input, List<LayerNode> nodes, String loss, String output) {
+        this(input, nodes, loss, output, 0, false);
+    }
 }

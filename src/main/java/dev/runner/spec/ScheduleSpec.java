@@ -22,7 +22,17 @@ public sealed interface ScheduleSpec {
     record Exponential(double gamma) implements ScheduleSpec {}
 
     /** Linear between (epoch, lr) points; constant after the last one. */
-    record Piecewise(List<double[]> points) implements ScheduleSpec {}
+    record Piecewise(List<double[]> points) implements ScheduleSpec {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Piecewise p && java.util.Arrays.deepEquals(points.toArray(), p.points.toArray());
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.deepHashCode(points.toArray());
+        }
+    }
 
     /** Linear from {@code startFactor * lr} to lr over {@code epochs}, then {@code then} (shifted to start there). */
     record LinearWarmup(double epochs, double startFactor, ScheduleSpec then) implements ScheduleSpec {}

@@ -300,7 +300,7 @@ public final class SweepLoader {
         String kind = p.has("asha") ? "asha" : "hyperband";
         Fields h = Fields.of(p.node(kind), p.at(kind), p.map.pos(), Language.SWEEP_HALVING);
         int min = h.getInt("min_epochs");
-        int max = h.has("max_epochs") ? h.getInt("max_epochs") : ExperimentLoader.load(file, sets).epochs();
+        int max = h.has("max_epochs") ? h.getInt("max_epochs") : ExperimentLoader.load(file, sets).epochCount();
         int eta = h.getInt("reduction_factor");
         if (max < min)
             throw Fields.err(h.has("max_epochs") ? h.node("max_epochs") : h.node("min_epochs"),

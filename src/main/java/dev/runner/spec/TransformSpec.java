@@ -26,8 +26,15 @@ public sealed interface TransformSpec {
         }
     }
 
-    /** Mirrors left-right with probability {@code p}. */
-    record HorizontalFlip(double p) implements TransformSpec {}
+    /**
+     * Mirrors left-right with probability {@code p}; {@code alternate}: the flip is drawn once per image and inverted
+     * in every odd epoch (0-based).
+     */
+    record HorizontalFlip(double p, boolean alternate) implements TransformSpec {
+        public HorizontalFlip(double p) {
+            this(p, false);
+        }
+    }
 
     /** Zeroes a random {@code size}x{@code size} square (centre anywhere in the image, clipped at edges). */
     record Cutout(int size) implements TransformSpec {}

@@ -37,7 +37,7 @@ public final class RunExtension {
     public static Trainer.Result extend(Path folder, Experiment exp, Network net, TrainingData data,
                                         Trainer.Options o) {
         try (RunRecorder.Run run = o.recorder().reopen(folder)) {
-            String why = notExtendable(folder, exp.epochs());
+            String why = notExtendable(folder, exp.epochCount());
             if (why != null) {
                 throw new UserError("--resume " + folder + ": " + why);
             }
@@ -56,14 +56,14 @@ public final class RunExtension {
             metrics.error = null;
             metrics.stopReason = null;
             metrics.fin = null;
-            metrics.epochsPlanned = exp.epochs();
+            metrics.epochsPlanned = exp.epochCount();
             Checkpoint.State state = new Checkpoint.State(done, 0, iteration, exp.seed(), 0);
             Checkpoint.save(folder, net.graph(), state, metrics);
             metrics.write(folder);
             run.resumed(o.commandLine);
             try (RunRecorder.Log log = run.log(o.terminal)) {
-                log.println(String.format(Locale.ROOT, "Extending %s from %d to %d epochs (planned %d) -> %s",
-                        exp.name(), done, exp.epochs(), before, folder));
+                log.println(String.format(Locale.ROOT, "Extending %s from %d to %s epochs (planned %d) -> %s",
+                        exp.name(), done, Trainer.epochsText(exp.epochs()), before, folder));
                 return Trainer.loop(exp, net, data, o, run, log, metrics, state);
             }
         }

@@ -25,14 +25,14 @@ public final class Schedules {
      * @param baseLr        the optimizer's lr (the peak / start of every schedule but piecewise, whose points are
      *                      absolute)
      * @param itersPerEpoch optimizer steps per epoch
-     * @param epochs        epochs of the whole run (cosine's default T_max is all iterations)
+     * @param epochs        epochs of the whole run, possibly fractional (cosine's default T_max is all iterations)
      */
-    public static ISchedule of(ScheduleSpec spec, double baseLr, int itersPerEpoch, int epochs) {
+    public static ISchedule of(ScheduleSpec spec, double baseLr, int itersPerEpoch, double epochs) {
         if (itersPerEpoch <= 0) {
             throw new IllegalArgumentException("iterations per epoch must be positive, got " + itersPerEpoch);
         }
         return build(spec == null ? new ScheduleSpec.Constant() : spec, baseLr, itersPerEpoch,
-                (double) itersPerEpoch * epochs);
+                Math.ceil(itersPerEpoch * epochs - 1e-9));
     }
 
     private static ISchedule build(ScheduleSpec spec, double baseLr, int ipe, double totalIters) {

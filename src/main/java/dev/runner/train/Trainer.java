@@ -123,15 +123,15 @@ public final class Trainer {
     public static Result run(Experiment exp, Network net, TrainingData data, Options o) {
         try (RunRecorder.Run run = newRun(exp, o)) {
             Path folder = run.folder();
-            Metrics metrics = new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
+            Metrics metrics = new Metrics(exp.name(), exp.epochCount(), data.iterationsPerEpoch(), data.classes());
             run.begin(() -> metrics.write(folder, o.writeHook),
-                    Metrics.sizeBound(exp.epochs(), data.iterationsPerEpoch(), data.classes().size()));
+                    Metrics.sizeBound(exp.epochCount(), data.iterationsPerEpoch(), data.classes().size()));
             try (RunRecorder.Log log = run.log(o.terminal)) {
                 if (!o.summaryText.isBlank()) {
                     log.println(o.summaryText.stripTrailing());
                 }
-                log.println(String.format(Locale.ROOT, "Training %s: %d epochs x %d iterations, seed %d -> %s",
-                        exp.name(), exp.epochs(), data.iterationsPerEpoch(), exp.seed(), folder));
+                log.println(String.format(Locale.ROOT, "Training %s: %s epochs x %d iterations, seed %d -> %s",
+                        exp.name(), epochsText(exp.epochs()), data.iterationsPerEpoch(), exp.seed(), folder));
                 Checkpoint.State state = new Checkpoint.State(0, 0, net.graph().getIterationCount(), exp.seed(), 0);
                 return new Loop(exp, net, data, o, run, log, metrics).run(state);
             }
@@ -177,8 +177,8 @@ public final class Trainer {
         Checkpoint.State state = fromCheckpoint ? Checkpoint.readState(folder)
                 : new Checkpoint.State(0, 0, 0, exp.seed(), 0);
         Metrics metrics = fromCheckpoint ? Checkpoint.readMetrics(folder)
-                : new Metrics(exp.name(), exp.epochs(), data.iterationsPerEpoch(), data.classes());
-        Checkpoint.checkState(folder, state, exp.epochs(), data.iterationsPerEpoch());
+                : new Metrics(exp.name(), exp.epochCount(), data.iterationsPerEpoch(), data.classes());
+        Checkpoint.checkState(folder, state, exp.epochCount(), data.iterationsPerEpoch());
         if (state.iteration() != net.graph().getIterationCount()) {
             throw new UserError("--resume " + folder + ": the network is at iteration "
                     + net.graph().getIterationCount() + " but the checkpoint at " + state.iteration()
@@ -188,10 +188,10 @@ public final class Trainer {
             throw new UserError("--resume " + folder + ": the experiment or data differ from the checkpoint's (seed "
                     + state.seed() + ", " + metrics.iterationsPerEpoch + " iterations per epoch)");
         }
-        run.reserve(Metrics.sizeBound(exp.epochs(), data.iterationsPerEpoch(), data.classes().size()));
+        run.reserve(Metrics.sizeBound(exp.epochCount(), data.iterationsPerEpoch(), data.classes().size()));
         metrics.status = Metrics.RUNNING;
         metrics.error = null;
-        metrics.epochsPlanned = exp.epochs();
+        metrics.epochsPlanned = exp.epochCount();
         metrics.write(folder, o.writeHook);
         run.resumed(o.commandLine);
         try (RunRecorder.Log log = run.log(o.terminal)) {
@@ -348,8 +348,9 @@ public final class Trainer {
         private final class Epochs implements TrainingLoop.Hook {
             final TrainingLoop loop;
             final Checkpoint.State state;
-            final int epochs = exp.epochs();
+            final int epochs = exp.epochCount();
             final int ipe = data.iterationsPerEpoch();
+            final long steps = exp.steps(ipe);
             Result result;
             int done;
             double carried;
@@ -376,9 +377,15 @@ public final class Trainer {
                 images = 0;
                 // a run stopped during evaluation has trained the whole epoch: no batches to replay, no bar
                 bar = interactive && !(done > 0 && done >= ipe)
-                        ? TrainingLoop.bar(String.format(Locale.ROOT, "epoch %d/%d", e + 1, epochs), ipe, done,
+                        ? TrainingLoop.bar(String.format(Locale.ROOT, "epoch %d/%d", e + 1, epochs),
+                        (int) Math.min(ipe, steps - (long) e * ipe), done,
                         o.terminal) : null;
                 return true;
+            }
+
+            @Override
+            public boolean moreBatches() {
+                return graph.getIterationCount() < steps;   // a fractional last epoch ends early
             }
 
             @Override
@@ -589,6 +596,12 @@ public final class Trainer {
             run.ended(Metrics.FAILED.equals(status));
             return new Result(folder, status, error, metrics);
         }
+    }
+
+    /** An epoch count as written: {@code 3}, {@code 9.9}. */
+    public static String epochsText(double epochs) {
+        return epochs == Math.rint(epochs) ? Long.toString((long) epochs)
+                : new java.math.BigDecimal(Double.toString(epochs)).stripTrailingZeros().toPlainString();
     }
 
     /** A learning rate in as few characters as it takes (0.001, 0.00497, 1.2e-07), for the progress bar. */

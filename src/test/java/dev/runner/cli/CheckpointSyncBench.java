@@ -29,7 +29,7 @@ public final class CheckpointSyncBench {
             Experiment exp = Pipeline.load(Path.of(file), List.of());
             int ipe = (50_000 + exp.data().batchSize() - 1) / exp.data().batchSize();
             Network net = Pipeline.compile(exp, Trainer.plan(exp, ipe));
-            Metrics m = new Metrics(exp.name(), exp.epochs(), ipe, List.of("a", "b"));
+            Metrics m = new Metrics(exp.name(), exp.epochCount(), ipe, List.of("a", "b"));
             for (int i = 0; i < ipe; i++) {
                 m.iterationLoss.add(2.302585 - i * 1e-5);
                 m.iterationLr.add(0.001);

@@ -45,10 +45,20 @@ class CommandsCliTest {
     }
 
     @Test
+    void airbench94PassesCheckWithPyTorchsParameterCounts() {
+        Cli.Out r = Cli.run("check", "experiments/airbench94.yaml");
+        assertThat(r.code()).as("%s", r).isZero();
+        // bench/airbench_twin.py: sum(p.numel()) = 1,972,792, of which requires_grad False 1,440
+        assertThat(r.out()).contains("total trainable parameters (27 layers)    1,972,792")
+                .contains("of which frozen (trainable: false)            1,440")
+                .contains("9.9 epochs, batch 1024 (drop_last)");
+    }
+
+    @Test
     void aBadSetValueNamesTheFlag() {
         Cli.Out r = Cli.run("run", good.toString(), "--set", "epochs=x", "--results", tmp.resolve("r").toString());
         assertThat(r.code()).as("%s", r).isEqualTo(2);
-        assertThat(oneLine(r)).contains("--set epochs=x").contains("epochs").contains("integer");
+        assertThat(oneLine(r)).contains("--set epochs=x").contains("epochs").contains("number");
         Cli.Out unknown = Cli.run("check", good.toString(), "--set", "epoch=3");
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(oneLine(unknown)).contains("--set epoch=3").contains("did you mean");

@@ -62,7 +62,8 @@ class ExportCliTest {
                 - hardswish
                 - silu
                 - {flatten, name: flat_again}
-                - {dense: {units: 3, bias: true}, name: out}
+                - {dense: {units: 3, bias: true}}
+                - {scale: 0.5, name: out}
             """;
 
     @BeforeAll

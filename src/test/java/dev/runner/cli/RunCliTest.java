@@ -80,7 +80,7 @@ class RunCliTest {
         // experiment.yaml is the resolved experiment and loads again
         Experiment again = ExperimentLoader.load(run.resolve("experiment.yaml"), List.of());
         assertThat(again.name()).isEqualTo("tiny");
-        assertThat(again.epochs()).isEqualTo(2);
+        assertThat(again.epochCount()).isEqualTo(2);
         assertThat(again.seed()).isEqualTo(7);
         assertThat(again.evaluate().train()).isTrue();
         assertThat(again.visualize().featureMapLayers()).containsExactly("conv1");

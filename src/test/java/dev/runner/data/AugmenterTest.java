@@ -27,7 +27,7 @@ class AugmenterTest {
 
     static float[] run(Augmenter a, byte[] img, long seed, boolean nhwc) {
         float[] out = new float[a.outputFloats()];
-        a.apply(img, 0, new SplittableRandom(seed), out, 0, nhwc, a.newScratch());
+        a.apply(img, 0, 0, new SplittableRandom(seed), out, 0, nhwc, a.newScratch());
         return out;
     }
 

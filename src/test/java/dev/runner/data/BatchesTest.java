@@ -234,4 +234,60 @@ class BatchesTest {
         assertThatThrownBy(() -> DataBench.imagesPerSecond(s, spec(AUG, true, 8), 0))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void anAlternatingFlipDrawsOnceAndInvertsEveryOddEpoch() {
+        ImageSet set = set(400);
+        DataSpec spec = new DataSpec(new DataSpec.Cifar10(null, null), 400, 16, false,
+                List.of(new TransformSpec.HorizontalFlip(0.5, true)), null);
+        boolean[][] flipped = new boolean[4][400];
+        for (int e = 0; e < 4; e++) {
+            Batch b = drain(Batches.train(set, spec, 11, e, "NCHW")).get(0);
+            for (int i = 0; i < 400; i++) {
+                // unshuffled: row i is image i; mirrored iff its first row equals the source's reversed
+                boolean same = true, mirror = true;
+                for (int x = 0; x < 8; x++) {
+                    float v = b.features()[i * 192 + x];
+                    same &= v == (set.pixels()[i * 192 + x] & 0xFF) / 255f;
+                    mirror &= v == (set.pixels()[i * 192 + 7 - x] & 0xFF) / 255f;
+                }
+                assertThat(same ^ mirror).as("image %d epoch %d is the image or its mirror", i, e).isTrue();
+                flipped[e][i] = mirror;
+            }
+        }
+        int first = 0;
+        for (int i = 0; i < 400; i++) {
+            if (flipped[0][i]) first++;
+            assertThat(flipped[1][i]).isEqualTo(!flipped[0][i]);   // odd epochs invert
+            assertThat(flipped[2][i]).isEqualTo(flipped[0][i]);    // even epochs repeat the first draw
+            assertThat(flipped[3][i]).isEqualTo(!flipped[0][i]);
+        }
+        assertThat(first).isBetween(160, 240);                    // p = 0.5 of 400
+        // another seed draws another half
+        Batch other = drain(Batches.train(set, spec, 12, 0, "NCHW")).get(0);
+        int differ = 0;
+        for (int i = 0; i < 400; i++) {
+            boolean m = other.features()[i * 192] == (set.pixels()[i * 192 + 7] & 0xFF) / 255f
+                    && other.features()[i * 192 + 7] == (set.pixels()[i * 192] & 0xFF) / 255f;
+            if (m != flipped[0][i]) differ++;
+        }
+        assertThat(differ).isGreaterThan(100);
+    }
+
+    @Test
+    void dropLastLeavesOutThePartialBatch() {
+        ImageSet set = set(10);
+        DataSpec keep = spec(List.of(), true, 4);
+        DataSpec drop = new DataSpec(keep.dataset(), 4, 16, true, List.of(), NORM, 0, 0, true);
+        assertThat(drain(Batches.train(set, keep, 3, 0, "NCHW"))).extracting(b -> b.shape()[0]).containsExactly(4L, 4L, 2L);
+        List<Batch> dropped = drain(Batches.train(set, drop, 3, 0, "NCHW"));
+        assertThat(dropped).extracting(b -> b.shape()[0]).containsExactly(4L, 4L);
+        assertThat(keep.batchesPerEpoch(10)).isEqualTo(3);
+        assertThat(drop.batchesPerEpoch(10)).isEqualTo(2);
+        // the same shuffle: the first two batches are the same images either way
+        List<Batch> kept = drain(Batches.train(set, keep, 3, 0, "NCHW"));
+        assertSame(kept.subList(0, 2), dropped);
+        // evaluation keeps every image
+        assertThat(drain(Batches.eval(set, drop, 4, "NCHW"))).extracting(b -> b.shape()[0]).containsExactly(4L, 4L, 2L);
+    }
 }

@@ -25,7 +25,7 @@ class TorchvisionTransformsTest {
     static float[] run(List<TransformSpec> steps, Normalize norm, byte[] img, int c, int h, int w, long seed) {
         Augmenter a = Augmenter.training(steps, norm, c, h, w);
         float[] out = new float[a.outputFloats()];
-        a.apply(img, 0, new SplittableRandom(seed), out, 0, false, a.newScratch());
+        a.apply(img, 0, 0, new SplittableRandom(seed), out, 0, false, a.newScratch());
         return out;
     }
 
@@ -309,7 +309,7 @@ class TorchvisionTransformsTest {
         assertThat(run(steps, norm, img, 3, 8, 8, 77)).containsExactly(chw);
         assertThat(run(steps, norm, img, 3, 8, 8, 78)).isNotEqualTo(chw);
         float[] hwc = new float[a.outputFloats()];
-        a.apply(img, 0, new SplittableRandom(77), hwc, 0, true, a.newScratch());
+        a.apply(img, 0, 0, new SplittableRandom(77), hwc, 0, true, a.newScratch());
         for (int c = 0; c < 3; c++) {
             for (int p = 0; p < 36; p++) {
                 assertThat(hwc[p * 3 + c]).isEqualTo(chw[c * 36 + p]);

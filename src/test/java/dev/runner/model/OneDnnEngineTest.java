@@ -59,7 +59,7 @@ class OneDnnEngineTest {
      * pooling with padding, average pooling with padding (counted in the divisor) and with "same"; an add of three
      * inputs (one used twice), a concat of three maps and one of two vectors; leaky ReLU, tanh, sigmoid, GELU,
      * ReLU; dropout on a map and on a vector; global max and average pooling, a flatten, dense layers with and
-     * without an activation.
+     * without an activation, and the logits scaled by a constant.
      */
     static ModelSpec everything() {
         TestSpecs t = create()
@@ -97,7 +97,8 @@ class OneDnnEngineTest {
                 .add("hs", new Activation("hardswish", 0))
                 .add("si", new Activation("silu", 0))
                 .add("drop2", new Dropout(0.5))
-                .add("fc", dense(5));
+                .add("fc", dense(5))
+                .add("scaled", new dev.runner.spec.layers.Scale(1.0 / 9));
         return t.build(3, 13, 13);
     }
 

@@ -31,8 +31,8 @@ class ErrorsTest {
 
     @Test
     void wrongType() {
-        y.fails(Yamls.BASE + "epochs: two\n", "3:9", "epochs: expected an integer, got \"two\"");
-        y.fails(Yamls.BASE + "epochs: 2.5\n", "3:9", "epochs: expected an integer, got 2.5");
+        y.fails(Yamls.BASE + "epochs: two\n", "3:9", "epochs: expected a number, got \"two\"");
+        y.fails(Yamls.BASE + "seed: 2.5\n", "3:7", "seed: expected an integer, got 2.5");
         y.fails(Yamls.BASE + "evaluate: {train: yes}\n", "3:19", "evaluate.train: expected true or false, got \"yes\"");
         y.fails(Yamls.BASE.replace("lr: 0.1", "lr: \"0.1\""), "2:23", "optimizer.sgd.lr: expected a number, got \"0.1\"");
         y.fails(Yamls.BASE + "data: [1, 2]\n", "3:7", "data: expected a map, got a list");
@@ -43,7 +43,7 @@ class ErrorsTest {
         y.fails(Yamls.BASE.replace("lr: 0.1", "lr: -1e-3"), "2:23", "optimizer.sgd.lr: must be > 0, got -1e-3");
         y.fails(Yamls.BASE.replace("lr: 0.1", "lr: 0.1, momentum: 1.5"), "2:38",
                 "optimizer.sgd.momentum: must be in [0, 1), got 1.5");
-        y.fails(Yamls.BASE + "epochs: 0\n", "3:9", "epochs: must be between 1 and 100000, got 0");
+        y.fails(Yamls.BASE + "epochs: 0\n", "3:9", "epochs: must be in (0, 100000], got 0");
         y.fails(Yamls.BASE.replace("lr: 0.1", "lr: .inf"), "2:23", "optimizer.sgd.lr: must be a finite number, got .inf");
         y.fails(Yamls.BASE + "data: {normalize: {mean: [.nan, 0, 0], std: [1, 1, 1]}}\n", "3:27",
                 "data.normalize.mean[0]: must be a finite number, got .nan");
@@ -245,7 +245,7 @@ class ErrorsTest {
 
     @Test
     void setErrorsNameTheFlag() {
-        y.fails(Yamls.BASE, null, "--set epochs=x: epochs: expected an integer, got \"x\"", "epochs=x");
+        y.fails(Yamls.BASE, null, "--set epochs=x: epochs: expected a number, got \"x\"", "epochs=x");
         y.fails(Yamls.BASE, null, "--set optimizer.sgd.momentun=0.9: optimizer.sgd.momentun: unknown key `momentun`;"
                 + " did you mean `momentum`?", "optimizer.sgd.momentun=0.9");
         y.fails(Yamls.BASE, null, "--set epochs: expected key.path=value", "epochs");

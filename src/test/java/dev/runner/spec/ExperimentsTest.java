@@ -52,7 +52,7 @@ class ExperimentsTest {
         assertThat(e.optimizer()).isEqualTo(new OptimizerSpec("sgd", 1e-3, null, 0.9, 0, false, 0, 0, 0, 0));
         assertThat(e.data().batchSize()).isEqualTo(4);
         assertThat(e.data().normalize().mean()).containsExactly(0.5, 0.5, 0.5);
-        assertThat(e.epochs()).isEqualTo(2);
+        assertThat(e.epochCount()).isEqualTo(2);
         assertThat(e.evaluate()).isEqualTo(new EvaluateSpec(true, true));
         assertThat(e.visualize().featureMapLayers()).containsExactly("conv1", "conv2");
         assertThat(e.schedule()).isEqualTo(new ScheduleSpec.Constant());
@@ -64,7 +64,7 @@ class ExperimentsTest {
         Experiment a = ExperimentLoader.load(DIR.resolve("origin.yaml"));
         Experiment b = ExperimentLoader.load(DIR.resolve("origin_4ep.yaml"));
         assertThat(b.name()).isEqualTo("origin_4ep");
-        assertThat(b.epochs()).isEqualTo(4);
+        assertThat(b.epochCount()).isEqualTo(4);
         Map<String, Object> ra = new java.util.LinkedHashMap<>(a.resolved()), rb = new java.util.LinkedHashMap<>(b.resolved());
         for (String k : List.of("name", "description", "epochs")) {
             ra.remove(k);
@@ -84,7 +84,7 @@ class ExperimentsTest {
         assertThat(m.output()).isEqualTo(last.name()).isEqualTo("fc1");
         assertThat(e.optimizer()).isEqualTo(new OptimizerSpec("sgd", 5e-3, null, 0.9, 0, false, 0.032, 0, 0, 0));
         assertThat(e.schedule()).isEqualTo(new ScheduleSpec.Cosine(0, null));
-        assertThat(e.epochs()).isEqualTo(24);
+        assertThat(e.epochCount()).isEqualTo(24);
         assertThat(e.data().batchSize()).isEqualTo(64);
     }
 
@@ -97,6 +97,6 @@ class ExperimentsTest {
         assertThat(a.data().augment()).containsExactly(new TransformSpec.Pad(4, "zero"),
                 new TransformSpec.RandomCrop(32), new TransformSpec.HorizontalFlip(0.5));
         assertThat(a.data().normalize().std()).containsExactly(0.5, 0.5, 0.5);
-        assertThat(a.epochs()).isEqualTo(24);
+        assertThat(a.epochCount()).isEqualTo(24);
     }
 }

@@ -51,7 +51,7 @@ class LoaderTest {
         Experiment e = y.load(Yamls.BASE.replace("lr: 0.1", "lr: 5e-3, weight_decay: 3.2e-2") + "epochs: 1e1\n");
         assertThat(e.optimizer().lr()).isEqualTo(0.005);
         assertThat(e.optimizer().weightDecay()).isEqualTo(0.032);
-        assertThat(e.epochs()).isEqualTo(10);
+        assertThat(e.epochCount()).isEqualTo(10);
     }
 
     @Test
@@ -66,7 +66,7 @@ class LoaderTest {
         Experiment e = y.load(Yamls.BASE);
         assertThat(e.name()).isEqualTo("t");
         assertThat(e.seed()).isEqualTo(42);
-        assertThat(e.epochs()).isEqualTo(1);
+        assertThat(e.epochCount()).isEqualTo(1);
         assertThat(e.data().dataset()).isEqualTo(new DataSpec.Cifar10(DataSpec.Cifar10.DEFAULT_URL,
                 DataSpec.Cifar10.DEFAULT_MD5));
         assertThat(e.data().batchSize()).isEqualTo(64);
@@ -166,7 +166,7 @@ class LoaderTest {
                 optimizer: {sgd: {lr: 0.05}}
                 """);
         assertThat(e.name()).isEqualTo("t");
-        assertThat(e.epochs()).isEqualTo(7);
+        assertThat(e.epochCount()).isEqualTo(7);
         assertThat(e.data().batchSize()).isEqualTo(32);
         assertThat(e.data().augment()).containsExactly(new TransformSpec.HorizontalFlip(0.5));
         assertThat(e.optimizer()).isEqualTo(new OptimizerSpec("sgd", 0.05, null, 0.9, 0, false, 5e-4, 0, 0, 0));
@@ -174,7 +174,7 @@ class LoaderTest {
 
         y.write("bad.yaml", "epochs: 0\n");
         assertThatThrownBy(() -> y.load("extends: bad.yaml\n" + Yamls.BASE))
-                .hasMessage(dir.resolve("bad.yaml") + ":1:9: epochs: must be between 1 and 100000, got 0");
+                .hasMessage(dir.resolve("bad.yaml") + ":1:9: epochs: must be in (0, 100000], got 0");
     }
 
     @Test
@@ -189,9 +189,11 @@ class LoaderTest {
 
     @Test
     void overridesApplyAndAreValidated() {
+        assertThat(y.load(Yamls.BASE + "epochs: 9.9\n").epochs()).isEqualTo(9.9);
+        assertThat(SpecWriter.toYaml(y.load(Yamls.BASE + "epochs: 9.9\n").resolved())).contains("\nepochs: 9.9\n");
         Experiment e = y.load(Yamls.BASE, "epochs=3", "optimizer.sgd.lr=1e-2", "model.layers[1].dense=5",
                 "data.augment=[{pad: 2}, {random_crop: 32}]", "name=other", "data.normalize={mean: [0, 0, 0], std: [1, 1, 1]}");
-        assertThat(e.epochs()).isEqualTo(3);
+        assertThat(e.epochCount()).isEqualTo(3);
         assertThat(e.optimizer().lr()).isEqualTo(0.01);
         assertThat(Shapes.infer(e.model()).get("fc1")).containsExactly(5);
         assertThat(e.data().augment()).containsExactly(new TransformSpec.Pad(2, "zero"), new TransformSpec.RandomCrop(32));
@@ -201,6 +203,51 @@ class LoaderTest {
         assertThat(adam.optimizer().type()).isEqualTo("adam");
         assertThat(adam.resolved().get("optimizer")).isEqualTo(Map.of("adam",
                 Map.of("lr", 1e-4, "betas", List.of(0.9, 0.999), "eps", 1e-8, "weight_decay", 0.0)));
+    }
+
+    @Test
+    void aScaleLayerMultipliesByItsFactor() {
+        Experiment e = y.load(Yamls.model("    - flatten\n    - dense: 10\n    - scale: 0.1111\n"));
+        assertThat(e.model().nodes().get(2).layer()).isEqualTo(new dev.runner.spec.layers.Scale(0.1111));
+        assertThat(e.model().nodes().get(2).name()).isEqualTo("scale1");
+        assertThat(Shapes.infer(e.model()).get("scale1")).containsExactly(10);
+        y.fails(Yamls.model("    - flatten\n    - dense: 10\n    - scale\n"), "6:7",
+                "model.layers[2].scale: missing required key `factor`");
+    }
+
+    @Test
+    void trainableFreezesLayersOrParametersOrTrainsThemForTheFirstEpochs() {
+        Experiment e = y.load(Yamls.model("""
+                    - {conv: {filters: 8, kernel: 2}, trainable: {weight: false, bias: 3}}
+                    - {batchnorm, trainable: {weight: false}}
+                    - relu
+                    - flatten
+                    - {dense: 10, trainable: false}
+                """));
+        List<LayerNode> n = e.model().nodes();
+        assertThat(n.get(0).trainable()).isEqualTo(Map.of("weight", 0, "bias", 3));
+        assertThat(n.get(0).frozen("weight")).isTrue();
+        assertThat(n.get(0).frozen("bias")).isFalse();
+        assertThat(n.get(1).trainable()).isEqualTo(Map.of("weight", 0));
+        assertThat(n.get(2).trainable()).isEmpty();
+        assertThat(n.get(4).trainable()).isEqualTo(Map.of("weight", 0, "bias", 0));
+        assertThat(y.load(Yamls.model("    - flatten\n    - {dense: 10, trainable: 2}\n")).model().nodes().get(1).trainable())
+                .isEqualTo(Map.of("weight", 2, "bias", 2));
+        assertThat(y.load(Yamls.model("    - flatten\n    - {dense: 10, trainable: true}\n")).model().nodes().get(1).trainable())
+                .isEmpty();
+        Experiment g = y.load(Yamls.model("    - {batchnorm, lr_scale: {bias: 64}, weight_decay_scale: {bias: 0.015625}}\n"
+                + "    - flatten\n    - {dense: 10, lr_scale: 0.5}\n"));
+        assertThat(g.model().nodes().get(0).lrScale()).isEqualTo(Map.of("bias", 64.0));
+        assertThat(g.model().nodes().get(0).weightDecayScale()).isEqualTo(Map.of("bias", 0.015625));
+        assertThat(g.model().nodes().get(2).lrScale()).isEqualTo(Map.of("weight", 0.5, "bias", 0.5));
+        assertThat(g.model().nodes().get(2).hasParamRules()).isTrue();
+        assertThat(g.model().nodes().get(1).hasParamRules()).isFalse();
+        y.fails(Yamls.model("    - {relu, trainable: false}\n    - dense: 10\n"), "4:25",
+                "model.layers[0].trainable: `relu` has no parameters to train or freeze");
+        y.fails(Yamls.model("    - flatten\n    - {dense: {units: 10, bias: false}, trainable: {bias: false}}\n"), "5:53",
+                "model.layers[1].trainable.bias: unknown parameter `bias`; expected one of weight");
+        y.fails(Yamls.model("    - flatten\n    - {dense: 10, trainable: -1}\n"), "5:30",
+                "model.layers[1].trainable: must be between 0 and 100000, got -1");
     }
 
     @Test

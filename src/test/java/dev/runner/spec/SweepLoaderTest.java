@@ -43,7 +43,7 @@ class SweepLoaderTest {
         assertThat(s.trials()).extracting(t -> t.experiment().optimizer().lr())
                 .containsExactly(1e-3, 1e-3, 5e-3, 5e-3);
         assertThat(s.trials()).extracting(t -> t.experiment().data().batchSize()).containsExactly(4, 8, 4, 8);
-        assertThat(s.trials()).allSatisfy(t -> assertThat(t.experiment().epochs()).isEqualTo(3));
+        assertThat(s.trials()).allSatisfy(t -> assertThat(t.experiment().epochCount()).isEqualTo(3));
         assertThat(s.trials().get(1).sets()).containsExactly("optimizer.sgd.lr=1e-3", "data.batch_size=8");
         assertThat(s.trials().get(1).values()).isEqualTo(Map.of("optimizer.sgd.lr", 1e-3, "data.batch_size", 8L));
         // the trial's experiment is the file without its sweep section
@@ -68,7 +68,7 @@ class SweepLoaderTest {
     @Test
     void gridWithoutFileSweep() {
         SweepSpec s = load(Yamls.BASE, List.of(), "epochs=1,2,3");
-        assertThat(s.trials()).extracting(t -> t.experiment().epochs()).containsExactly(1, 2, 3);
+        assertThat(s.trials()).extracting(t -> t.experiment().epochCount()).containsExactly(1, 2, 3);
         assertThat(s.trials()).extracting(SweepSpec.Trial::name)
                 .containsExactly("01_epochs=1", "02_epochs=2", "03_epochs=3");
     }
@@ -149,7 +149,7 @@ class SweepLoaderTest {
     @Test
     void runIgnoresTheSweepSection() {
         Experiment e = y.load(Yamls.BASE + "sweep: {grid: {epochs: [1, 2]}}\n");
-        assertThat(e.epochs()).isEqualTo(1);
+        assertThat(e.epochCount()).isEqualTo(1);
         assertThat(e.resolved()).doesNotContainKey("sweep");
     }
 

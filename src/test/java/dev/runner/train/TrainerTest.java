@@ -32,7 +32,7 @@ class TrainerTest {
 
     final TinyData data = new TinyData(90, 30, 16, 7);      // 6 iterations per epoch, the last one of 10
 
-    static Experiment exp(String name, int epochs, double lr, boolean evalTrain, int every) {
+    static Experiment exp(String name, double epochs, double lr, boolean evalTrain, int every) {
         OptimizerSpec opt = new OptimizerSpec("sgd", lr, null, 0.9, 0, false, 1e-3, 0.9, 0.999, 1e-8);
         return new Experiment(name, "", 42, null, null, opt, new ScheduleSpec.Cosine(0, null), epochs, null,
                 new EvaluateSpec(evalTrain, true), null, new CheckpointSpec(every), null, null, null, Map.of(), "auto", "fp32");
@@ -50,6 +50,24 @@ class TrainerTest {
 
     Trainer.Result train(Experiment e) {
         return Trainer.run(e, compile(e), data, options(new ByteArrayOutputStream()));
+    }
+
+    @Test
+    void aFractionalEpochCountEndsTheLastEpochEarly() throws Exception {
+        Experiment e = exp("frac", 1.5, 0.05, false, 1);       // ceil(1.5 x 6) = 9 steps: 6, then 3
+        assertThat(e.epochCount()).isEqualTo(2);
+        assertThat(e.steps(6)).isEqualTo(9);
+        assertThat(exp("x", 9.9, 0.05, false, 1).steps(48)).isEqualTo(476);   // ceil(475.2)
+        Trainer.Result r = train(e);
+        assertThat(r.status()).isEqualTo(Metrics.COMPLETED);
+        JsonNode m = JSON.readTree(r.folder().resolve("metrics.json").toFile());
+        assertThat(m.get("epochs_planned").asInt()).isEqualTo(2);
+        assertThat(m.get("epochs")).hasSize(2);
+        JsonNode lrs = m.get("iterations").get("lr");
+        assertThat(lrs).hasSize(9);
+        for (int i = 0; i < 9; i++) {     // the cosine spans the 9 steps the run makes
+            assertThat(lrs.get(i).asDouble()).isCloseTo(0.05 * (1 + Math.cos(Math.PI * i / 9)) / 2, within(1e-15));
+        }
     }
 
     @Test

@@ -32,6 +32,7 @@ public final class Emitters {
         m.put("flatten", new FlattenEmitter());
         m.put("dense", new DenseEmitter());
         m.put("dropout", new DropoutEmitter());
+        m.put("scale", new ScaleEmitter());
         m.put("add", new AddEmitter());
         m.put("concat", new ConcatEmitter());
         return Map.copyOf(m);

@@ -53,4 +53,14 @@ public record BatchNorm(double eps, double momentum, double weight, double bias)
     public long params(int[] in) {
         return 2L * in[0];
     }
+
+    @Override
+    public List<String> paramNames() {
+        return List.of("weight", "bias");
+    }
+
+    @Override
+    public long paramSize(String name, int[] in) {
+        return in[0];
+    }
 }

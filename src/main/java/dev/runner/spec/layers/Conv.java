@@ -47,6 +47,17 @@ public record Conv(int filters, int[] kernel, int[] stride, int[] padding, int[]
     public int[] output(List<int[]> in, List<String> names) {
         int[] x = in.get(0);
         LayerArgs.image(x, "conv");
+        if (init instanceof InitSpec.Whitening) {
+            long d = (long) x[0] * kernel[0] * kernel[1];
+            if (!names.isEmpty() && !names.equals(List.of("input")))
+                throw new ShapeException("init whitening needs the network's input (its patches are the images'), got "
+                        + String.join(", ", names));
+            if (filters != d && filters != 2 * d)
+                throw new ShapeException("init whitening makes " + d + " filters (in_channels x kernel) or " + 2 * d
+                        + " (with their negatives), not " + filters);
+            if (dilation[0] != 1 || dilation[1] != 1)
+                throw new ShapeException("init whitening needs dilation 1");
+        }
         String window = "kernel " + kernel[0] + "x" + kernel[1]
                 + (dilation[0] == 1 && dilation[1] == 1 ? "" : " (dilation " + dilation[0] + "x" + dilation[1] + ")");
         int[] out = new int[3];
@@ -60,5 +71,15 @@ public record Conv(int filters, int[] kernel, int[] stride, int[] padding, int[]
     @Override
     public long params(int[] in) {
         return (long) filters * in[0] * kernel[0] * kernel[1] + (bias ? filters : 0);
+    }
+
+    @Override
+    public List<String> paramNames() {
+        return bias ? List.of("weight", "bias") : List.of("weight");
+    }
+
+    @Override
+    public long paramSize(String name, int[] in) {
+        return name.equals("bias") ? filters : (long) filters * in[0] * kernel[0] * kernel[1];
     }
 }

@@ -30,6 +30,9 @@ public record Dense(int units, boolean bias, String activation, InitSpec init) i
     @Override
     public int[] output(List<int[]> in, List<String> names) {
         int[] x = in.get(0);
+        if (init instanceof InitSpec.Dirac || init instanceof InitSpec.Whitening)
+            throw new ShapeException("init " + init.kind() + " is for conv layers (a dense layer's default init"
+                    + " comes from model.init; give it its own init)");
         if (x.length != 1)
             throw new ShapeException("dense needs a flat input, got " + LayerArgs.str(x)
                     + "; put a flatten or a global pool before it");
@@ -39,5 +42,15 @@ public record Dense(int units, boolean bias, String activation, InitSpec init) i
     @Override
     public long params(int[] in) {
         return (long) units * in[0] + (bias ? units : 0);
+    }
+
+    @Override
+    public List<String> paramNames() {
+        return bias ? List.of("weight", "bias") : List.of("weight");
+    }
+
+    @Override
+    public long paramSize(String name, int[] in) {
+        return name.equals("bias") ? units : (long) units * in[0];
     }
 }

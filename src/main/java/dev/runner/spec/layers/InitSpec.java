@@ -36,7 +36,18 @@ public sealed interface InitSpec {
                             required("low", num(Range.ANY), "lower bound"),
                             required("high", num(Range.ANY), "upper bound, > low")),
                     Vocabulary.kind("zeros", null, "all weights 0"),
-                    Vocabulary.kind("ones", null, "all weights 1")));
+                    Vocabulary.kind("ones", null, "all weights 1"),
+                    Vocabulary.kind("dirac", null, "conv only, `torch.nn.init.dirac_`: filter i passes input channel i"
+                                    + " through unchanged (1 at the kernel's centre) for i < min(filters, in_channels)",
+                            key("others", oneOfWords("zeros", "pytorch"), "zeros", "the other filters: `zeros` (as"
+                                    + " dirac_) or `pytorch` (the layer's default draw)")),
+                    Vocabulary.kind("whitening", null, "conv on the network's input only, from the data: the"
+                                    + " eigenvectors of the covariance of the kernel-sized patches of the first `images`"
+                                    + " training images (normalised, not augmented), each divided by sqrt(eigenvalue +"
+                                    + " eps), largest first; with 2x as many filters as patch values, then the same"
+                                    + " negated; the bias 0",
+                            key("eps", num(Range.POSITIVE), 5e-4, "added to each eigenvalue"),
+                            key("images", integer(1, 1_000_000), 5000, "how many training images' patches"))));
 
     private static Kind kaiming(String name, String dist) {
         return Vocabulary.kind(name, null, "`torch.nn.init." + name + "_`: " + dist + " with std = gain / sqrt(fan)",
@@ -69,6 +80,8 @@ public sealed interface InitSpec {
             case "zeros" -> new Constant(0);
             case "ones" -> new Constant(1);
             case "pytorch" -> PYTORCH;
+            case "dirac" -> new Dirac(f.getEnum("others").equals("pytorch"));
+            case "whitening" -> new Whitening(f.getDouble("eps"), f.getInt("images"));
             default -> throw new IllegalStateException("no init kind " + c.kind());
         };
         out.put(c.kind(), f.out);
@@ -110,6 +123,20 @@ public sealed interface InitSpec {
     record Uniform(double low, double high) implements InitSpec {
         public String kind() {
             return "uniform";
+        }
+    }
+
+    /** dirac_: identity filters for the first min(out, in) channels; the others zero or PyTorch's default draw. */
+    record Dirac(boolean othersDefault) implements InitSpec {
+        public String kind() {
+            return "dirac";
+        }
+    }
+
+    /** Patch whitening from the training images (set after compiling, before training; the bias 0). */
+    record Whitening(double eps, int images) implements InitSpec {
+        public String kind() {
+            return "whitening";
         }
     }
 

@@ -18,7 +18,7 @@ public final class LayerKinds {
             Activation.KINDS,
             Pool.KINDS,
             GlobalPool.KINDS,
-            List.of(Flatten.KIND, Dense.KIND, Dropout.KIND, Add.KIND, Concat.KIND));
+            List.of(Flatten.KIND, Dense.KIND, Dropout.KIND, Scale.KIND, Add.KIND, Concat.KIND));
 
     /** The names of {@link #ALL}. */
     public static final List<String> NAMES = ALL.stream().map(LayerKind::name).toList();

@@ -27,4 +27,14 @@ public interface LayerSpec {
     default long params(int[] in) {
         return 0;
     }
+
+    /** Its parameters by PyTorch's names ({@code weight}, {@code bias}), for {@code trainable:}; none by default. */
+    default List<String> paramNames() {
+        return List.of();
+    }
+
+    /** The size of parameter {@code name} (one of {@link #paramNames}) given the (first) input shape. */
+    default long paramSize(String name, int[] in) {
+        throw new IllegalArgumentException(kind() + " has no parameter " + name);
+    }
 }
