@@ -4,7 +4,7 @@ import dev.runner.results.charts.ChartStyle;
 import dev.runner.results.charts.RunCharts;
 import dev.runner.Json;
 
-import dev.runner.train.Trainer;
+import dev.runner.train.AccuracyLines;
 
 import dev.runner.AtomicFiles;
 
@@ -284,7 +284,7 @@ public final class Report {
                 RunReader.Epoch last = ep.get(ep.size() - 1);
                 sb.append("No final evaluation (the run is ").append(r.status()).append("); after epoch ")
                         .append(last.epoch()).append(":\n\n```text\n")
-                        .append(Trainer.accuracyLines(null, "test", last.testAccuracy(), r.classes(), null).get(0))
+                        .append(AccuracyLines.accuracyLines(null, "test", last.testAccuracy(), r.classes(), null).get(0))
                         .append("\n```\n\n");
             }
             return;
@@ -300,13 +300,13 @@ public final class Report {
             testImages = total;
         }
         sb.append("Test:\n\n```text\n");
-        for (String line : Trainer.accuracyLines(testImages, "test", f.testAccuracy(), r.classes(), f.perClass())) {
+        for (String line : AccuracyLines.accuracyLines(testImages, "test", f.testAccuracy(), r.classes(), f.perClass())) {
             sb.append(line).append('\n');
         }
         sb.append("```\n\n");
         if (f.trainAccuracy() != null) {
             sb.append("Train (evaluation mode):\n\n```text\n");
-            for (String line : Trainer.accuracyLines(trainImages(r), "train", f.trainAccuracy(), r.classes(),
+            for (String line : AccuracyLines.accuracyLines(trainImages(r), "train", f.trainAccuracy(), r.classes(),
                     f.trainPerClass())) {
                 sb.append(line).append('\n');
             }

@@ -10,7 +10,7 @@ import dev.runner.results.charts.ConfusionMatrixChart;
 import dev.runner.results.charts.PerClassAccuracyChart;
 import dev.runner.results.RunFolder;
 import dev.runner.train.Evaluation;
-import dev.runner.train.Trainer;
+import dev.runner.train.AccuracyLines;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +89,7 @@ public final class Evaluator {
                 ev.accuracy());
         List<String> lines = new ArrayList<>();
         lines.add(String.format(java.util.Locale.ROOT, "loss %.4f", ev.loss()));
-        lines.addAll(Trainer.accuracyLines(Math.toIntExact(ev.total()), SavedRun.SPLITS.contains(source) ? source : "labelled",
+        lines.addAll(AccuracyLines.accuracyLines(Math.toIntExact(ev.total()), SavedRun.SPLITS.contains(source) ? source : "labelled",
                 ev.accuracy(), classes, perClass));
         return new Result(folder, ev, lines);
     }

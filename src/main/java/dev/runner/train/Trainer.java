@@ -209,55 +209,6 @@ public final class Trainer {
         return new Loop(exp, net, data, o, run, log, metrics).run(state);
     }
 
-    /** The report's final lines: overall test accuracy then one line per class, whole percents rounded down. */
-    public static List<String> summaryLines(List<String> classes, long[][] confusion) {
-        long total = 0;
-        long correct = 0;
-        Map<String, Double> perClass = new LinkedHashMap<>();
-        for (int c = 0; c < confusion.length; c++) {
-            long n = 0;
-            for (long v : confusion[c]) {
-                n += v;
-            }
-            total += n;
-            correct += confusion[c][c];
-            if (c < classes.size()) perClass.put(classes.get(c), n == 0 ? null : fraction(confusion[c][c], n));
-        }
-        return accuracyLines(Math.toIntExact(total), "test", fraction(correct, total), classes, perClass);
-    }
-
-    /**
-     * The report's accuracy lines ("Accuracy of the network on the 10000 test images: 61 %", then one line per
-     * class), whole percents rounded down; also used by the results stage's report.
-     */
-    public static List<String> accuracyLines(Integer images, String split, Double overall, List<String> classes,
-                                             Map<String, Double> perClass) {
-        List<String> out = new ArrayList<>();
-        if (overall != null) {
-            out.add(String.format(Locale.ROOT, "Accuracy of the network on the %s%s images: %d %%",
-                    images == null ? "" : images + " ", split, percent(overall)));
-        }
-        if (perClass != null) {
-            for (String c : classes) {
-                Double v = perClass.get(c);     // null for a class without images: no accuracy, not 0 %
-                if (v != null || perClass.containsKey(c)) {
-                    out.add(v != null ? String.format(Locale.ROOT, "Accuracy of %5s : %2d %%", c, percent(v))
-                            : String.format(Locale.ROOT, "Accuracy of %5s : no %s images", c, split));
-                }
-            }
-        }
-        return out;
-    }
-
-    /** floor(100 * fraction), robust to 0.29 * 100 = 28.999999999999996. */
-    public static int percent(double fraction) {
-        return (int) Math.floor(fraction * 100 + 1e-9);
-    }
-
-    private static double fraction(long part, long whole) {
-        return whole == 0 ? 0 : (double) part / whole;
-    }
-
     /** The one line a run that stops on an exception or a JVM error records as its error. */
     static String failure(Throwable e) {
         if (e instanceof Error err) {
@@ -541,11 +492,11 @@ public final class Trainer {
         private Result complete() {
             List<String> lines = new ArrayList<>();
             if (lastTest != null) {
-                lines.addAll(summaryLines(data.classes(), lastTest.confusion()));
+                lines.addAll(AccuracyLines.summaryLines(data.classes(), lastTest.confusion()));
             }
             if (lastTrain != null) {
-                lines.addAll(accuracyLines(Math.toIntExact(lastTrain.total()), "train",
-                        fraction(lastTrain.correct(), lastTrain.total()), data.classes(), null));
+                lines.addAll(AccuracyLines.accuracyLines(Math.toIntExact(lastTrain.total()), "train",
+                        AccuracyLines.fraction(lastTrain.correct(), lastTrain.total()), data.classes(), null));
             }
             lines.forEach(log::println);
             String base = (o.summaryText.isBlank() ? run.summary() : o.summaryText).stripTrailing();

@@ -138,7 +138,7 @@ class PredictEvaluateCliTest {
         Cli.Out f = Cli.run("evaluate", run.toString(), "--folder", images.resolve("test").toString());
         assertThat(f.code()).as(f.toString()).isZero();
         assertThat(f.out()).contains("Accuracy of the network on the 15 labelled images: "
-                + dev.runner.train.Trainer.percent(ev.path("accuracy").asDouble()) + " %");
+                + dev.runner.train.AccuracyLines.percent(ev.path("accuracy").asDouble()) + " %");
     }
 
     @org.junit.jupiter.api.Test

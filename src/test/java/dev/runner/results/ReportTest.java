@@ -194,13 +194,13 @@ class ReportTest {
 
     @Test
     void accuracyLinesFormat() {
-        assertThat(dev.runner.train.Trainer.accuracyLines(10000, "test", 0.5399, List.of("plane", "automobile"),
+        assertThat(dev.runner.train.AccuracyLines.accuracyLines(10000, "test", 0.5399, List.of("plane", "automobile"),
                 java.util.Map.of("plane", 0.07, "automobile", 1.0))).containsExactly(
                 "Accuracy of the network on the 10000 test images: 53 %",
                 "Accuracy of plane :  7 %",
                 "Accuracy of automobile : 100 %");
-        assertThat(dev.runner.train.Trainer.percent(0.29)).isEqualTo(29);
-        assertThat(dev.runner.train.Trainer.percent(0.57)).isEqualTo(57);
+        assertThat(dev.runner.train.AccuracyLines.percent(0.29)).isEqualTo(29);
+        assertThat(dev.runner.train.AccuracyLines.percent(0.57)).isEqualTo(57);
     }
 
     @Test

@@ -145,7 +145,7 @@ class TrainerTest {
 
         String printed = out.toString(StandardCharsets.UTF_8);
         String log = Files.readString(f.resolve("log.txt"));
-        List<String> summary = Trainer.summaryLines(data.classes(), r.metrics().fin.confusionMatrix());
+        List<String> summary = AccuracyLines.summaryLines(data.classes(), r.metrics().fin.confusionMatrix());
         assertThat(summary.get(0)).isEqualTo("Accuracy of the network on the 30 test images: "
                 + (100 * diag / 30) + " %");
         for (String line : summary) {
@@ -198,13 +198,13 @@ class TrainerTest {
     @Test
     void summaryLinesAreTheReportsFormat() {
         long[][] cm = {{7, 2, 1}, {0, 10, 0}, {1, 1, 3}};
-        assertThat(Trainer.summaryLines(List.of("plane", "car", "bird"), cm)).containsExactly(
+        assertThat(AccuracyLines.summaryLines(List.of("plane", "car", "bird"), cm)).containsExactly(
                 "Accuracy of the network on the 25 test images: 80 %",
                 "Accuracy of plane : 70 %",
                 "Accuracy of   car : 100 %",
                 "Accuracy of  bird : 60 %");
         // whole percents rounded down as 100 * correct // total: 2/3 -> 66
-        assertThat(Trainer.summaryLines(List.of("a", "b"), new long[][] {{2, 1}, {0, 0}})).containsExactly(
+        assertThat(AccuracyLines.summaryLines(List.of("a", "b"), new long[][] {{2, 1}, {0, 0}})).containsExactly(
                 "Accuracy of the network on the 3 test images: 66 %",
                 "Accuracy of     a : 66 %",
                 "Accuracy of     b : no test images");     // no images: no accuracy (metrics.json: null)
