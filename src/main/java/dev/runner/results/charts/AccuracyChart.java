@@ -27,11 +27,6 @@ public final class AccuracyChart implements RunChart {
     }
 
     @Override
-    public boolean applies(RunReader.Run run) {
-        return run.metrics();
-    }
-
-    @Override
     public void draw(RunReader.Run run, Path png) {
         boolean val = run.epochs().stream().anyMatch(e -> e.valAccuracy() != null);
         java.util.Map<String, double[]> topK = new java.util.LinkedHashMap<>();

@@ -33,11 +33,6 @@ public final class LossChart implements RunChart {
     }
 
     @Override
-    public boolean applies(RunReader.Run run) {
-        return run.metrics();
-    }
-
-    @Override
     public void draw(RunReader.Run run, Path png) {
         draw(png, run.name(), run.iterLoss(), RunCharts.itersPerEpoch(run),
                 run.epochColumn(RunReader.Epoch::trainLoss), run.epochColumn(RunReader.Epoch::testLoss));

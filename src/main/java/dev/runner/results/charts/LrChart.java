@@ -20,11 +20,6 @@ public final class LrChart implements RunChart {
     }
 
     @Override
-    public boolean applies(RunReader.Run run) {
-        return run.metrics();
-    }
-
-    @Override
     public void draw(RunReader.Run run, Path png) {
         draw(png, run.name(), run.iterLr(), RunCharts.itersPerEpoch(run));
     }

@@ -12,8 +12,13 @@ public interface RunChart {
     /** Its file name in the folder, e.g. {@code loss.png}. */
     String file();
 
-    /** Whether {@code run} has what this chart shows (e.g. a confusion matrix only for a completed run). */
-    boolean applies(RunReader.Run run);
+    /**
+     * Whether {@code run} has what this chart shows (e.g. a confusion matrix only for a completed run); by default,
+     * every training run (one with a metrics.json).
+     */
+    default boolean applies(RunReader.Run run) {
+        return run.metrics();
+    }
 
     /** Draws it from {@code run} into {@code png}. */
     void draw(RunReader.Run run, Path png);
